@@ -1,0 +1,123 @@
+/**
+ * The official @anthropic-ai/sdk against a running Synrouter and the simulator: streaming and not,
+ * a tool-use loop, count_tokens and models; every ledger row equals the usage the simulator reported.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
+import { startStack, type Stack } from './support/stack.ts';
+
+let stack: Stack;
+let client: Anthropic;
+before(async () => {
+  stack = await startStack();
+  client = new Anthropic({ apiKey: stack.key, baseURL: stack.anthropicBase, maxRetries: 0 });
+});
+after(() => stack.close());
+
+const SYSTEM = 'You are a careful assistant. '.repeat(400); // ~3k tokens: above the 1,024-token minimum
+const tools: Anthropic.Tool[] = [{ name: 'get_weather', description: 'Weather for a city', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }];
+
+function messageRequests() {
+  return stack.sim.requests.filter((r) => r.path.startsWith('/v1/messages') && !r.path.includes('count_tokens'));
+}
+
+function assertLedgerMatchesSimulator(fromTurn: number) {
+  const rows = stack.turns().slice(fromTurn);
+  const sims = messageRequests().slice(fromTurn);
+  assert.equal(rows.length, sims.length, 'one ledger row per upstream turn');
+  rows.forEach((row, i) => {
+    const u = sims[i]!.usage!;
+    assert.deepEqual(
+      [row.input_tokens, row.cache_read_tokens, row.cache_write_5m_tokens, row.cache_write_1h_tokens, row.output_tokens],
+      [u.input_tokens, u.cache_read_input_tokens, u.cache_creation?.ephemeral_5m_input_tokens, u.cache_creation?.ephemeral_1h_input_tokens, u.output_tokens],
+      `ledger row ${i} equals the simulator's usage`,
+    );
+    assert.equal(row.status, 200);
+    assert.equal(row.key_id, stack.keyId);
+  });
+  return rows;
+}
+
+async function toolLoop(stream: boolean): Promise<Anthropic.Message[]> {
+  const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'What is the weather in Paris? Check it.' }];
+  const replies: Anthropic.Message[] = [];
+  for (let i = 0; i < 10; i++) {
+    const params = { model: 'claude-sonnet-4-6', max_tokens: 1024, system: [{ type: 'text' as const, text: SYSTEM, cache_control: { type: 'ephemeral' as const } }], tools, messages };
+    const reply = stream ? await client.messages.stream(params).finalMessage() : await client.messages.create(params);
+    replies.push(reply);
+    messages.push({ role: 'assistant', content: reply.content });
+    if (reply.stop_reason !== 'tool_use') break;
+    const calls = reply.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+    messages.push({ role: 'user', content: calls.map((c) => ({ type: 'tool_result' as const, tool_use_id: c.id, content: `Sunny, 21C (call ${c.id})` })) });
+  }
+  return replies;
+}
+
+test('non-streaming tool-use loop completes and every turn is in the ledger with the simulator usage', async () => {
+  const start = stack.turns().length;
+  const replies = await toolLoop(false);
+  assert.ok(replies.length >= 2, 'the model called a tool at least once');
+  assert.equal(replies.at(-1)!.stop_reason, 'end_turn');
+  assert.equal(replies[0]!.content.find((b) => b.type === 'tool_use')?.name, 'get_weather');
+  const rows = assertLedgerMatchesSimulator(start);
+  assert.ok(rows.slice(1).every((r) => r.cache_read_tokens > 0), 'later turns read the cached system prompt');
+  assert.ok(rows.every((r) => r.streamed === 0 && r.response_model === 'claude-sonnet-4-6' && r.provider === 'anthropic'));
+  // Sonnet 4.6: $3 in, $0.30 read, $3.75 5m write, $15 out per MTok (protocols.md §3.1).
+  for (const r of rows) {
+    const expected = (r.input_tokens * 3 + r.cache_read_tokens * 0.3 + r.cache_write_5m_tokens * 3.75 + r.cache_write_1h_tokens * 6 + r.output_tokens * 15) / 1e6;
+    assert.ok(Math.abs(r.cost_usd! - expected) < 1e-12, 'cost at the response model prices');
+    const direct = ((r.input_tokens + r.cache_read_tokens + r.cache_write_5m_tokens + r.cache_write_1h_tokens) * 3 + r.output_tokens * 15) / 1e6;
+    assert.ok(Math.abs(r.cost_direct_usd! - direct) < 1e-12, 'direct cost = the same tokens uncached');
+  }
+});
+
+test('streaming tool-use loop: SDK assembles the stream; ledger equals the simulator usage', async () => {
+  const start = stack.turns().length;
+  const replies = await toolLoop(true);
+  assert.equal(replies.at(-1)!.stop_reason, 'end_turn');
+  const tu = replies[0]!.content.find((b) => b.type === 'tool_use') as Anthropic.ToolUseBlock;
+  assert.deepEqual(Object.keys(tu.input as object), ['city'], 'input_json_delta fragments were reassembled');
+  const rows = assertLedgerMatchesSimulator(start);
+  assert.ok(rows.every((r) => r.streamed === 1 && r.ttfb_ms !== null && r.ttfb_ms >= 0));
+});
+
+test('a product model id is rewritten to the provider id and the price follows the response model', async () => {
+  const start = stack.turns().length;
+  const reply = await client.messages.create({ model: 'anthropic/claude-opus-4.8', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
+  assert.equal(reply.model, 'claude-opus-4-8');
+  const last = stack.sim.requests.at(-1)!;
+  assert.equal((last.body as { model: string }).model, 'claude-opus-4-8');
+  const [row] = stack.turns().slice(start);
+  assert.equal(row!.requested_model, 'anthropic/claude-opus-4.8');
+  assert.equal(row!.response_model, 'claude-opus-4-8');
+  assert.ok(Math.abs(row!.cost_usd! - (row!.input_tokens * 5 + row!.output_tokens * 25) / 1e6) < 1e-12);
+});
+
+test('count_tokens and models answer through Synrouter', async () => {
+  const counted = await client.messages.countTokens({ model: 'claude-sonnet-4-6', system: SYSTEM, messages: [{ role: 'user', content: 'hi' }] });
+  assert.ok(counted.input_tokens > 1000);
+  const page = await client.models.list();
+  const ids = page.data.map((m) => m.id);
+  assert.ok(ids.includes('anthropic/claude-opus-4.8'));
+  let all = 0;
+  for await (const m of client.models.list({ limit: 5 })) { assert.ok(m.display_name); all++; }
+  assert.equal(all, 27, 'pagination walks every registry model');
+});
+
+test('client headers are forwarded, auth is replaced by the provider key, the unknown beta passes to Anthropic direct', async () => {
+  await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'anthropic-beta': 'prompt-caching-scope-2026-01-05,context-1m-2025-08-07', 'x-app': 'cli' } });
+  const h = stack.sim.requests.at(-1)!.headers;
+  assert.equal(h['x-api-key'], 'sim-key');
+  assert.equal(h.authorization, undefined);
+  assert.equal(h['anthropic-version'], '2023-06-01');
+  assert.equal(h['anthropic-beta'], 'prompt-caching-scope-2026-01-05,context-1m-2025-08-07');
+  assert.equal(h['x-app'], 'cli');
+  assert.ok(!JSON.stringify(h).includes(stack.key), 'the client key never reaches the upstream');
+});
+
+test('Bearer auth works like x-api-key (Claude Code with ANTHROPIC_AUTH_TOKEN)', async () => {
+  const bearer = new Anthropic({ authToken: stack.key, apiKey: null, baseURL: stack.anthropicBase, maxRetries: 0 });
+  const reply = await bearer.messages.create({ model: 'claude-haiku-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
+  assert.equal(reply.type, 'message');
+});

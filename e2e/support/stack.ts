@@ -1,0 +1,66 @@
+/**
+ * A real Synrouter (own SQLite file in a temp dir) in front of the project's simulator, both on
+ * ephemeral loopback ports, plus a client key. What every end-to-end test starts from.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { loadConfig } from '../../src/config.ts';
+import { startSynrouter, type Synrouter } from '../../src/server/http-server.ts';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/simulator.ts';
+
+export interface LedgerTurn {
+  id: number; ts: number; request_id: string; kind: string; key_id: string; session_id: string | null; client_protocol: string;
+  endpoint: string; requested_model: string | null; response_model: string | null; provider: string | null; status: number;
+  error_code: string | null; streamed: number; aborted: number; input_tokens: number; cache_read_tokens: number;
+  cache_write_5m_tokens: number; cache_write_1h_tokens: number; output_tokens: number; cost_usd: number | null;
+  cost_direct_usd: number | null; latency_ms: number | null; ttfb_ms: number | null;
+}
+
+export interface Stack {
+  sim: Simulator;
+  app: Synrouter;
+  /** A client key (mode coding). */
+  key: string;
+  keyId: string;
+  dbPath: string;
+  anthropicBase: string;
+  openaiBase: string;
+  /** Ledger rows, read from the SQLite file by a separate connection after a flush. */
+  turns(): LedgerTurn[];
+  close(): Promise<void>;
+}
+
+export async function startStack(opts: { simulator?: SimulatorOptions; env?: Record<string, string>; bodyLimitMb?: number } = {}): Promise<Stack> {
+  const sim = await startSimulator({ port: 0, ...opts.simulator });
+  const dbPath = join(mkdtempSync(join(tmpdir(), 'synrouter-e2e-')), 'synrouter.db');
+  const env = { SYNROUTER_ANTHROPIC_API_KEY: 'sim-key', SYNROUTER_ANTHROPIC_BASE_URL: sim.url, ...(opts.bodyLimitMb ? { SYNROUTER_BODY_LIMIT_MB: String(opts.bodyLimitMb) } : {}), ...opts.env };
+  const config = loadConfig({ env, overrides: { port: 0, host: '127.0.0.1', dbPath } });
+  const app = await startSynrouter(config);
+  const { key, record } = app.deps.keys.create({ name: 'e2e', mode: 'coding' });
+  const reader = new DatabaseSync(dbPath, { readOnly: true });
+  return {
+    sim, app, key, keyId: record.id, dbPath,
+    anthropicBase: `${app.url}/api/anthropic`,
+    openaiBase: `${app.url}/api/v1`,
+    turns() {
+      app.deps.ledger.flush();
+      return reader.prepare('SELECT * FROM turns ORDER BY id').all() as unknown as LedgerTurn[];
+    },
+    async close() {
+      reader.close();
+      await app.close({ graceMs: 1000 });
+      await sim.close();
+    },
+  };
+}
+
+/** Waits until `check` is true (for effects that land after a response ends, e.g. the ledger row of an aborted stream). */
+export async function eventually(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

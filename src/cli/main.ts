@@ -1,0 +1,68 @@
+/**
+ * The `synrouter` command: serve, keys create|list|revoke. Arguments by node:util parseArgs.
+ * Output meant for scripts goes to stdout (a created key is the last line); notes go to stderr.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.ts';
+import { serve } from './serve.ts';
+import { keysCommand } from './keys.ts';
+
+const USAGE = `Usage: synrouter <command> [options]
+
+Commands:
+  serve                                   start the proxy (default)
+  keys create --name N [--mode coding|general] [--admin]
+                                          create a key; the key is printed on the last line
+  keys list                               list keys (never the keys themselves)
+  keys revoke ID                          revoke a key
+
+Options:
+  --config FILE   JSON config file (or SYNROUTER_CONFIG)
+  --port N        listen port (or SYNROUTER_PORT; default 8787)
+  --db FILE       SQLite file (or SYNROUTER_DB; default data/synrouter.db)
+  -h, --help      this help`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      db: { type: 'string' },
+      name: { type: 'string' },
+      mode: { type: 'string' },
+      admin: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const overrides = {
+    ...(values.port !== undefined ? { port: Number(values.port) } : {}),
+    ...(values.host !== undefined ? { host: values.host } : {}),
+    ...(values.db !== undefined ? { dbPath: values.db } : {}),
+  };
+  const config = loadConfig({ ...(values.config ? { configPath: values.config } : {}), overrides });
+  const [command = 'serve', ...rest] = positionals;
+  switch (command) {
+    case 'serve':
+      return serve(config);
+    case 'keys':
+      return keysCommand(config, rest, values);
+    default:
+      console.error(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { if (code !== -1) process.exitCode = code; },
+  (err) => {
+    console.error(err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? `synrouter: ${(err as Error).message}` : err);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,114 @@
+/**
+ * Configuration: defaults, then the JSON config file (`--config` or SYNROUTER_CONFIG), then the
+ * environment. The result is a frozen, typed Config; nothing else reads process.env.
+ *
+ * Environment: SYNROUTER_HOST, SYNROUTER_PORT, SYNROUTER_DB, SYNROUTER_BODY_LIMIT_MB, and per provider
+ * SYNROUTER_<PROVIDER>_API_KEY (comma-separated for several keys) and SYNROUTER_<PROVIDER>_BASE_URL,
+ * for ANTHROPIC, OPENROUTER and every provider declared in the config file.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { ModelEntry } from './route/registry.ts';
+import { BUILTIN_PROVIDERS, type ProviderSpec } from './upstream/providers.ts';
+
+export interface ProviderConfig {
+  spec: ProviderSpec;
+  baseUrl: string;
+  /** Several keys spread sessions over keys by fingerprint (same fingerprint, same key). */
+  apiKeys: string[];
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  dbPath: string;
+  /** Largest request body accepted. Agents send 40-120 KB first requests and several MB late in long sessions. */
+  bodyLimitBytes: number;
+  /** Providers with at least one API key, by name. */
+  providers: Readonly<Record<string, ProviderConfig>>;
+  models: readonly ModelEntry[];
+  ledger: { flushMs: number; batchSize: number };
+  upstream: { headersTimeoutMs: number; bodyIdleTimeoutMs: number; connections: number };
+}
+
+interface FileConfig {
+  host?: string;
+  port?: number;
+  db?: string;
+  bodyLimitMb?: number;
+  providers?: Record<string, Partial<ProviderSpec> & { apiKey?: string; apiKeys?: string[]; baseUrl?: string }>;
+  models?: ModelEntry[];
+  ledger?: Partial<Config['ledger']>;
+  upstream?: Partial<Config['upstream']>;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv; overrides?: Partial<Pick<Config, 'port' | 'host' | 'dbPath'>> } = {}): Config {
+  const env = opts.env ?? process.env;
+  const path = opts.configPath ?? env.SYNROUTER_CONFIG;
+  const file = path ? readConfigFile(path) : {};
+
+  const providers: Record<string, ProviderConfig> = {};
+  const declared: Record<string, ProviderSpec> = { ...BUILTIN_PROVIDERS };
+  for (const [name, p] of Object.entries(file.providers ?? {})) {
+    const base = declared[name];
+    if (!base && (!p.protocol || !p.baseUrl)) throw new ConfigError(`provider "${name}" needs "protocol" and "baseUrl"`);
+    declared[name] = { ...(base ?? { name, protocol: p.protocol!, defaultBaseUrl: p.baseUrl!, auth: 'bearer' }), ...pickSpec(p), name };
+  }
+  for (const [name, spec] of Object.entries(declared)) {
+    const fp = file.providers?.[name];
+    const envName = name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+    const envKeys = env[`SYNROUTER_${envName}_API_KEY`];
+    const apiKeys = envKeys !== undefined ? splitKeys(envKeys) : fp?.apiKeys ?? (fp?.apiKey ? [fp.apiKey] : []);
+    if (apiKeys.length === 0) continue;
+    const baseUrl = (env[`SYNROUTER_${envName}_BASE_URL`] || fp?.baseUrl || spec.defaultBaseUrl).replace(/\/+$/, '');
+    providers[name] = { spec, baseUrl, apiKeys };
+  }
+
+  const port = opts.overrides?.port ?? intFrom(env.SYNROUTER_PORT, 'SYNROUTER_PORT') ?? file.port ?? 8787;
+  const cfg: Config = {
+    host: opts.overrides?.host ?? env.SYNROUTER_HOST ?? file.host ?? '127.0.0.1',
+    port,
+    dbPath: resolve(opts.overrides?.dbPath ?? env.SYNROUTER_DB ?? file.db ?? 'data/synrouter.db'),
+    bodyLimitBytes: Math.round((intFrom(env.SYNROUTER_BODY_LIMIT_MB, 'SYNROUTER_BODY_LIMIT_MB') ?? file.bodyLimitMb ?? 32) * 1024 * 1024),
+    providers,
+    models: file.models ?? [],
+    ledger: { flushMs: 200, batchSize: 200, ...file.ledger },
+    upstream: { headersTimeoutMs: 600_000, bodyIdleTimeoutMs: 300_000, connections: 128, ...file.upstream },
+  };
+  return Object.freeze(cfg);
+}
+
+function readConfigFile(path: string): FileConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as FileConfig;
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function pickSpec(p: Partial<ProviderSpec>): Partial<ProviderSpec> {
+  const out: Partial<ProviderSpec> = {};
+  if (p.protocol) out.protocol = p.protocol;
+  if (p.auth) out.auth = p.auth;
+  if (p.serves) out.serves = p.serves;
+  return out;
+}
+
+function splitKeys(v: string): string[] {
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function intFrom(v: string | undefined, name: string): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${name} must be a non-negative number, got "${v}"`);
+  return n;
+}

@@ -1,0 +1,93 @@
+/**
+ * Every error Synrouter itself produces, with a stable code, and the renderers that put it in the
+ * caller's protocol. Before the first byte an error is an HTTP status + JSON body; after the first
+ * byte it becomes the protocol's in-band error event (see sse/).
+ */
+
+export type ClientProtocol = 'anthropic' | 'openai';
+
+/** Stable codes: log lines, ledger rows and tests refer to these, never to messages. */
+export const ERROR_CODES = {
+  ROUTE_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  AUTH_MISSING: 401,
+  AUTH_INVALID: 401,
+  AUTH_REVOKED: 401,
+  AUTH_FORBIDDEN: 403,
+  BODY_NOT_JSON: 400,
+  BODY_INVALID: 400,
+  BODY_TOO_LARGE: 413,
+  MODEL_NOT_FOUND: 404,
+  NO_ROUTE: 400,
+  UPSTREAM_UNREACHABLE: 502,
+  UPSTREAM_TIMEOUT: 504,
+  UPSTREAM_ERROR: 502,
+  CLIENT_ABORTED: 499,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class ProxyError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly param: string | undefined;
+
+  constructor(code: ErrorCode, message: string, opts: { status?: number; param?: string; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = 'ProxyError';
+    this.code = code;
+    this.status = opts.status ?? ERROR_CODES[code];
+    this.param = opts.param;
+  }
+}
+
+export function toProxyError(err: unknown): ProxyError {
+  if (err instanceof ProxyError) return err;
+  return new ProxyError('INTERNAL', 'Synrouter hit an internal error; the request was not forwarded.', { cause: err });
+}
+
+/** Anthropic error types by status (protocols.md §1.6). */
+export function anthropicErrorType(status: number): string {
+  switch (status) {
+    case 400: return 'invalid_request_error';
+    case 401: return 'authentication_error';
+    case 402: return 'billing_error';
+    case 403: return 'permission_error';
+    case 404: return 'not_found_error';
+    case 409: return 'conflict_error';
+    case 413: return 'request_too_large';
+    case 429: return 'rate_limit_error';
+    case 504: return 'timeout_error';
+    case 529: return 'overloaded_error';
+    default: return status >= 500 ? 'api_error' : 'invalid_request_error';
+  }
+}
+
+/** OpenAI error `type` by status (protocols.md §4.5). */
+export function openaiErrorType(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 429) return 'rate_limit_exceeded';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request_error';
+}
+
+export interface AnthropicErrorBody { type: 'error'; error: { type: string; message: string }; request_id?: string }
+export interface OpenAIErrorBody { error: { message: string; type: string; param: string | null; code: string | null } }
+
+export function renderAnthropicError(status: number, message: string, requestId?: string): AnthropicErrorBody {
+  return { type: 'error', error: { type: anthropicErrorType(status), message }, ...(requestId ? { request_id: requestId } : {}) };
+}
+
+export function renderOpenAIError(status: number, message: string, code: string | null, param: string | null = null): OpenAIErrorBody {
+  return { error: { message, type: openaiErrorType(status), param, code } };
+}
+
+/** The error body for `err` in the caller's protocol. */
+export function renderError(protocol: ClientProtocol, err: ProxyError, requestId?: string): AnthropicErrorBody | OpenAIErrorBody {
+  return protocol === 'anthropic'
+    ? renderAnthropicError(err.status, err.message, requestId)
+    : renderOpenAIError(err.status, err.message, err.code.toLowerCase(), err.param ?? null);
+}

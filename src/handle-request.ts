@@ -1,0 +1,86 @@
+/**
+ * THE flow of a request, one stage per line, in order:
+ *   server (match route, bounded body) -> auth -> session -> route -> rewrite -> upstream
+ *   -> sse (stream back as it arrives) + meter (on the side) -> store (one ledger row per turn).
+ * Each stage lives in the folder of the same name; this file only calls them.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { Agent } from 'undici';
+import type { Config } from './config.ts';
+import { ProxyError, toProxyError } from './errors.ts';
+import { matchEndpoint, type Endpoint } from './server/endpoints.ts';
+import { readBody } from './server/read-body.ts';
+import { sendError, sendJson } from './server/respond.ts';
+import { listModels } from './server/models-endpoint.ts';
+import { authenticate } from './auth/authenticate.ts';
+import { clientSessionId } from './session/session-id.ts';
+import { resolveRoute } from './route/resolve-route.ts';
+import type { Registry } from './route/registry.ts';
+import { rewriteAnthropicRequest } from './rewrite/rewrite-request.ts';
+import { forwardHeaders, sendUpstream } from './upstream/send-upstream.ts';
+import { forwardAnthropicResponse } from './upstream/forward-anthropic-response.ts';
+import { parseJsonBody, validateMessagesRequest } from './protocols/anthropic/validate-request.ts';
+import type { KeyStore } from './store/keys.ts';
+import type { Ledger } from './store/ledger.ts';
+import { newTurn, toLedgerRow, type Turn } from './turn.ts';
+
+export interface Deps {
+  config: Config;
+  keys: KeyStore;
+  ledger: Ledger;
+  registry: Registry;
+  agent: Agent;
+}
+
+export async function handleRequest(req: IncomingMessage, res: ServerResponse, deps: Deps): Promise<void> {
+  const requestId = 'req_sr_' + randomBytes(12).toString('hex');
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const match = matchEndpoint(req.method ?? 'GET', url.pathname);
+  if (!('endpoint' in match)) {
+    const err = match.status === 404
+      ? new ProxyError('ROUTE_NOT_FOUND', `No route for ${req.method} ${url.pathname}. Anthropic clients use /api/anthropic, OpenAI clients /api/v1.`)
+      : new ProxyError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}; use ${match.allow}.`);
+    return sendError(res, match.protocol, err, requestId, match.allow ? { allow: match.allow } : {});
+  }
+  const { endpoint } = match;
+  if (endpoint.op === 'health') return sendJson(res, 200, { status: 'ok' });
+
+  const turn = newTurn(requestId, endpoint.protocol, endpoint.op);
+  const abort = new AbortController();
+  res.once('close', () => { if (!res.writableFinished) abort.abort(); });
+  try {
+    turn.key = authenticate(req.headers, deps.keys);
+    if (endpoint.op === 'models') return sendJson(res, 200, listModels(endpoint.protocol, deps.registry, url.searchParams));
+    await proxyMessages(req, res, endpoint, turn, deps, abort.signal);
+  } catch (err) {
+    const e = toProxyError(err);
+    if (e.code === 'INTERNAL') console.error(`[synrouter] ${requestId} internal error:`, err);
+    turn.status ||= e.status;
+    turn.errorCode ??= e.code;
+    sendError(res, endpoint.protocol, e, requestId);
+  } finally {
+    // Every authenticated turn gets exactly one ledger row, whatever happened to it.
+    if (turn.key && endpoint.op === 'messages') deps.ledger.record(toLedgerRow({ ...turn, key: turn.key }, deps.registry));
+  }
+}
+
+async function proxyMessages(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, turn: Turn, deps: Deps, signal: AbortSignal): Promise<void> {
+  const op = endpoint.op === 'count_tokens' ? 'count_tokens' : 'messages';
+  const raw = await readBody(req, deps.config.bodyLimitBytes);
+  const request = validateMessagesRequest(parseJsonBody(raw), op);
+  turn.requestedModel = request.model;
+  turn.streamed = request.stream === true;
+  turn.sessionId = clientSessionId(req.headers, request);
+  const route = (turn.route = resolveRoute({ requested: request.model, registry: deps.registry, providers: deps.config.providers, scope: turn.sessionId ?? '' }));
+  const { body } = rewriteAnthropicRequest(raw, request, route);
+  const upstream = await sendUpstream(deps.agent, {
+    baseUrl: route.provider.baseUrl,
+    path: op === 'count_tokens' ? '/v1/messages/count_tokens' : '/v1/messages',
+    method: 'POST',
+    headers: { ...forwardHeaders(req.headers, route.provider.spec, route.apiKey), 'content-type': 'application/json' },
+    body,
+    signal,
+  });
+  await forwardAnthropicResponse({ upstream, res, turn, signal });
+}

@@ -1,0 +1,45 @@
+/**
+ * Shape checks on an Anthropic Messages body, before anything is forwarded. Only what Synrouter
+ * needs to route and rewrite safely is checked; everything else is the provider's to judge, so a
+ * request the provider would accept is never rejected here.
+ */
+import { ProxyError } from '../../errors.ts';
+import type { MessagesRequest } from './types.ts';
+
+export function parseJsonBody(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    throw new ProxyError('BODY_NOT_JSON', `The request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+const invalid = (param: string, message: string) => new ProxyError('BODY_INVALID', message, { param });
+
+export function validateMessagesRequest(body: unknown, op: 'messages' | 'count_tokens'): MessagesRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body', 'The request body must be a JSON object.');
+  const b = body as Record<string, unknown>;
+  if (typeof b.model !== 'string' || b.model === '') throw invalid('model', 'model: Field required and must be a non-empty string.');
+  if (!Array.isArray(b.messages)) throw invalid('messages', 'messages: Field required and must be an array.');
+  b.messages.forEach((m, i) => {
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) throw invalid(`messages.${i}`, `messages.${i}: must be an object with role and content.`);
+    const { role, content } = m as Record<string, unknown>;
+    if (role !== 'user' && role !== 'assistant' && role !== 'system') throw invalid(`messages.${i}.role`, `messages.${i}.role: must be "user", "assistant" or "system".`);
+    if (typeof content !== 'string' && !Array.isArray(content)) throw invalid(`messages.${i}.content`, `messages.${i}.content: must be a string or an array of content blocks.`);
+    if (Array.isArray(content)) content.forEach((c, j) => {
+      if (typeof c !== 'object' || c === null || typeof (c as { type?: unknown }).type !== 'string') {
+        throw invalid(`messages.${i}.content.${j}`, `messages.${i}.content.${j}: must be a content block object with a string "type".`);
+      }
+    });
+  });
+  if (op === 'messages') {
+    if (typeof b.max_tokens !== 'number' || !Number.isInteger(b.max_tokens) || b.max_tokens < 0) {
+      throw invalid('max_tokens', 'max_tokens: Field required and must be a non-negative integer.');
+    }
+  }
+  if (b.stream !== undefined && typeof b.stream !== 'boolean') throw invalid('stream', 'stream: must be a boolean.');
+  if (b.system !== undefined && typeof b.system !== 'string' && !Array.isArray(b.system)) throw invalid('system', 'system: must be a string or an array of text blocks.');
+  if (b.tools !== undefined && !Array.isArray(b.tools)) throw invalid('tools', 'tools: must be an array.');
+  if (b.metadata !== undefined && (typeof b.metadata !== 'object' || b.metadata === null || Array.isArray(b.metadata))) throw invalid('metadata', 'metadata: must be an object.');
+  return b as MessagesRequest;
+}

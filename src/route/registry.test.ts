@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRegistry } from './registry.ts';
+
+test('product ids, bare ids, aliases and context suffixes resolve to the same entry', () => {
+  const r = createRegistry();
+  const opus = r.resolve('anthropic/claude-opus-4.8');
+  assert.equal(opus?.anthropicId, 'claude-opus-4-8');
+  assert.equal(r.resolve('claude-opus-4-8'), opus);
+  assert.equal(r.resolve('claude-opus-4-8[1m]'), opus);
+  assert.equal(r.resolve('claude-haiku-4-5-20251001')?.id, 'anthropic/claude-haiku-4.5');
+  assert.equal(r.models.length, 27);
+});
+
+test('an unlisted Claude id still resolves, with unknown prices; other unknown ids do not', () => {
+  const r = createRegistry();
+  const e = r.resolve('claude-opus-5-5');
+  assert.equal(e?.anthropicId, 'claude-opus-5-5');
+  assert.equal(e?.prices, null);
+  assert.equal(r.resolve('gpt-nonexistent'), undefined);
+});
+
+test('fast mode prices apply to the bare response id when the request asked for speed fast', () => {
+  const r = createRegistry();
+  assert.equal(r.pricesFor('claude-opus-4-8')?.input, 5);
+  assert.equal(r.pricesFor('claude-opus-4-8', 'fast')?.input, 10);
+  assert.equal(r.resolve('anthropic/claude-opus-4.7-fast')?.speed, undefined);
+});
+
+test('config entries extend and override the built-in list', () => {
+  const r = createRegistry([{ id: 'acme/coder-1', name: 'Acme', context: 1000, prices: null }, { id: 'z-ai/glm-5.1', name: 'GLM', context: 5, prices: { input: 1, output: 2, cacheRead: 0.1, cacheWrite5m: 1, cacheWrite1h: 1 } }]);
+  assert.equal(r.resolve('acme/coder-1')?.name, 'Acme');
+  assert.equal(r.resolve('z-ai/glm-5.1')?.prices?.input, 1);
+});

@@ -1,0 +1,71 @@
+/**
+ * The model registry: data (models.json, extendable from the config file), looked up by the
+ * product id (`anthropic/claude-opus-4.8`), by the bare provider id (`claude-opus-4-8`, as Claude
+ * Code sends it) or by an alias. A Claude id the registry does not know yet still resolves (prices
+ * unknown) so that new models pass through to an Anthropic upstream (clients.md, Claude Code 2.1.332).
+ */
+import { readFileSync } from 'node:fs';
+
+export interface Prices { input: number; output: number; cacheRead: number; cacheWrite5m: number; cacheWrite1h: number }
+
+export interface ModelEntry {
+  id: string;
+  name: string;
+  context: number;
+  /** Model id on the Anthropic API, for models Anthropic serves directly. */
+  anthropicId?: string;
+  /** Anthropic fast mode (`speed: "fast"`), protocols.md §3.2. */
+  speed?: 'fast';
+  aliases?: string[];
+  /** USD per million tokens; null when unknown. */
+  prices: Prices | null;
+  /** True when the entry was synthesised for an id the registry does not list. */
+  unlisted?: boolean;
+}
+
+export interface Registry {
+  models: readonly ModelEntry[];
+  resolve(requested: string): ModelEntry | undefined;
+  /** Prices for a model id as it appears in a response (bare provider id or product id). */
+  pricesFor(responseModel: string, speed?: 'fast'): Prices | null;
+}
+
+const BUILTIN = JSON.parse(readFileSync(new URL('./models.json', import.meta.url), 'utf8')) as { models: ModelEntry[] };
+
+export function createRegistry(extra: readonly ModelEntry[] = []): Registry {
+  const models = [...BUILTIN.models.filter((m) => !extra.some((e) => e.id === m.id)), ...extra];
+  const byName = new Map<string, ModelEntry>();
+  // Product ids and aliases first; bare ids map to the standard-speed entry, which comes first in the data.
+  for (const m of models) {
+    byName.set(m.id, m);
+    for (const a of m.aliases ?? []) byName.set(a, m);
+  }
+  for (const m of models) if (m.anthropicId && !byName.has(m.anthropicId)) byName.set(m.anthropicId, m);
+
+  const resolve = (requested: string): ModelEntry | undefined => {
+    const hit = byName.get(requested);
+    if (hit) return hit;
+    // Claude Code may append a context suffix such as `[1m]` (protocols.md §3.4).
+    const bare = requested.replace(/\[[^\]]*\]$/, '');
+    if (bare !== requested && byName.has(bare)) return byName.get(bare);
+    const vendorless = bare.startsWith('anthropic/') ? bare.slice('anthropic/'.length) : bare;
+    if (/^claude-[a-z0-9.-]+$/.test(vendorless)) {
+      return { id: `anthropic/${vendorless}`, name: vendorless, context: 0, anthropicId: vendorless.replaceAll('.', '-'), prices: null, unlisted: true };
+    }
+    return undefined;
+  };
+
+  return {
+    models,
+    resolve,
+    pricesFor(responseModel, speed) {
+      const entry = resolve(responseModel);
+      if (!entry) return null;
+      if (speed === 'fast' && !entry.speed) {
+        const fast = models.find((m) => m.anthropicId === entry.anthropicId && m.speed === 'fast');
+        if (fast) return fast.prices;
+      }
+      return entry.prices;
+    },
+  };
+}

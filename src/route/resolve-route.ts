@@ -1,0 +1,47 @@
+/**
+ * Where a model goes: Claude models to Anthropic direct when a key is configured, else OpenRouter;
+ * other models to OpenRouter or to a declared compatible provider that lists them.
+ */
+import { createHash } from 'node:crypto';
+import type { ProviderConfig } from '../config.ts';
+import { ProxyError } from '../errors.ts';
+import type { ModelEntry, Registry } from './registry.ts';
+
+export interface Route {
+  providerName: string;
+  provider: ProviderConfig;
+  entry: ModelEntry;
+  /** The model id the upstream expects. */
+  upstreamModel: string;
+  /** Anthropic fast mode, when the product id asks for it and the model has it (protocols.md §3.2). */
+  speed?: 'fast';
+  apiKey: string;
+}
+
+export function resolveRoute(opts: { requested: string; registry: Registry; providers: Readonly<Record<string, ProviderConfig>>; scope: string }): Route {
+  const entry = opts.registry.resolve(opts.requested);
+  if (!entry) throw new ProxyError('MODEL_NOT_FOUND', `Model "${opts.requested}" is not in Synrouter's model registry. GET /api/v1/models lists the models it serves.`, { param: 'model' });
+  for (const [name, provider] of Object.entries(opts.providers)) {
+    const upstreamModel = upstreamModelFor(entry, provider);
+    if (upstreamModel === undefined) continue;
+    const speed = entry.speed && provider.spec.serves === 'anthropic' ? entry.speed : undefined;
+    return { providerName: name, provider, entry, upstreamModel, ...(speed ? { speed } : {}), apiKey: pickKey(provider.apiKeys, opts.scope) };
+  }
+  const hint = entry.anthropicId ? 'SYNROUTER_ANTHROPIC_API_KEY or SYNROUTER_OPENROUTER_API_KEY' : 'SYNROUTER_OPENROUTER_API_KEY or a compatible provider in the config file';
+  throw new ProxyError('NO_ROUTE', `No configured provider serves model "${opts.requested}". Set ${hint}.`, { param: 'model' });
+}
+
+/** Provider order is Anthropic first (object insertion order of the config), so direct wins over OpenRouter. */
+function upstreamModelFor(entry: ModelEntry, provider: ProviderConfig): string | undefined {
+  const serves = provider.spec.serves ?? 'all';
+  if (serves === 'anthropic') return entry.anthropicId;
+  if (serves === 'all') return entry.unlisted ? entry.anthropicId : entry.id;
+  return serves.includes(entry.id) ? entry.id : undefined;
+}
+
+/** Same scope (session fingerprint), same upstream key: the provider's cache is per key/workspace. */
+export function pickKey(keys: readonly string[], scope: string): string {
+  if (keys.length === 1) return keys[0]!;
+  const n = createHash('sha256').update(scope).digest().readUInt32BE(0);
+  return keys[n % keys.length]!;
+}

@@ -1,0 +1,38 @@
+/** (method, path) -> endpoint, or the 404/405 to answer in the caller's protocol. */
+import type { ClientProtocol } from '../errors.ts';
+
+export type Operation = 'messages' | 'count_tokens' | 'models' | 'health';
+
+export interface Endpoint { method: 'GET' | 'POST' | 'HEAD'; path: string; protocol: ClientProtocol; op: Operation }
+
+export const ENDPOINTS: readonly Endpoint[] = [
+  { method: 'POST', path: '/api/anthropic/v1/messages', protocol: 'anthropic', op: 'messages' },
+  { method: 'POST', path: '/api/anthropic/v1/messages/count_tokens', protocol: 'anthropic', op: 'count_tokens' },
+  { method: 'GET', path: '/api/anthropic/v1/models', protocol: 'anthropic', op: 'models' },
+  // OpenRouter-style: Anthropic-format calls at the OpenAI-compatible base too (DESIGN.md §2).
+  { method: 'POST', path: '/api/v1/messages', protocol: 'anthropic', op: 'messages' },
+  { method: 'POST', path: '/api/v1/messages/count_tokens', protocol: 'anthropic', op: 'count_tokens' },
+  { method: 'GET', path: '/api/v1/models', protocol: 'openai', op: 'models' },
+  { method: 'GET', path: '/health', protocol: 'anthropic', op: 'health' },
+];
+
+/** Claude Code preconnects with an unauthenticated HEAD to its base URL (clients.md). */
+const HEAD_OK = new Set(['/', '/health', '/api/anthropic', '/api/v1']);
+
+export type Match = { endpoint: Endpoint } | { status: 404 | 405; protocol: ClientProtocol; allow?: string };
+
+/** The protocol to answer in when nothing matched: the one the path prefix belongs to. */
+export function protocolOfPath(path: string): ClientProtocol {
+  if (path.startsWith('/api/v1/') && !path.startsWith('/api/v1/messages')) return 'openai';
+  return path === '/api/v1' ? 'openai' : 'anthropic';
+}
+
+export function matchEndpoint(method: string, rawPath: string): Match {
+  const path = rawPath.length > 1 ? rawPath.replace(/\/+$/, '') : rawPath;
+  if (method === 'HEAD' && HEAD_OK.has(path)) return { endpoint: { method: 'HEAD', path, protocol: 'anthropic', op: 'health' } };
+  const same = ENDPOINTS.filter((e) => e.path === path);
+  const hit = same.find((e) => e.method === method || (method === 'HEAD' && e.method === 'GET'));
+  if (hit) return { endpoint: hit };
+  if (same.length) return { status: 405, protocol: same[0]!.protocol, allow: [...new Set(same.map((e) => e.method))].join(', ') };
+  return { status: 404, protocol: protocolOfPath(path) };
+}

@@ -1,0 +1,59 @@
+/**
+ * The node:http server: wires the stores and the upstream agent into handleRequest, and shuts
+ * down gracefully (stop accepting, let in-flight requests finish up to a timeout, flush the ledger).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config.ts';
+import { handleRequest, type Deps } from '../handle-request.ts';
+import { createRegistry } from '../route/registry.ts';
+import { openDatabase } from '../store/db.ts';
+import { KeyStore } from '../store/keys.ts';
+import { Ledger } from '../store/ledger.ts';
+import { createUpstreamAgent } from '../upstream/send-upstream.ts';
+
+export interface Synrouter {
+  server: Server;
+  deps: Deps;
+  /** Base URL, e.g. http://127.0.0.1:8787 */
+  url: string;
+  close(opts?: { graceMs?: number }): Promise<void>;
+}
+
+export async function startSynrouter(config: Config): Promise<Synrouter> {
+  const db = openDatabase(config.dbPath);
+  const deps: Deps = {
+    config,
+    keys: new KeyStore(db),
+    ledger: new Ledger(db, config.ledger),
+    registry: createRegistry(config.models),
+    agent: createUpstreamAgent(config.upstream),
+  };
+  const server = createServer({ requestTimeout: 300_000, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, (req, res) => {
+    handleRequest(req, res, deps).catch((err) => {
+      console.error('[synrouter] unhandled error:', err);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  let closing: Promise<void> | undefined;
+  const close = ({ graceMs = 30_000 } = {}) => (closing ??= (async () => {
+    const done = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    await done;
+    clearTimeout(timer);
+    deps.ledger.close();
+    await deps.agent.close();
+    db.close();
+  })());
+
+  return { server, deps, url: `http://${host}:${port}`, close };
+}

@@ -1,0 +1,80 @@
+// Claude model table: the ids the simulator lists on GET /v1/models, and the minimum cacheable prompt
+// length per model (protocols.md 2.6, 3.1, 3.3). Any other id starting with `claude-` is accepted and
+// uses DEFAULT_MIN_CACHEABLE_TOKENS.
+
+export interface ModelInfo {
+  id: string;
+  display_name: string;
+  created_at: string;
+  max_input_tokens: number;
+  max_tokens: number;
+}
+
+export const DEFAULT_MIN_CACHEABLE_TOKENS = 1024;
+
+/**
+ * Minimum prompt length (tokens of the prefix up to a breakpoint) for that breakpoint to read or write
+ * the cache. Below it the request runs uncached with no error (protocols.md 2.6). Keys are model ids
+ * without a date suffix; `claude-haiku-4-5-20251001` uses the `claude-haiku-4-5` row.
+ */
+export const MIN_CACHEABLE_TOKENS: Readonly<Record<string, number>> = {
+  // The seven rows of the project brief.
+  'claude-opus-4-8': 1024,
+  'claude-sonnet-4-6': 1024,
+  'claude-sonnet-4-5': 1024,
+  'claude-opus-4-7': 2048,
+  'claude-opus-4-6': 4096,
+  'claude-opus-4-5': 4096,
+  'claude-haiku-4-5': 4096,
+  // Further rows of protocols.md 2.6 (newest Anthropic doc version).
+  'claude-fable-5-1': 512,
+  'claude-fable-5': 512,
+  'claude-mythos-5': 512,
+  'claude-opus-5': 512,
+  'claude-sonnet-5': 1024,
+  'claude-mythos-preview': 2048,
+  'claude-opus-4-1': 1024,
+  'claude-opus-4': 1024,
+  'claude-sonnet-4': 1024,
+};
+
+/** Strips a `-YYYYMMDD` snapshot suffix: `claude-sonnet-4-5-20250929` -> `claude-sonnet-4-5`. */
+export function baseModelId(model: string): string {
+  return model.replace(/-\d{8}$/, '');
+}
+
+export function minCacheableTokens(model: string): number {
+  return MIN_CACHEABLE_TOKENS[baseModelId(model)] ?? DEFAULT_MIN_CACHEABLE_TOKENS;
+}
+
+/** The simulator accepts every `claude-` id, like a permissive upstream; anything else is 404. */
+export function isSupportedModel(model: string): boolean {
+  return model.startsWith('claude-');
+}
+
+// Newest first, as the real list is ordered (protocols.md 1.8). Older models are listed under their
+// dated ids, as the real endpoint does. Token limits are illustrative.
+export const MODELS: readonly ModelInfo[] = [
+  model('claude-opus-5', 'Claude Opus 5', '2026-07-24', 1_000_000, 128_000),
+  model('claude-sonnet-5', 'Claude Sonnet 5', '2026-06-30', 1_000_000, 64_000),
+  model('claude-fable-5', 'Claude Fable 5', '2026-06-09', 1_000_000, 128_000),
+  model('claude-mythos-5', 'Claude Mythos 5', '2026-06-09', 1_000_000, 128_000),
+  model('claude-opus-4-8', 'Claude Opus 4.8', '2026-05-28', 1_000_000, 128_000),
+  model('claude-opus-4-7', 'Claude Opus 4.7', '2026-04-16', 1_000_000, 128_000),
+  model('claude-mythos-preview', 'Claude Mythos Preview', '2026-04-07', 1_000_000, 128_000),
+  model('claude-sonnet-4-6', 'Claude Sonnet 4.6', '2026-02-17', 1_000_000, 64_000),
+  model('claude-opus-4-6', 'Claude Opus 4.6', '2026-02-05', 1_000_000, 128_000),
+  model('claude-opus-4-5-20251101', 'Claude Opus 4.5', '2025-11-01', 200_000, 64_000),
+  model('claude-haiku-4-5-20251001', 'Claude Haiku 4.5', '2025-10-01', 200_000, 64_000),
+  model('claude-sonnet-4-5-20250929', 'Claude Sonnet 4.5', '2025-09-29', 200_000, 64_000),
+];
+
+function model(id: string, name: string, date: string, maxIn: number, maxOut: number): ModelInfo {
+  return {
+    id,
+    display_name: name,
+    created_at: `${date}T00:00:00Z`,
+    max_input_tokens: maxIn,
+    max_tokens: maxOut,
+  };
+}

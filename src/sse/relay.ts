@@ -1,0 +1,53 @@
+/**
+ * Streams an upstream response back to the client chunk by chunk, as it arrives (never buffered to
+ * the end), while a watcher reads the same bytes on the side for metering. Backpressure from a slow
+ * client pauses the upstream. Errors after the first byte become an in-band error event.
+ */
+import type { ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import type { UpstreamResponse } from '../upstream/send-upstream.ts';
+import { writeSse } from './sse-parser.ts';
+
+const DROP_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'trailer', 'upgrade', 'set-cookie']);
+
+export function responseHeaders(up: UpstreamResponse['headers'], extra: Record<string, string>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(up)) if (v !== undefined && !DROP_RESPONSE_HEADERS.has(k)) out[k] = v;
+  return { ...out, ...extra };
+}
+
+export interface RelayResult { firstByteAt: number | null; bytes: number }
+
+export async function relay(opts: {
+  upstream: UpstreamResponse;
+  res: ServerResponse;
+  headers: Record<string, string>;
+  signal: AbortSignal;
+  onChunk: (chunk: Buffer) => void;
+}): Promise<RelayResult> {
+  const { upstream, res } = opts;
+  res.writeHead(upstream.status, responseHeaders(upstream.headers, opts.headers));
+  res.flushHeaders();
+  let firstByteAt: number | null = null;
+  let bytes = 0;
+  for await (const chunk of upstream.body) {
+    const buf = chunk as Buffer;
+    firstByteAt ??= performance.now();
+    bytes += buf.length;
+    try {
+      opts.onChunk(buf);
+    } catch (err) {
+      // A meter failure never fails the client's response (style.md §7 Errors).
+      console.error(`[synrouter] meter error: ${(err as Error).message}`);
+    }
+    if (!res.write(buf)) await once(res, 'drain', { signal: opts.signal });
+  }
+  res.end();
+  return { firstByteAt, bytes };
+}
+
+/** After the first byte the status is gone: end an SSE stream with the protocol's error event. */
+export function endStreamWithError(res: ServerResponse, event: string | undefined, payload: unknown): void {
+  if (res.writableEnded || res.destroyed) return;
+  res.end(writeSse(event, JSON.stringify(payload)));
+}

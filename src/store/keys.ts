@@ -1,0 +1,80 @@
+/** Synrouter's own API keys (`sk-sr-…`). Only a sha256 of each key is stored. */
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export type KeyMode = 'coding' | 'general';
+export type KeyRole = 'admin' | 'client';
+
+export interface KeyRecord {
+  id: string;
+  name: string;
+  prefix: string;
+  role: KeyRole;
+  mode: KeyMode;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export const KEY_PREFIX = 'sk-sr-';
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+interface Row { id: string; name: string; hash: string; prefix: string; role: KeyRole; mode: KeyMode; created_at: number; revoked_at: number | null }
+
+const toRecord = (r: Row): KeyRecord => ({ id: r.id, name: r.name, prefix: r.prefix, role: r.role, mode: r.mode, createdAt: r.created_at, revokedAt: r.revoked_at });
+
+export class KeyStore {
+  readonly #byHash: StatementSync;
+  readonly #insert: StatementSync;
+  readonly #db: DatabaseSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#byHash = db.prepare('SELECT * FROM keys WHERE hash = ?');
+    this.#insert = db.prepare('INSERT INTO keys (id, name, hash, prefix, role, mode, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  }
+
+  /** Creates a key and returns it in full: the only time it is ever visible. */
+  create(opts: { name: string; mode?: KeyMode; role?: KeyRole; now?: number }): { key: string; record: KeyRecord } {
+    const key = KEY_PREFIX + randomBytes(24).toString('base64url');
+    const id = 'key_' + randomBytes(6).toString('hex');
+    const prefix = key.slice(0, 12);
+    const role = opts.role ?? 'client';
+    const mode = opts.mode ?? 'coding';
+    const now = opts.now ?? Date.now();
+    this.#insert.run(id, opts.name, hashKey(key), prefix, role, mode, now);
+    return { key, record: { id, name: opts.name, prefix, role, mode, createdAt: now, revokedAt: null } };
+  }
+
+  /**
+   * The record for a presented key, or undefined. The lookup is by hash; the stored and computed
+   * digests are then compared in constant time so that nothing about the stored hash leaks by timing.
+   */
+  find(key: string): KeyRecord | undefined {
+    const digest = hashKey(key);
+    const row = this.#byHash.get(digest) as Row | undefined;
+    if (!row) return undefined;
+    const a = Buffer.from(row.hash, 'hex');
+    const b = Buffer.from(digest, 'hex');
+    return a.length === b.length && timingSafeEqual(a, b) ? toRecord(row) : undefined;
+  }
+
+  list(): KeyRecord[] {
+    return (this.#db.prepare('SELECT * FROM keys ORDER BY created_at, id').all() as unknown as Row[]).map(toRecord);
+  }
+
+  get(id: string): KeyRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM keys WHERE id = ?').get(id) as Row | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
+  revoke(id: string, now = Date.now()): boolean {
+    return Number(this.#db.prepare('UPDATE keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes) > 0;
+  }
+
+  count(): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM keys').get() as { n: number }).n;
+  }
+}

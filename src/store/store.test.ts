@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from './db.ts';
+import { KeyStore, hashKey } from './keys.ts';
+import { Ledger, type TurnRow } from './ledger.ts';
+
+const tmpDb = () => join(mkdtempSync(join(tmpdir(), 'sr-store-')), 'x.db');
+
+test('keys are stored as hashes only, found by value, and revocation sticks', () => {
+  const path = tmpDb();
+  const keys = new KeyStore(openDatabase(path));
+  const { key, record } = keys.create({ name: 'laptop', mode: 'general' });
+  assert.match(key, /^sk-sr-[A-Za-z0-9_-]{32}$/);
+  assert.equal(keys.find(key)?.id, record.id);
+  assert.equal(keys.find(key + 'x'), undefined);
+  const file = readFileSync(path).toString('latin1') + readFileSync(path + '-wal').toString('latin1');
+  assert.ok(!file.includes(key), 'the plaintext key must not be in the database');
+  assert.ok(file.includes(hashKey(key)));
+  assert.equal(keys.revoke(record.id), true);
+  assert.notEqual(keys.find(key)?.revokedAt, null);
+  assert.equal(keys.revoke(record.id), false);
+});
+
+test('migrations run once; reopening keeps the data', () => {
+  const path = tmpDb();
+  new KeyStore(openDatabase(path)).create({ name: 'a' });
+  assert.equal(new KeyStore(openDatabase(path)).count(), 1);
+});
+
+test('the ledger batches rows and close() flushes the rest', () => {
+  const db = openDatabase(tmpDb());
+  const ledger = new Ledger(db, { flushMs: 60_000, batchSize: 3 });
+  const row = (i: number): TurnRow => ({
+    ts: i, requestId: `r${i}`, kind: 'turn', keyId: 'k', sessionId: null, clientProtocol: 'anthropic', endpoint: 'messages',
+    requestedModel: 'm', responseModel: 'm', provider: 'p', status: 200, errorCode: null, streamed: true, aborted: false,
+    inputTokens: i, cacheReadTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 1,
+    costUsd: null, costDirectUsd: null, latencyMs: 1, ttfbMs: 1,
+  });
+  const count = () => (db.prepare('SELECT count(*) AS n FROM turns').get() as { n: number }).n;
+  ledger.record(row(1));
+  ledger.record(row(2));
+  assert.equal(count(), 0, 'below the batch size nothing is written yet');
+  ledger.record(row(3));
+  assert.equal(count(), 3);
+  ledger.record(row(4));
+  ledger.close();
+  assert.equal(count(), 4);
+  ledger.record(row(5));
+  assert.equal(count(), 5, 'after close, rows are written at once');
+});

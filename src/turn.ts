@@ -1,0 +1,49 @@
+/** The record of one request as it moves through the stages; meter/ and store/ receive it. */
+import type { ClientProtocol } from './errors.ts';
+import type { KeyRecord } from './store/keys.ts';
+import type { Route } from './route/resolve-route.ts';
+import type { TurnRow } from './store/ledger.ts';
+import { ZERO_USAGE, type Usage } from './meter/usage.ts';
+import { costOf, directCostOf } from './meter/cost.ts';
+import type { Registry } from './route/registry.ts';
+
+export interface Turn {
+  requestId: string;
+  startedAt: number;
+  startPerf: number;
+  clientProtocol: ClientProtocol;
+  endpoint: string;
+  key?: KeyRecord;
+  sessionId: string | null;
+  requestedModel: string | null;
+  route?: Route;
+  streamed: boolean;
+  status: number;
+  errorCode: string | null;
+  aborted: boolean;
+  usage: Usage;
+  responseModel: string | null;
+  ttfbMs: number | null;
+}
+
+export function newTurn(requestId: string, clientProtocol: ClientProtocol, endpoint: string): Turn {
+  return {
+    requestId, startedAt: Date.now(), startPerf: performance.now(), clientProtocol, endpoint, sessionId: null, requestedModel: null,
+    streamed: false, status: 0, errorCode: null, aborted: false, usage: ZERO_USAGE, responseModel: null, ttfbMs: null,
+  };
+}
+
+export function toLedgerRow(t: Turn & { key: KeyRecord }, registry: Registry): TurnRow {
+  // Prices follow the model the provider says answered (protocols.md §3.4: never an alias map).
+  const model = t.responseModel ?? t.route?.upstreamModel ?? null;
+  const prices = model ? registry.pricesFor(model, t.route?.speed) : null;
+  return {
+    ts: t.startedAt, requestId: t.requestId, kind: 'turn', keyId: t.key.id, sessionId: t.sessionId, clientProtocol: t.clientProtocol,
+    endpoint: t.endpoint, requestedModel: t.requestedModel, responseModel: t.responseModel, provider: t.route?.providerName ?? null,
+    status: t.status, errorCode: t.errorCode, streamed: t.streamed, aborted: t.aborted,
+    inputTokens: t.usage.input, cacheReadTokens: t.usage.cacheRead, cacheWrite5mTokens: t.usage.cacheWrite5m,
+    cacheWrite1hTokens: t.usage.cacheWrite1h, outputTokens: t.usage.output,
+    costUsd: costOf(t.usage, prices), costDirectUsd: directCostOf(t.usage, prices),
+    latencyMs: Math.round((performance.now() - t.startPerf) * 100) / 100, ttfbMs: t.ttfbMs === null ? null : Math.round(t.ttfbMs * 100) / 100,
+  };
+}

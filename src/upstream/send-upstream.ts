@@ -1,0 +1,59 @@
+/**
+ * I/O to providers over undici (one connection pool per origin inside an Agent). Only transport
+ * lives here: no format knowledge. The caller's AbortSignal fires when the client goes away, and
+ * undici then tears down the upstream request.
+ */
+import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import { ProxyError } from '../errors.ts';
+import { authHeaders, type ProviderSpec } from './providers.ts';
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+}
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) and the ones Synrouter owns: never forwarded. */
+const DROP_REQUEST_HEADERS = new Set([
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'host', 'content-length', 'authorization', 'x-api-key',
+  // The meter reads the response as it streams: ask for it uncompressed.
+  'accept-encoding',
+]);
+
+export function forwardHeaders(client: IncomingHttpHeaders, spec: ProviderSpec, apiKey: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(client)) {
+    if (value === undefined || DROP_REQUEST_HEADERS.has(name)) continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  if (spec.dropBetas && out['anthropic-beta']) {
+    const kept = out['anthropic-beta'].split(',').map((s) => s.trim()).filter((b) => b && !spec.dropBetas!.includes(b));
+    if (kept.length) out['anthropic-beta'] = kept.join(','); else delete out['anthropic-beta'];
+  }
+  return { ...out, ...authHeaders(spec, apiKey) };
+}
+
+export function createUpstreamAgent(opts: { headersTimeoutMs: number; bodyIdleTimeoutMs: number; connections: number }): Agent {
+  return new Agent({ connections: opts.connections, headersTimeout: opts.headersTimeoutMs, bodyTimeout: opts.bodyIdleTimeoutMs, keepAliveTimeout: 30_000 });
+}
+
+export async function sendUpstream(agent: Agent, req: { baseUrl: string; path: string; method: 'GET' | 'POST'; headers: Record<string, string>; body?: Buffer; signal: AbortSignal }): Promise<UpstreamResponse> {
+  const url = new URL(req.baseUrl);
+  const path = url.pathname.replace(/\/+$/, '') + req.path;
+  try {
+    const res = await agent.request({ origin: url.origin, path, method: req.method, headers: req.headers, body: req.body ?? null, signal: req.signal });
+    return { status: res.statusCode, headers: res.headers, body: res.body };
+  } catch (err) {
+    throw upstreamError(err);
+  }
+}
+
+export function upstreamError(err: unknown): ProxyError | unknown {
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+    return new ProxyError('UPSTREAM_TIMEOUT', 'The upstream provider did not answer in time.', { cause: err });
+  }
+  if (err instanceof Error && (err.name === 'AbortError' || err instanceof undiciErrors.RequestAbortedError)) return err;
+  return new ProxyError('UPSTREAM_UNREACHABLE', `Could not reach the upstream provider: ${(err as Error).message}`, { cause: err });
+}
