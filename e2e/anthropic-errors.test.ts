@@ -118,7 +118,6 @@ test('SSE is passed through as it arrives: the client sees message_start while t
 });
 
 test('client abort mid-stream aborts the upstream request and the turn is still recorded', async () => {
-  const before = stack.turns().length;
   const controller = new AbortController();
   const res = await request(`${stack.anthropicBase}/v1/messages`, {
     method: 'POST', signal: controller.signal,
@@ -131,9 +130,12 @@ test('client abort mid-stream aborts the upstream request and the turn is still 
   controller.abort();
   const simReq = stack.sim.requests.at(-1)!;
   await eventually(() => simReq.aborted === true, 'the simulator saw the upstream request aborted');
-  await eventually(() => stack.turns().length === before + 1, 'the aborted turn is in the ledger');
-  const row = stack.turns().at(-1)!;
-  assert.equal(row.aborted, 1);
-  assert.equal(row.error_code, 'CLIENT_ABORTED');
-  assert.equal(row.input_tokens, simReq.usage!.input_tokens, 'the input side from message_start is metered');
+  const requestId = res.headers['synrouter-request-id'];
+  const row = () => stack.turns().find((r) => r.request_id === requestId);
+  await eventually(() => row() !== undefined, 'the aborted turn is in the ledger');
+  assert.equal(stack.turns().filter((r) => r.request_id === requestId).length, 1, 'exactly one row');
+  assert.equal(row()!.aborted, 1);
+  assert.equal(row()!.error_code, 'CLIENT_ABORTED');
+  assert.ok(row()!.ttfb_ms !== null, 'first byte time is known even though the stream was cut');
+  assert.equal(row()!.input_tokens, simReq.usage!.input_tokens, 'the input side from message_start is metered');
 });

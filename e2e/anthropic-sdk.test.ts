@@ -106,7 +106,7 @@ test('count_tokens and models answer through Synrouter', async () => {
 });
 
 test('client headers are forwarded, auth is replaced by the provider key, the unknown beta passes to Anthropic direct', async () => {
-  await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'anthropic-beta': 'prompt-caching-scope-2026-01-05,context-1m-2025-08-07', 'x-app': 'cli' } });
+  await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'anthropic-version': '2023-06-01', 'anthropic-beta': 'prompt-caching-scope-2026-01-05,context-1m-2025-08-07', 'x-app': 'cli' } });
   const h = stack.sim.requests.at(-1)!.headers;
   assert.equal(h['x-api-key'], 'sim-key');
   assert.equal(h.authorization, undefined);

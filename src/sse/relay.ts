@@ -16,24 +16,18 @@ export function responseHeaders(up: UpstreamResponse['headers'], extra: Record<s
   return { ...out, ...extra };
 }
 
-export interface RelayResult { firstByteAt: number | null; bytes: number }
-
 export async function relay(opts: {
   upstream: UpstreamResponse;
   res: ServerResponse;
   headers: Record<string, string>;
   signal: AbortSignal;
   onChunk: (chunk: Buffer) => void;
-}): Promise<RelayResult> {
+}): Promise<void> {
   const { upstream, res } = opts;
   res.writeHead(upstream.status, responseHeaders(upstream.headers, opts.headers));
   res.flushHeaders();
-  let firstByteAt: number | null = null;
-  let bytes = 0;
   for await (const chunk of upstream.body) {
     const buf = chunk as Buffer;
-    firstByteAt ??= performance.now();
-    bytes += buf.length;
     try {
       opts.onChunk(buf);
     } catch (err) {
@@ -43,7 +37,6 @@ export async function relay(opts: {
     if (!res.write(buf)) await once(res, 'drain', { signal: opts.signal });
   }
   res.end();
-  return { firstByteAt, bytes };
 }
 
 /** After the first byte the status is gone: end an SSE stream with the protocol's error event. */

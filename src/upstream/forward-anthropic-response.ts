@@ -28,11 +28,14 @@ export async function forwardAnthropicResponse(opts: { upstream: UpstreamRespons
   const stream = isSse ? new AnthropicStreamWatcher() : undefined;
   const json: Buffer[] = [];
   try {
-    const r = await relay({
+    await relay({
       upstream, res, signal: opts.signal, headers: { 'synrouter-request-id': turn.requestId },
-      onChunk: (c) => (stream ? stream.push(c) : json.push(c)),
+      onChunk: (c) => {
+        turn.ttfbMs ??= performance.now() - turn.startPerf;
+        if (stream) stream.push(c);
+        else json.push(c);
+      },
     });
-    if (r.firstByteAt !== null) turn.ttfbMs = r.firstByteAt - turn.startPerf;
   } catch (err) {
     if (opts.signal.aborted) {
       turn.aborted = true;
