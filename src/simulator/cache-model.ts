@@ -25,8 +25,8 @@
 //   Every eligible breakpoint beyond A writes an entry with its own TTL.
 
 import { minCacheableTokens } from './models.ts';
-import type { Prompt, PromptPosition } from './prompt.ts';
-import type { InputUsage, Ttl } from './types.ts';
+import type { Prompt, PromptPosition } from '../protocols/anthropic/prompt.ts';
+import type { InputUsage, Ttl } from '../protocols/anthropic/wire-types.ts';
 
 export const TTL_MS: Readonly<Record<Ttl, number>> = { '5m': 5 * 60_000, '1h': 60 * 60_000 };
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MESSAGE_OVERHEAD_TOKENS, countTokens } from './count-tokens.ts';
-import { buildPrompt } from './prompt.ts';
+import { buildPrompt } from '../protocols/anthropic/prompt.ts';
 import { cc, request, text } from './test-fixtures.ts';
 
 test('a block counts ceil(UTF-8 bytes of its canonical JSON / 4), plus the message overhead on the first block', () => {

@@ -3,10 +3,10 @@
 // input_tokens + cache_creation_input_tokens + cache_read_input_tokens of the same request
 // (protocols.md 1.4 identity).
 
-import { buildPrompt } from './prompt.ts';
-import type { MessagesRequest } from './types.ts';
+import { buildPrompt } from '../protocols/anthropic/prompt.ts';
+import type { MessagesRequest } from '../protocols/anthropic/wire-types.ts';
 
-export { MESSAGE_OVERHEAD_TOKENS, tokensForBytes, tokensForJson } from './canonical.ts';
+export { MESSAGE_OVERHEAD_TOKENS, tokensForBytes, tokensForJson } from '../protocols/anthropic/canonical.ts';
 
 export function countTokens(request: MessagesRequest): number {
   return buildPrompt(request).totalTokens;

@@ -3,8 +3,8 @@
 // short text plus one tool_use; then end the turn, quoting the last tool result so tests can see the
 // loop ran. The same conversation always gets the same reply bytes.
 
-import { tokensForJson } from './canonical.ts';
-import { isObject, type JsonObject, type MessagesRequest } from './types.ts';
+import { tokensForJson } from '../protocols/anthropic/canonical.ts';
+import { isObject, type JsonObject, type MessagesRequest } from '../protocols/anthropic/wire-types.ts';
 
 export const DEFAULT_ROUNDS = 3;
 

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ManualClock } from './clock.ts';
 import { startSimulator, type Simulator } from './simulator.ts';
 import { MINUTE, cc, filler, text } from './test-fixtures.ts';
-import type { AnthropicUsage, JsonObject } from './types.ts';
+import type { AnthropicUsage, JsonObject } from '../protocols/anthropic/wire-types.ts';
 
 interface Reply {
   status: number;

@@ -19,7 +19,7 @@ import {
 import { systemClock, type Clock } from './clock.ts';
 import { MODELS } from './models.ts';
 import { DEFAULT_ROUNDS, scriptReply, type ScriptedReply } from './script.ts';
-import type { AnthropicUsage } from './types.ts';
+import type { AnthropicUsage } from '../protocols/anthropic/wire-types.ts';
 import { validateRequest, type Endpoint } from './validate-request.ts';
 import {
   buildSseEvents,
@@ -48,9 +48,9 @@ export {
   type CacheRequest,
 } from './cache-model.ts';
 export { MIN_CACHEABLE_TOKENS, MODELS, minCacheableTokens } from './models.ts';
-export { buildPrompt, type Prompt, type PromptPosition } from './prompt.ts';
+export { buildPrompt, type Prompt, type PromptPosition } from '../protocols/anthropic/prompt.ts';
 export { validateRequest, type ValidationResult } from './validate-request.ts';
-export type { AnthropicUsage, MessagesRequest } from './types.ts';
+export type { AnthropicUsage, MessagesRequest } from '../protocols/anthropic/wire-types.ts';
 
 export interface SimulatorOptions {
   /** Default systemClock. */

@@ -1,7 +1,7 @@
 // Shared helpers for the simulator's tests (not a test file itself).
 
 import { CacheStore, evaluateCache, markResponseBegun, type CachePlan } from './cache-model.ts';
-import type { CacheControl, JsonObject, MessagesRequest } from './types.ts';
+import type { CacheControl, JsonObject, MessagesRequest } from '../protocols/anthropic/wire-types.ts';
 import { validateRequest } from './validate-request.ts';
 
 export const MINUTE = 60_000;

@@ -3,8 +3,8 @@
 
 import { automaticTarget } from './cache-model.ts';
 import { isSupportedModel } from './models.ts';
-import { buildPrompt, type Prompt } from './prompt.ts';
-import { isObject, type MessagesRequest } from './types.ts';
+import { buildPrompt, type Prompt } from '../protocols/anthropic/prompt.ts';
+import { isObject, type MessagesRequest } from '../protocols/anthropic/wire-types.ts';
 
 export const MAX_CACHE_BREAKPOINTS = 4;
 

@@ -2,7 +2,7 @@
 // and the SSE event sequence (1.5).
 
 import type { ServerResponse } from 'node:http';
-import type { AnthropicUsage, JsonObject } from './types.ts';
+import type { AnthropicUsage, JsonObject } from '../protocols/anthropic/wire-types.ts';
 
 const ERROR_TYPES: Readonly<Record<number, string>> = {
   400: 'invalid_request_error',

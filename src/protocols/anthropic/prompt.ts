@@ -20,7 +20,7 @@ import {
   isCacheableBlock,
   tokensForBytes,
 } from './canonical.ts';
-import { isObject, type JsonObject, type MessagesRequest, type Ttl } from './types.ts';
+import { isObject, type JsonObject, type MessagesRequest, type Ttl } from './wire-types.ts';
 
 export type Segment = 'tools' | 'system' | 'messages';
 
