@@ -10,6 +10,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ModelEntry } from './route/registry.ts';
 import { BUILTIN_PROVIDERS, type ProviderSpec } from './upstream/providers.ts';
+import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './rewrite/cache-engine.ts';
+import type { TrimPolicy } from './rewrite/trim-tool-results.ts';
 
 export interface ProviderConfig {
   spec: ProviderSpec;
@@ -29,6 +31,8 @@ export interface Config {
   models: readonly ModelEntry[];
   ledger: { flushMs: number; batchSize: number };
   upstream: { headersTimeoutMs: number; bodyIdleTimeoutMs: number; connections: number };
+  /** Cache engine: tool_result trim policy per mode, general-mode layer name patterns. */
+  engine: EngineConfig;
 }
 
 interface FileConfig {
@@ -40,6 +44,7 @@ interface FileConfig {
   models?: ModelEntry[];
   ledger?: Partial<Config['ledger']>;
   upstream?: Partial<Config['upstream']>;
+  engine?: { trim?: { coding?: Partial<TrimPolicy>; general?: Partial<TrimPolicy> }; layerPatterns?: Record<string, string> };
 }
 
 export class ConfigError extends Error {}
@@ -76,6 +81,13 @@ export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv;
     models: file.models ?? [],
     ledger: { flushMs: 200, batchSize: 200, ...file.ledger },
     upstream: { headersTimeoutMs: 600_000, bodyIdleTimeoutMs: 300_000, connections: 128, ...file.upstream },
+    engine: {
+      trim: {
+        coding: { ...DEFAULT_ENGINE_CONFIG.trim.coding, ...file.engine?.trim?.coding },
+        general: { ...DEFAULT_ENGINE_CONFIG.trim.general, ...file.engine?.trim?.general },
+      },
+      ...(file.engine?.layerPatterns ? { layerPatterns: file.engine.layerPatterns } : {}),
+    },
   };
   return Object.freeze(cfg);
 }

@@ -14,10 +14,12 @@ import { readBody } from './server/read-body.ts';
 import { sendError, sendJson } from './server/respond.ts';
 import { listModels } from './server/models-endpoint.ts';
 import { authenticate } from './auth/authenticate.ts';
-import { clientSessionId } from './session/session-id.ts';
+import { identifySession } from './session/identify-session.ts';
+import type { SessionStore } from './session/session-state.ts';
 import { resolveRoute } from './route/resolve-route.ts';
 import type { Registry } from './route/registry.ts';
 import { rewriteAnthropicRequest } from './rewrite/rewrite-request.ts';
+import type { EngineConfig } from './rewrite/cache-engine.ts';
 import { forwardHeaders, sendUpstream } from './upstream/send-upstream.ts';
 import { forwardAnthropicResponse } from './upstream/forward-anthropic-response.ts';
 import { parseJsonBody, validateMessagesRequest } from './protocols/anthropic/validate-request.ts';
@@ -29,7 +31,9 @@ export interface Deps {
   config: Config;
   keys: KeyStore;
   ledger: Ledger;
+  sessions: SessionStore;
   registry: Registry;
+  engine: EngineConfig;
   agent: Agent;
 }
 
@@ -71,9 +75,21 @@ async function proxyMessages(req: IncomingMessage, res: ServerResponse, endpoint
   const request = validateMessagesRequest(parseJsonBody(raw), op);
   turn.requestedModel = request.model;
   turn.streamed = request.stream === true;
-  turn.sessionId = clientSessionId(req.headers, request);
-  const route = (turn.route = resolveRoute({ requested: request.model, registry: deps.registry, providers: deps.config.providers, scope: turn.sessionId ?? '' }));
-  const { body } = rewriteAnthropicRequest(raw, request, route);
+  const session = identifySession(req.headers, request);
+  turn.sessionId = session.id;
+  // Same fingerprint, same upstream key: the provider's cache is per key (protocols.md §2.8).
+  const route = (turn.route = resolveRoute({ requested: request.model, registry: deps.registry, providers: deps.config.providers, scope: session.fingerprint.prefix }));
+  const key = turn.key!;
+  const rewritten = rewriteAnthropicRequest({
+    raw, request, route,
+    ...(op === 'messages' ? { cache: { mode: key.mode, state: deps.sessions.get(key.id, session.id), now: turn.startedAt, config: deps.engine, fingerprint: session.fingerprint } } : {}),
+  });
+  turn.changes = rewritten.changes;
+  if (rewritten.engine) {
+    turn.expectedMiss = rewritten.engine.expectedMiss;
+    deps.sessions.set(key.id, session.id, rewritten.engine.nextState);
+  }
+  const body = rewritten.body;
   const upstream = await sendUpstream(deps.agent, {
     baseUrl: route.provider.baseUrl,
     path: op === 'count_tokens' ? '/v1/messages/count_tokens' : '/v1/messages',

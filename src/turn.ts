@@ -6,6 +6,7 @@ import type { TurnRow } from './store/ledger.ts';
 import { ZERO_USAGE, type Usage } from './meter/usage.ts';
 import { costOf, directCostOf } from './meter/cost.ts';
 import type { Registry } from './route/registry.ts';
+import type { Change, MissReason } from './rewrite/cache-engine.ts';
 
 export interface Turn {
   requestId: string;
@@ -24,12 +25,16 @@ export interface Turn {
   usage: Usage;
   responseModel: string | null;
   ttfbMs: number | null;
+  /** What the rewrite stage did, and the miss the cache engine expected (null: a hit). */
+  changes: Change[];
+  expectedMiss: MissReason | null;
 }
 
 export function newTurn(requestId: string, clientProtocol: ClientProtocol, endpoint: string): Turn {
   return {
     requestId, startedAt: Date.now(), startPerf: performance.now(), clientProtocol, endpoint, sessionId: null, requestedModel: null,
     streamed: false, status: 0, errorCode: null, aborted: false, usage: ZERO_USAGE, responseModel: null, ttfbMs: null,
+    changes: [], expectedMiss: null,
   };
 }
 
@@ -44,6 +49,14 @@ export function toLedgerRow(t: Turn & { key: KeyRecord }, registry: Registry): T
     inputTokens: t.usage.input, cacheReadTokens: t.usage.cacheRead, cacheWrite5mTokens: t.usage.cacheWrite5m,
     cacheWrite1hTokens: t.usage.cacheWrite1h, outputTokens: t.usage.output,
     costUsd: costOf(t.usage, prices), costDirectUsd: directCostOf(t.usage, prices),
+    missReason: missReason(t),
+    engine: t.changes.length ? JSON.stringify(t.changes) : null,
     latencyMs: Math.round((performance.now() - t.startPerf) * 100) / 100, ttfbMs: t.ttfbMs === null ? null : Math.round(t.ttfbMs * 100) / 100,
   };
+}
+
+/** A turn that read nothing from the cache although it had input: the engine's reason, if it had one. */
+function missReason(t: Turn): string | null {
+  if (t.status !== 200 || t.usage.cacheRead > 0 || t.usage.input + t.usage.cacheWrite5m + t.usage.cacheWrite1h === 0) return null;
+  return t.expectedMiss ?? (t.usage.cacheWrite5m + t.usage.cacheWrite1h > 0 ? 'unexpected' : 'below_minimum');
 }

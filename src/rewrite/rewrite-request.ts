@@ -1,24 +1,44 @@
 /**
- * Request rewriting for Anthropic-format bodies: edits spliced into the client's own bytes, plus a
- * list of what changed and why. Pure: the same inputs give the same bytes.
+ * Rewriting an Anthropic-format request: the upstream's model id and fast mode, and (for Claude
+ * models) the cache engine. All edits are spliced into the client's own bytes in one pass; the same
+ * inputs give the same bytes.
  */
 import { scanJson, type ObjectNode } from '../json/scan-json.ts';
 import { applyEdits, insertMember, replaceValue, type Edit } from '../json/splice.ts';
 import type { MessagesRequest } from '../protocols/anthropic/types.ts';
+import { minCacheableTokens } from '../protocols/anthropic/cache-rules.ts';
 import type { Route } from '../route/resolve-route.ts';
+import type { SessionCacheState } from '../session/session-state.ts';
+import type { Fingerprint } from '../session/fingerprint.ts';
+import type { KeyMode } from '../store/keys.ts';
+import { runCacheEngine, type Change, type EngineConfig, type MissReason } from './cache-engine.ts';
 
-export interface Change { kind: string; detail: string }
+export interface Rewritten {
+  body: Buffer;
+  changes: Change[];
+  /** Present when the cache engine ran. */
+  engine?: { nextState: SessionCacheState; expectedMiss: MissReason | null };
+}
 
-export interface Rewritten { body: Buffer; changes: Change[] }
+/** Depth of the byte skeleton: root > messages > message > content > block > tool_result content > block. */
+const SKELETON_DEPTH = 7;
 
-export function rewriteAnthropicRequest(raw: Buffer, request: MessagesRequest, route: Pick<Route, 'upstreamModel' | 'speed'>): Rewritten {
+export function rewriteAnthropicRequest(opts: {
+  raw: Buffer;
+  request: MessagesRequest;
+  route: Pick<Route, 'upstreamModel' | 'speed' | 'entry'>;
+  cache?: { mode: KeyMode; state: SessionCacheState | undefined; now: number; config: EngineConfig; fingerprint: Fingerprint };
+}): Rewritten {
+  const { raw, request, route } = opts;
   const edits: Edit[] = [];
   const changes: Change[] = [];
   const needsModel = request.model !== route.upstreamModel;
   const needsSpeed = route.speed !== undefined && request.speed === undefined;
-  if (!needsModel && !needsSpeed) return { body: raw, changes };
+  // Cache breakpoints are an Anthropic-model feature; other models cache by prefix on their own (protocols.md §7).
+  const useEngine = opts.cache !== undefined && route.entry.anthropicId !== undefined;
+  if (!needsModel && !needsSpeed && !useEngine) return { body: raw, changes };
 
-  const root = scanJson(raw, 1) as ObjectNode;
+  const root = scanJson(raw, useEngine ? SKELETON_DEPTH : 1) as ObjectNode;
   if (needsModel) {
     edits.push(replaceValue(root.entries.get('model')!, JSON.stringify(route.upstreamModel)));
     changes.push({ kind: 'model', detail: `${request.model} -> ${route.upstreamModel}` });
@@ -27,5 +47,16 @@ export function rewriteAnthropicRequest(raw: Buffer, request: MessagesRequest, r
     edits.push(insertMember(root, 'speed', JSON.stringify(route.speed)));
     changes.push({ kind: 'speed', detail: `speed: ${route.speed}` });
   }
-  return { body: applyEdits(raw, edits), changes };
+  let engine: Rewritten['engine'];
+  if (useEngine) {
+    const c = opts.cache!;
+    const out = runCacheEngine({
+      raw, root, request, mode: c.mode, state: c.state, now: c.now, config: c.config, fingerprint: c.fingerprint,
+      minTokens: minCacheableTokens(route.upstreamModel),
+    });
+    edits.push(...out.edits);
+    changes.push(...out.changes);
+    engine = { nextState: out.nextState, expectedMiss: out.expectedMiss };
+  }
+  return { body: applyEdits(raw, edits), changes, ...(engine ? { engine } : {}) };
 }

@@ -10,6 +10,7 @@ import { createRegistry } from '../route/registry.ts';
 import { openDatabase } from '../store/db.ts';
 import { KeyStore } from '../store/keys.ts';
 import { Ledger } from '../store/ledger.ts';
+import { SessionStore } from '../session/session-state.ts';
 import { createUpstreamAgent } from '../upstream/send-upstream.ts';
 
 export interface Synrouter {
@@ -26,9 +27,13 @@ export async function startSynrouter(config: Config): Promise<Synrouter> {
     config,
     keys: new KeyStore(db),
     ledger: new Ledger(db, config.ledger),
+    sessions: new SessionStore(db),
+    engine: config.engine,
     registry: createRegistry(config.models),
     agent: createUpstreamAgent(config.upstream),
   };
+  const sessionFlush = setInterval(() => deps.sessions.flush(), config.ledger.flushMs);
+  sessionFlush.unref();
   const server = createServer({ requestTimeout: 300_000, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, (req, res) => {
     handleRequest(req, res, deps).catch((err) => {
       console.error('[synrouter] unhandled error:', err);
@@ -50,7 +55,9 @@ export async function startSynrouter(config: Config): Promise<Synrouter> {
     const timer = setTimeout(() => server.closeAllConnections(), graceMs);
     await done;
     clearTimeout(timer);
+    clearInterval(sessionFlush);
     deps.ledger.close();
+    deps.sessions.flush();
     await deps.agent.close();
     db.close();
   })());

@@ -28,10 +28,9 @@ import { minCacheableTokens } from './models.ts';
 import type { Prompt, PromptPosition } from '../protocols/anthropic/prompt.ts';
 import type { InputUsage, Ttl } from '../protocols/anthropic/wire-types.ts';
 
-export const TTL_MS: Readonly<Record<Ttl, number>> = { '5m': 5 * 60_000, '1h': 60 * 60_000 };
+import { TTL_MS, LOOKBACK_POSITIONS, automaticTarget, lookback } from '../protocols/anthropic/cache-rules.ts';
 
-/** Positions checked per breakpoint, counting the breakpoint itself (2.4). */
-export const LOOKBACK_POSITIONS = 20;
+export { TTL_MS, LOOKBACK_POSITIONS, automaticTarget, lookback };
 
 export interface Breakpoint {
   position: number;
@@ -123,36 +122,6 @@ export function resolveBreakpoints(prompt: Prompt, minTokens: number): Breakpoin
     if (target !== undefined) put(target, prompt.topLevel.ttl, true);
   }
   return [...byPosition.values()].sort((a, b) => a.position - b.position);
-}
-
-/** Where the top-level `cache_control` lands: the last block that may carry a breakpoint (2.1). */
-export function automaticTarget(prompt: Prompt): PromptPosition | undefined {
-  for (let i = prompt.positions.length - 1; i >= 0; i--) {
-    const position = prompt.positions[i];
-    if (position !== undefined && position.cacheable) return position;
-  }
-  return undefined;
-}
-
-/**
- * Walks back from `from` over at most LOOKBACK_POSITIONS positions and returns the first position
- * with a readable entry, or -1. Runs of tool_use / tool_result positions count as one position.
- */
-export function lookback(positions: readonly PromptPosition[], from: number, found: (index: number) => boolean): number {
-  let i = from;
-  let counted = 0;
-  while (i >= 0 && counted < LOOKBACK_POSITIONS) {
-    const type = positions[i]?.type;
-    const isRun = type === 'tool_use' || type === 'tool_result';
-    let j = i;
-    do {
-      if (found(j)) return j;
-      j--;
-    } while (isRun && j >= 0 && positions[j]?.type === type);
-    counted++;
-    i = j;
-  }
-  return -1;
 }
 
 /** Usage from the three billing positions (2.7, 2.9). */

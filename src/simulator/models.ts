@@ -10,42 +10,7 @@ export interface ModelInfo {
   max_tokens: number;
 }
 
-export const DEFAULT_MIN_CACHEABLE_TOKENS = 1024;
-
-/**
- * Minimum prompt length (tokens of the prefix up to a breakpoint) for that breakpoint to read or write
- * the cache. Below it the request runs uncached with no error (protocols.md 2.6). Keys are model ids
- * without a date suffix; `claude-haiku-4-5-20251001` uses the `claude-haiku-4-5` row.
- */
-export const MIN_CACHEABLE_TOKENS: Readonly<Record<string, number>> = {
-  // The seven rows of the project brief.
-  'claude-opus-4-8': 1024,
-  'claude-sonnet-4-6': 1024,
-  'claude-sonnet-4-5': 1024,
-  'claude-opus-4-7': 2048,
-  'claude-opus-4-6': 4096,
-  'claude-opus-4-5': 4096,
-  'claude-haiku-4-5': 4096,
-  // Further rows of protocols.md 2.6 (newest Anthropic doc version).
-  'claude-fable-5-1': 512,
-  'claude-fable-5': 512,
-  'claude-mythos-5': 512,
-  'claude-opus-5': 512,
-  'claude-sonnet-5': 1024,
-  'claude-mythos-preview': 2048,
-  'claude-opus-4-1': 1024,
-  'claude-opus-4': 1024,
-  'claude-sonnet-4': 1024,
-};
-
-/** Strips a `-YYYYMMDD` snapshot suffix: `claude-sonnet-4-5-20250929` -> `claude-sonnet-4-5`. */
-export function baseModelId(model: string): string {
-  return model.replace(/-\d{8}$/, '');
-}
-
-export function minCacheableTokens(model: string): number {
-  return MIN_CACHEABLE_TOKENS[baseModelId(model)] ?? DEFAULT_MIN_CACHEABLE_TOKENS;
-}
+export { DEFAULT_MIN_CACHEABLE_TOKENS, MIN_CACHEABLE_TOKENS, baseModelId, minCacheableTokens } from '../protocols/anthropic/cache-rules.ts';
 
 /** The simulator accepts every `claude-` id, like a permissive upstream; anything else is 404. */
 export function isSupportedModel(model: string): boolean {

@@ -47,6 +47,18 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX turns_ts ON turns (ts);
    CREATE INDEX turns_session ON turns (session_id, ts);
    CREATE INDEX turns_key ON turns (key_id, ts);`,
+  `CREATE TABLE sessions (
+     key_id TEXT NOT NULL,
+     session_id TEXT NOT NULL,
+     fingerprint TEXT NOT NULL,
+     model TEXT NOT NULL,
+     turns INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     state TEXT NOT NULL,               -- the cache engine's SessionCacheState as JSON
+     PRIMARY KEY (key_id, session_id)
+   );
+   ALTER TABLE turns ADD COLUMN miss_reason TEXT;     -- why the cache missed, from the cache engine
+   ALTER TABLE turns ADD COLUMN engine TEXT;          -- what the engine did (JSON list of changes)`,
 ];
 
 export function openDatabase(path: string): DatabaseSync {

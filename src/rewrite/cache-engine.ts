@@ -1,0 +1,224 @@
+/**
+ * The cache engine for Anthropic-format requests: a pure function of (request bytes, session state,
+ * mode, config) that returns byte edits, what it did, the next session state, and, when the cache
+ * is expected to miss, why. Steps: replay/decide tool_result trims -> (general mode) order tools in
+ * stable layers -> render the prompt as the cache sees it -> plan breakpoints -> edits.
+ */
+import type { KeyMode } from '../store/keys.ts';
+import { buildPrompt, type Prompt } from '../protocols/anthropic/prompt.ts';
+import { TTL_MS } from '../protocols/anthropic/cache-rules.ts';
+import type { JsonObject, MessagesRequest as WireRequest, Ttl } from '../protocols/anthropic/wire-types.ts';
+import type { MessagesRequest } from '../protocols/anthropic/types.ts';
+import { child, type JsonNode, type ObjectNode } from '../json/scan-json.ts';
+import { insertMember, replaceValue, type Edit } from '../json/splice.ts';
+import type { Fingerprint } from '../session/fingerprint.ts';
+import { shortHash, type SessionCacheState } from '../session/session-state.ts';
+import { planBreakpoints, type Placement } from './plan-breakpoints.ts';
+import { chooseTtl } from './choose-ttl.ts';
+import { trimToolResults, type TextEdit, type TrimPolicy } from './trim-tool-results.ts';
+import { layerTools } from './layer-tools.ts';
+
+export type MissReason = 'new_session' | 'model_changed' | 'tools_changed' | 'system_changed' | 'ttl_expired' | 'prefix_edited' | 'below_minimum';
+
+export interface Change { kind: 'breakpoint' | 'trim' | 'reorder_tools' | 'model' | 'speed'; detail: string }
+
+export interface EngineConfig {
+  trim: Readonly<Record<KeyMode, TrimPolicy>>;
+  layerPatterns?: Readonly<Record<string, string>>;
+}
+
+export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
+  trim: {
+    coding: { thresholdChars: 40_000, headChars: 12_000, tailChars: 8_000, errorFactor: 4 },
+    general: { thresholdChars: 16_000, headChars: 6_000, tailChars: 4_000, errorFactor: 4 },
+  },
+};
+
+export interface EngineInput {
+  raw: Buffer;
+  /** The skeleton of `raw` (scan-json), shared with the other rewrite steps. */
+  root: ObjectNode;
+  request: MessagesRequest;
+  mode: KeyMode;
+  state: SessionCacheState | undefined;
+  now: number;
+  minTokens: number;
+  config: EngineConfig;
+  fingerprint: Fingerprint;
+}
+
+export interface EngineResult {
+  edits: Edit[];
+  changes: Change[];
+  nextState: SessionCacheState;
+  /** Why the cache is expected to miss this turn, or null when a hit is expected. */
+  expectedMiss: MissReason | null;
+  fingerprint: Fingerprint;
+}
+
+const MAX_GAPS = 50;
+const marker = (ttl: Ttl) => (ttl === '1h' ? '{"type":"ephemeral","ttl":"1h"}' : '{"type":"ephemeral"}');
+
+export function runCacheEngine(input: EngineInput): EngineResult {
+  const { request, state, mode } = input;
+  const fp = input.fingerprint;
+  const changes: Change[] = [];
+
+  // 1. tool_result trims: old decisions replayed, new blocks decided once.
+  const forwarded = new Set<string>();
+  if (state) {
+    request.messages.slice(0, state.messageCount).forEach((m) => {
+      if (Array.isArray(m.content)) for (const b of m.content) if (b.type === 'tool_result' && typeof b.tool_use_id === 'string' && !state.trims[b.tool_use_id]) forwarded.add(b.tool_use_id);
+    });
+  }
+  const trims = trimToolResults({ messages: request.messages, decisions: state?.trims ?? {}, policy: input.config.trim[mode], forwarded });
+  for (const t of trims.edits) changes.push({ kind: 'trim', detail: `${t.path}: -${t.removedChars} chars` });
+
+  // 2. general mode: stable tool layers (not when the client marks tools itself: its marker would move).
+  const tools = (request.tools ?? []) as JsonObject[];
+  const clientMarksTools = tools.some((t) => t.cache_control != null);
+  const layering = mode === 'general' && tools.length > 1 && !clientMarksTools ? layerTools(tools as Array<{ name?: unknown }>, input.config.layerPatterns) : undefined;
+  const reordered = layering && layering.order.some((o, i) => o !== i) ? layering.order : undefined;
+  if (reordered) changes.push({ kind: 'reorder_tools', detail: `tools in layers: ${Object.keys(layering!.layerEnds).join(', ')}` });
+
+  // 3. the prompt as the cache will see it.
+  const view = viewAfterEdits(request, trims.edits, reordered);
+  const prompt = buildPrompt(view);
+  const hashes = prompt.positions.map((p) => shortHash(p.hash));
+  const finalMessageFrom = firstPositionOfMessage(prompt, request.messages.length - 1);
+  const lcp = state ? commonPrefix(state.lastHashes, hashes) : 0;
+  // The last request's final message did not survive: predict that this one's will not either.
+  const tailVolatile = !!state && lcp < state.lastHashes.length && lcp >= state.finalMessageFrom && state.finalMessageFrom > 0;
+
+  // 4. plan
+  const gaps = state ? [...state.gaps, input.now - state.lastAt].slice(-MAX_GAPS) : [];
+  const prefixTokens = lcp > 0 ? prompt.positions[lcp - 1]!.cumulativeTokens : 0;
+  const ttl = chooseTtl(gaps, prefixTokens, prompt.totalTokens - prefixTokens);
+  const systemEnd = lastIndex(prompt, 'system');
+  const toolsEnd = lastIndex(prompt, 'tools');
+  const layerEnd = layering ? Math.max(layering.layerEnds.core ?? -1, layering.layerEnds.extended ?? -1, layering.layerEnds.platform ?? -1) : -1;
+  const stableEnds = mode === 'general' ? [layerEnd, systemEnd, toolsEnd] : [systemEnd, toolsEnd];
+  const previousBreakpoints = state ? state.breakpoints.map((b) => b.hash) : [];
+  const placements = planBreakpoints({
+    prompt: withShortHashes(prompt, hashes), minTokens: input.minTokens, ttl, previousBreakpoints, stableEnds,
+    ...(tailVolatile && finalMessageFrom > 0 ? { volatileFrom: finalMessageFrom } : {}),
+  });
+  for (const p of placements) changes.push({ kind: 'breakpoint', detail: `${prompt.positions[p.index]!.path} ${p.role} ${p.ttl}` });
+
+  // 5. edits into the client's bytes
+  const edits = [...textEdits(input.root, trims.edits), ...markerEdits(input.raw, input.root, prompt, placements, reordered)];
+
+  const nextState: SessionCacheState = {
+    model: request.model, fingerprint: fp, lastAt: input.now, lastHashes: hashes, finalMessageFrom,
+    messageCount: request.messages.length,
+    breakpoints: allBreakpoints(prompt, placements).map((b) => ({ hash: hashes[b.index]!, ttl: b.ttl })),
+    tailVolatile, trims: trims.decisions, gaps, ttl, turns: (state?.turns ?? 0) + 1,
+  };
+  return { edits, changes, nextState, expectedMiss: expectMiss(input, prompt, hashes, fp), fingerprint: fp };
+}
+
+function expectMiss(input: EngineInput, prompt: Prompt, hashes: string[], fp: Fingerprint): MissReason | null {
+  const { state } = input;
+  if (!state) return 'new_session';
+  if (state.model !== input.request.model) return 'model_changed';
+  if (state.fingerprint.tools !== fp.tools) return 'tools_changed';
+  if (state.fingerprint.system !== fp.system) return 'system_changed';
+  const ttl = state.breakpoints.some((b) => b.ttl === '1h') ? '1h' : '5m';
+  if (input.now - state.lastAt >= TTL_MS[ttl]) return 'ttl_expired';
+  const present = new Set(hashes);
+  if (!state.breakpoints.some((b) => present.has(b.hash))) return 'prefix_edited';
+  if (prompt.totalTokens < input.minTokens) return 'below_minimum';
+  return null;
+}
+
+/** The request as it will be forwarded (trimmed, tools reordered), for rendering; shares unchanged parts. */
+function viewAfterEdits(request: MessagesRequest, edits: TextEdit[], order: number[] | undefined): WireRequest {
+  const view = { ...request } as unknown as WireRequest;
+  if (order) view.tools = order.map((i) => request.tools![i] as JsonObject);
+  if (edits.length) {
+    const messages = [...request.messages] as unknown as JsonObject[];
+    for (const e of edits) {
+      const [, mi, , bi, , ii] = e.path.split('.');
+      const m = { ...messages[Number(mi)]! };
+      const content = [...(m.content as JsonObject[])];
+      const block = { ...content[Number(bi)]! };
+      if (ii === undefined) block.content = e.text;
+      else {
+        const inner = [...(block.content as JsonObject[])];
+        inner[Number(ii)] = { ...inner[Number(ii)]!, text: e.text };
+        block.content = inner;
+      }
+      content[Number(bi)] = block;
+      m.content = content;
+      messages[Number(mi)] = m;
+    }
+    view.messages = messages as unknown as WireRequest['messages'];
+  }
+  return view;
+}
+
+function textEdits(root: ObjectNode, edits: TextEdit[]): Edit[] {
+  return edits.map((e) => replaceValue(nodeAt(root, e.path)!, JSON.stringify(e.text)));
+}
+
+/** Inserts our markers; reordered tools are re-emitted from their original bytes in the new order. */
+function markerEdits(raw: Buffer, root: ObjectNode, prompt: Prompt, placements: Placement[], order: number[] | undefined): Edit[] {
+  const edits: Edit[] = [];
+  const toolMarkers = new Map<number, Ttl>();
+  for (const p of placements) {
+    const path = prompt.positions[p.index]!.path;
+    if (path.startsWith('tools.')) { toolMarkers.set(Number(path.split('.')[1]), p.ttl); continue; }
+    const node = nodeAt(root, path)!;
+    if (node.kind === 'object') edits.push(insertMember(node, 'cache_control', marker(p.ttl)));
+    else edits.push(replaceValue(node, `[{"type":"text","text":${raw.toString('utf8', node.start, node.end)},"cache_control":${marker(p.ttl)}}]`));
+  }
+  if (!order && toolMarkers.size === 0) return edits;
+  const toolsNode = child(root, 'tools');
+  if (toolsNode?.kind !== 'array') return edits;
+  if (!order) {
+    for (const [i, ttl] of toolMarkers) edits.push(insertMember(toolsNode.items[i] as ObjectNode, 'cache_control', marker(ttl)));
+    return edits;
+  }
+  const items = order.map((orig, i) => {
+    const item = toolsNode.items[orig]!;
+    const text = raw.toString('utf8', item.start, item.end);
+    const ttl = toolMarkers.get(i);
+    return ttl ? `${text.slice(0, -1)},"cache_control":${marker(ttl)}}` : text;
+  });
+  edits.push(replaceValue(toolsNode, `[${items.join(',')}]`));
+  return edits;
+}
+
+export function nodeAt(root: JsonNode, path: string): JsonNode | undefined {
+  let node: JsonNode | undefined = root;
+  for (const part of path.split('.')) node = child(node, /^\d+$/.test(part) ? Number(part) : part);
+  return node;
+}
+
+function allBreakpoints(prompt: Prompt, ours: Placement[]): Array<{ index: number; ttl: Ttl }> {
+  const all = [...prompt.markers.map((m) => ({ index: m.position, ttl: m.ttl })), ...ours];
+  if (prompt.topLevel) {
+    for (let i = prompt.positions.length - 1; i >= 0; i--) if (prompt.positions[i]!.cacheable) { all.push({ index: i, ttl: prompt.topLevel.ttl }); break; }
+  }
+  return all;
+}
+
+function withShortHashes(prompt: Prompt, hashes: string[]): Prompt {
+  return { ...prompt, positions: prompt.positions.map((p, i) => ({ ...p, hash: hashes[i]! })) };
+}
+
+function commonPrefix(a: readonly string[], b: readonly string[]): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}
+
+function lastIndex(prompt: Prompt, segment: 'tools' | 'system'): number {
+  for (let i = prompt.positions.length - 1; i >= 0; i--) if (prompt.positions[i]!.segment === segment) return i;
+  return -1;
+}
+
+function firstPositionOfMessage(prompt: Prompt, m: number): number {
+  const prefix = `messages.${m}.`;
+  return prompt.positions.findIndex((p) => p.path.startsWith(prefix) || p.path === `messages.${m}.content`);
+}

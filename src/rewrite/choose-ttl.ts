@@ -1,0 +1,36 @@
+/**
+ * 5m or 1h for a session's breakpoints, from the gaps observed between its turns (coding mode:
+ * keep the cache hot for the session's lifetime at the lowest expected cost).
+ *
+ * Per turn, with prefix P tokens already cached and d new tokens (prices relative to base input,
+ * protocols.md §2.11): a 5m entry costs 1.25·d to extend and, when the gap outlives it (probability
+ * q5), a re-write of P at 1.25 instead of a read at 0.1; a 1h entry costs 2·d and re-writes at 2 only
+ * past an hour (q1h). Choose 1h when its expected cost is lower. Gap probabilities are estimated
+ * from the session's own gaps with a weak prior toward short gaps (agents in tool loops answer in
+ * seconds), so one long gap in a long session is evidence, not a verdict.
+ */
+import type { Ttl } from '../protocols/anthropic/wire-types.ts';
+
+const FIVE_MIN = 5 * 60_000;
+const ONE_HOUR = 60 * 60_000;
+/** Responses stream for a while and TTLs count from request start (§2.7): a gap near 5m is a miss. */
+const SAFETY_MS = 30_000;
+const PRIOR_WEIGHT = 8;
+const PRIOR_LONG = 0.02;
+
+export function gapProbabilities(gapsMs: readonly number[]): { q5: number; q1h: number } {
+  const n = gapsMs.length;
+  const long5 = gapsMs.filter((g) => g > FIVE_MIN - SAFETY_MS).length;
+  const long1h = gapsMs.filter((g) => g > ONE_HOUR - SAFETY_MS).length;
+  return { q5: (long5 + PRIOR_LONG * PRIOR_WEIGHT) / (n + PRIOR_WEIGHT), q1h: (long1h + PRIOR_LONG * PRIOR_WEIGHT * 0.1) / (n + PRIOR_WEIGHT) };
+}
+
+export function expectedTurnCost(ttl: Ttl, prefixTokens: number, newTokens: number, q: { q5: number; q1h: number }): number {
+  if (ttl === '5m') return 1.25 * newTokens + prefixTokens * ((1 - q.q5) * 0.1 + q.q5 * 1.25);
+  return 2 * newTokens + prefixTokens * ((1 - q.q1h) * 0.1 + q.q1h * 2);
+}
+
+export function chooseTtl(gapsMs: readonly number[], prefixTokens: number, newTokens: number): Ttl {
+  const q = gapProbabilities(gapsMs);
+  return expectedTurnCost('1h', prefixTokens, newTokens, q) < expectedTurnCost('5m', prefixTokens, newTokens, q) ? '1h' : '5m';
+}

@@ -1,0 +1,97 @@
+/**
+ * What the cache engine remembers about a session between turns. Kept in memory (bounded LRU) and
+ * persisted in the store, so a restart neither forgets trim decisions (re-trimming an already
+ * forwarded block would bust the cached prefix) nor where the last turn wrote.
+ */
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { Ttl } from '../protocols/anthropic/wire-types.ts';
+import type { TrimDecision } from '../rewrite/trim-tool-results.ts';
+import type { Fingerprint } from './fingerprint.ts';
+
+export interface SessionCacheState {
+  model: string;
+  fingerprint: Fingerprint;
+  /** ms epoch of the last turn's start (TTLs count from request start, protocols.md §2.7). */
+  lastAt: number;
+  /** Prefix hash (shortened) of every position of the last forwarded request. */
+  lastHashes: string[];
+  /** First position of the last request's final message. */
+  finalMessageFrom: number;
+  messageCount: number;
+  /** Breakpoints of the last forwarded request (the client's and ours): where it wrote. */
+  breakpoints: Array<{ hash: string; ttl: Ttl }>;
+  /** The last request's final message did not survive into the next request (OpenClaw-style). */
+  tailVolatile: boolean;
+  trims: Record<string, TrimDecision>;
+  /** Recent gaps between turn starts, ms (newest last). */
+  gaps: number[];
+  /** The TTL the engine chose last, and turns seen. */
+  ttl: Ttl;
+  turns: number;
+}
+
+/** Enough hash bits to never collide within one session, at a third of the memory. */
+export const shortHash = (h: string) => h.slice(0, 24);
+
+const MAX_IN_MEMORY = 5000;
+
+export class SessionStore {
+  readonly #mem = new Map<string, SessionCacheState>();
+  readonly #dirty = new Map<string, { keyId: string; sessionId: string; state: SessionCacheState }>();
+  readonly #get: StatementSync;
+  readonly #put: StatementSync;
+  readonly #db: DatabaseSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#get = db.prepare('SELECT state FROM sessions WHERE key_id = ? AND session_id = ?');
+    this.#put = db.prepare(`INSERT INTO sessions (key_id, session_id, fingerprint, model, turns, updated_at, state)
+      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key_id, session_id) DO UPDATE SET
+      fingerprint = excluded.fingerprint, model = excluded.model, turns = excluded.turns, updated_at = excluded.updated_at, state = excluded.state`);
+  }
+
+  get(keyId: string, sessionId: string): SessionCacheState | undefined {
+    const k = `${keyId}\u0000${sessionId}`;
+    const hit = this.#mem.get(k);
+    if (hit) {
+      this.#mem.delete(k);
+      this.#mem.set(k, hit);
+      return hit;
+    }
+    const row = this.#get.get(keyId, sessionId) as { state: string } | undefined;
+    if (!row) return undefined;
+    const state = JSON.parse(row.state) as SessionCacheState;
+    this.#remember(k, state);
+    return state;
+  }
+
+  set(keyId: string, sessionId: string, state: SessionCacheState): void {
+    const k = `${keyId}\u0000${sessionId}`;
+    this.#remember(k, state);
+    this.#dirty.set(k, { keyId, sessionId, state });
+  }
+
+  #remember(k: string, state: SessionCacheState): void {
+    this.#mem.delete(k);
+    this.#mem.set(k, state);
+    if (this.#mem.size > MAX_IN_MEMORY) this.#mem.delete(this.#mem.keys().next().value!);
+  }
+
+  /** Persists changed sessions; called with the ledger's batches, off the hot path. */
+  flush(): void {
+    if (this.#dirty.size === 0) return;
+    const rows = [...this.#dirty.values()];
+    this.#dirty.clear();
+    this.#db.exec('BEGIN');
+    try {
+      for (const { keyId, sessionId, state } of rows) {
+        this.#put.run(keyId, sessionId, state.fingerprint.prefix, state.model, state.turns, state.lastAt, JSON.stringify(state));
+      }
+      this.#db.exec('COMMIT');
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      for (const r of rows) if (!this.#dirty.has(`${r.keyId}\u0000${r.sessionId}`)) this.#dirty.set(`${r.keyId}\u0000${r.sessionId}`, r);
+      console.error(`[synrouter] session state write failed: ${(err as Error).message}`);
+    }
+  }
+}
