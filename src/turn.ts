@@ -55,8 +55,15 @@ export function toLedgerRow(t: Turn & { key: KeyRecord }, registry: Registry): T
   };
 }
 
-/** A turn that read nothing from the cache although it had input: the engine's reason, if it had one. */
+/**
+ * Why a turn missed the cache (fully, or from some point on): the cache engine's reason when it
+ * expected the miss; otherwise 'unexpected' when the turn re-wrote with nothing read, or
+ * 'below_minimum' when nothing was cacheable at all.
+ */
 function missReason(t: Turn): string | null {
-  if (t.status !== 200 || t.usage.cacheRead > 0 || t.usage.input + t.usage.cacheWrite5m + t.usage.cacheWrite1h === 0) return null;
-  return t.expectedMiss ?? (t.usage.cacheWrite5m + t.usage.cacheWrite1h > 0 ? 'unexpected' : 'below_minimum');
+  if (t.status !== 200) return null;
+  const wrote = t.usage.cacheWrite5m + t.usage.cacheWrite1h > 0;
+  if (t.expectedMiss && (wrote || t.usage.cacheRead === 0)) return t.expectedMiss;
+  if (t.usage.cacheRead > 0 || t.usage.input + t.usage.cacheWrite5m + t.usage.cacheWrite1h === 0) return null;
+  return wrote ? 'unexpected' : 'below_minimum';
 }

@@ -125,8 +125,9 @@ function expectMiss(input: EngineInput, prompt: Prompt, hashes: string[], fp: Fi
   if (state.fingerprint.system !== fp.system) return 'system_changed';
   const ttl = state.breakpoints.some((b) => b.ttl === '1h') ? '1h' : '5m';
   if (input.now - state.lastAt >= TTL_MS[ttl]) return 'ttl_expired';
-  const present = new Set(hashes);
-  if (!state.breakpoints.some((b) => present.has(b.hash))) return 'prefix_edited';
+  // The last turn's deepest write must be in this request, or the conversation is re-written from the edit on.
+  const deepest = state.breakpoints.at(-1);
+  if (deepest && !hashes.includes(deepest.hash)) return 'prefix_edited';
   if (prompt.totalTokens < input.minTokens) return 'below_minimum';
   return null;
 }
@@ -195,12 +196,13 @@ export function nodeAt(root: JsonNode, path: string): JsonNode | undefined {
   return node;
 }
 
+/** Every breakpoint of the forwarded request, in prompt order (deepest last). */
 function allBreakpoints(prompt: Prompt, ours: Placement[]): Array<{ index: number; ttl: Ttl }> {
   const all = [...prompt.markers.map((m) => ({ index: m.position, ttl: m.ttl })), ...ours];
   if (prompt.topLevel) {
     for (let i = prompt.positions.length - 1; i >= 0; i--) if (prompt.positions[i]!.cacheable) { all.push({ index: i, ttl: prompt.topLevel.ttl }); break; }
   }
-  return all;
+  return all.sort((a, b) => a.index - b.index);
 }
 
 function withShortHashes(prompt: Prompt, hashes: string[]): Prompt {
