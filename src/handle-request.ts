@@ -35,6 +35,8 @@ export interface Deps {
   registry: Registry;
   engine: EngineConfig;
   agent: Agent;
+  /** Wall clock for turn times and cache TTLs; tests and the savings benchmark share the simulator's. */
+  clock: { now(): number };
 }
 
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, deps: Deps): Promise<void> {
@@ -50,7 +52,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
   const { endpoint } = match;
   if (endpoint.op === 'health') return sendJson(res, 200, { status: 'ok' });
 
-  const turn = newTurn(requestId, endpoint.protocol, endpoint.op);
+  const turn = newTurn(requestId, endpoint.protocol, endpoint.op, deps.clock.now());
   const abort = new AbortController();
   res.once('close', () => { if (!res.writableFinished) abort.abort(); });
   try {

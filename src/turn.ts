@@ -30,9 +30,9 @@ export interface Turn {
   expectedMiss: MissReason | null;
 }
 
-export function newTurn(requestId: string, clientProtocol: ClientProtocol, endpoint: string): Turn {
+export function newTurn(requestId: string, clientProtocol: ClientProtocol, endpoint: string, now: number): Turn {
   return {
-    requestId, startedAt: Date.now(), startPerf: performance.now(), clientProtocol, endpoint, sessionId: null, requestedModel: null,
+    requestId, startedAt: now, startPerf: performance.now(), clientProtocol, endpoint, sessionId: null, requestedModel: null,
     streamed: false, status: 0, errorCode: null, aborted: false, usage: ZERO_USAGE, responseModel: null, ttfbMs: null,
     changes: [], expectedMiss: null,
   };

@@ -15,7 +15,7 @@ export interface LedgerTurn {
   endpoint: string; requested_model: string | null; response_model: string | null; provider: string | null; status: number;
   error_code: string | null; streamed: number; aborted: number; input_tokens: number; cache_read_tokens: number;
   cache_write_5m_tokens: number; cache_write_1h_tokens: number; output_tokens: number; cost_usd: number | null;
-  cost_direct_usd: number | null; latency_ms: number | null; ttfb_ms: number | null;
+  cost_direct_usd: number | null; latency_ms: number | null; ttfb_ms: number | null; miss_reason: string | null; engine: string | null;
 }
 
 export interface Stack {
@@ -37,7 +37,7 @@ export async function startStack(opts: { simulator?: SimulatorOptions; env?: Rec
   const dbPath = join(mkdtempSync(join(tmpdir(), 'synrouter-e2e-')), 'synrouter.db');
   const env = { SYNROUTER_ANTHROPIC_API_KEY: 'sim-key', SYNROUTER_ANTHROPIC_BASE_URL: sim.url, ...(opts.bodyLimitMb ? { SYNROUTER_BODY_LIMIT_MB: String(opts.bodyLimitMb) } : {}), ...opts.env };
   const config = loadConfig({ env, overrides: { port: 0, host: '127.0.0.1', dbPath } });
-  const app = await startSynrouter(config);
+  const app = await startSynrouter(config, { clock: sim.clock });
   const { key, record } = app.deps.keys.create({ name: 'e2e', mode: 'coding' });
   const reader = new DatabaseSync(dbPath, { readOnly: true });
   return {

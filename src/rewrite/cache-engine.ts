@@ -14,7 +14,7 @@ import { insertMember, replaceValue, type Edit } from '../json/splice.ts';
 import type { Fingerprint } from '../session/fingerprint.ts';
 import { shortHash, type SessionCacheState } from '../session/session-state.ts';
 import { planBreakpoints, type Placement } from './plan-breakpoints.ts';
-import { chooseTtl } from './choose-ttl.ts';
+import { chooseStableTtl, chooseTtl } from './choose-ttl.ts';
 import { trimToolResults, type TextEdit, type TrimPolicy } from './trim-tool-results.ts';
 import { layerTools } from './layer-tools.ts';
 
@@ -93,7 +93,9 @@ export function runCacheEngine(input: EngineInput): EngineResult {
   // 4. plan
   const gaps = state ? [...state.gaps, input.now - state.lastAt].slice(-MAX_GAPS) : [];
   const prefixTokens = lcp > 0 ? prompt.positions[lcp - 1]!.cumulativeTokens : 0;
-  const ttl = chooseTtl(gaps, prefixTokens, prompt.totalTokens - prefixTokens);
+  const conversationTtl = chooseTtl(gaps, prefixTokens, prompt.totalTokens - prefixTokens);
+  const startedAt = state?.startedAt ?? input.now;
+  const ttl = { stable: chooseStableTtl({ sessionAgeMs: input.now - startedAt, gapsMs: gaps }), conversation: conversationTtl };
   const systemEnd = lastIndex(prompt, 'system');
   const toolsEnd = lastIndex(prompt, 'tools');
   const layerEnd = layering ? Math.max(layering.layerEnds.core ?? -1, layering.layerEnds.extended ?? -1, layering.layerEnds.platform ?? -1) : -1;
@@ -112,7 +114,7 @@ export function runCacheEngine(input: EngineInput): EngineResult {
     model: request.model, fingerprint: fp, lastAt: input.now, lastHashes: hashes, finalMessageFrom,
     messageCount: request.messages.length,
     breakpoints: allBreakpoints(prompt, placements).map((b) => ({ hash: hashes[b.index]!, ttl: b.ttl })),
-    tailVolatile, trims: trims.decisions, gaps, ttl, turns: (state?.turns ?? 0) + 1,
+    tailVolatile, trims: trims.decisions, gaps, ttl: conversationTtl, startedAt, turns: (state?.turns ?? 0) + 1,
   };
   return { edits, changes, nextState, expectedMiss: expectMiss(input, prompt, hashes, fp), fingerprint: fp };
 }

@@ -16,7 +16,7 @@ const ONE_HOUR = 60 * 60_000;
 /** Responses stream for a while and TTLs count from request start (§2.7): a gap near 5m is a miss. */
 const SAFETY_MS = 30_000;
 const PRIOR_WEIGHT = 8;
-const PRIOR_LONG = 0.02;
+const PRIOR_LONG = 0.005;
 
 export function gapProbabilities(gapsMs: readonly number[]): { q5: number; q1h: number } {
   const n = gapsMs.length;
@@ -33,4 +33,16 @@ export function expectedTurnCost(ttl: Ttl, prefixTokens: number, newTokens: numb
 export function chooseTtl(gapsMs: readonly number[], prefixTokens: number, newTokens: number): Ttl {
   const q = gapProbabilities(gapsMs);
   return expectedTurnCost('1h', prefixTokens, newTokens, q) < expectedTurnCost('5m', prefixTokens, newTokens, q) ? '1h' : '5m';
+}
+
+/**
+ * The stable prefix (tools + system) is written once and read every turn, so a 1h entry costs its
+ * extra 0.75x once an hour and saves a full re-write after every idle gap. It pays once the session
+ * has shown it outlives a 5m entry (it is older than 5 minutes or has idled that long). Measured in
+ * the savings benchmark: choosing 1h up front for general mode cost more when sessions of the agent
+ * keep arriving within 5 minutes (they refresh the shared 5m entry for free).
+ */
+export function chooseStableTtl(opts: { sessionAgeMs: number; gapsMs: readonly number[] }): Ttl {
+  if (opts.sessionAgeMs > FIVE_MIN - SAFETY_MS || opts.gapsMs.some((g) => g > FIVE_MIN - SAFETY_MS)) return '1h';
+  return '5m';
 }

@@ -29,8 +29,8 @@ export interface Placement { index: number; ttl: Ttl; role: PlacementRole }
 export interface PlanInput {
   prompt: Prompt;
   minTokens: number;
-  /** TTL Synrouter would like for its markers; ordering rules may force the other one. */
-  ttl: Ttl;
+  /** TTLs Synrouter would like for its markers (stable prefix, conversation); ordering rules may force the other one. */
+  ttl: { stable: Ttl; conversation: Ttl };
   /** Prefix hashes where the last forwarded request of this session had breakpoints. */
   previousBreakpoints: readonly string[];
   /** First position of a tail expected to change next turn; the rolling breakpoint stays before it. */
@@ -82,13 +82,13 @@ export function planBreakpoints(input: PlanInput): Placement[] {
 }
 
 /** Every 1h breakpoint must precede every 5m one (§2.7); client TTLs are fixed, ours adapt or drop. */
-function assignTtls(chosen: Array<{ index: number; role: PlacementRole }>, client: Map<number, Ttl>, preferred: Ttl): Placement[] {
+function assignTtls(chosen: Array<{ index: number; role: PlacementRole }>, client: Map<number, Ttl>, preferred: PlanInput['ttl']): Placement[] {
   const out: Placement[] = [];
   for (const c of chosen) {
     const fiveBefore = [...client].some(([i, t]) => i < c.index && t === '5m') || out.some((p) => p.ttl === '5m');
     const hourAfter = [...client].some(([i, t]) => i > c.index && t === '1h');
     if (fiveBefore && hourAfter) continue;
-    out.push({ ...c, ttl: hourAfter ? '1h' : fiveBefore ? '5m' : preferred });
+    out.push({ ...c, ttl: hourAfter ? '1h' : fiveBefore ? '5m' : c.role === 'stable' ? preferred.stable : preferred.conversation });
   }
   return out;
 }

@@ -37,3 +37,10 @@ test('tool layers: core, extended, platform, MCP; sorted within a layer', () => 
   assert.deepEqual(l.order, [3, 1, 2, 0]);
   assert.deepEqual(l.layerEnds, { core: 1, extended: 2, mcp: 3 });
 });
+
+test('the stable prefix goes to 1h once the session has outlived a 5m entry', async () => {
+  const { chooseStableTtl } = await import('./choose-ttl.ts');
+  assert.equal(chooseStableTtl({ sessionAgeMs: 60_000, gapsMs: [5_000, 8_000] }), '5m');
+  assert.equal(chooseStableTtl({ sessionAgeMs: 6 * 60_000, gapsMs: [5_000] }), '1h');
+  assert.equal(chooseStableTtl({ sessionAgeMs: 1_000, gapsMs: [6 * 60_000] }), '1h');
+});

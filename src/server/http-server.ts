@@ -21,7 +21,7 @@ export interface Synrouter {
   close(opts?: { graceMs?: number }): Promise<void>;
 }
 
-export async function startSynrouter(config: Config): Promise<Synrouter> {
+export async function startSynrouter(config: Config, opts: { clock?: { now(): number } } = {}): Promise<Synrouter> {
   const db = openDatabase(config.dbPath);
   const deps: Deps = {
     config,
@@ -29,6 +29,7 @@ export async function startSynrouter(config: Config): Promise<Synrouter> {
     ledger: new Ledger(db, config.ledger),
     sessions: new SessionStore(db),
     engine: config.engine,
+    clock: opts.clock ?? Date,
     registry: createRegistry(config.models),
     agent: createUpstreamAgent(config.upstream),
   };

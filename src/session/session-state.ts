@@ -25,8 +25,9 @@ export interface SessionCacheState {
   trims: Record<string, TrimDecision>;
   /** Recent gaps between turn starts, ms (newest last). */
   gaps: number[];
-  /** The TTL the engine chose last, and turns seen. */
+  /** The conversation TTL the engine chose last, when the session began, and turns seen. */
   ttl: Ttl;
+  startedAt: number;
   turns: number;
 }
 

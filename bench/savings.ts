@@ -1,0 +1,181 @@
+/**
+ * Savings benchmark: replays scripted agent sessions and prints, per scenario, the token-weighted
+ * cache hit rate (cache read / all input tokens) and the cost cut against no caching, for:
+ *   none        every cache_control stripped
+ *   client      the client's own markers only
+ *   fixed-4     the spec's seed policy on top of the client's markers: last system block, last tool,
+ *               messages[-4], messages[-2] (requests the provider rejects are counted)
+ *   synrouter   through a real Synrouter (HTTP) in front of the simulator
+ *   oracle      every token of a still-live earlier prefix read at the cache price (1h lifetime)
+ * All policies run against the project's simulator, which enforces Anthropic's cache rules, with a
+ * shared manual clock so idle gaps really expire entries. Prices: Claude Sonnet 4.6 ($3 in, $0.30
+ * read, $3.75 5m write, $6 1h write, $15 out per MTok). Run: npm run bench:savings
+ */
+import { scriptSession, type ScriptedTurn, type SessionShape } from '../src/testing/agent-sessions.ts';
+import { ManualClock, startSimulator, type Simulator } from '../src/simulator/simulator.ts';
+import { validateRequest } from '../src/simulator/validate-request.ts';
+import { startStack } from '../e2e/support/stack.ts';
+import type { KeyMode } from '../src/store/keys.ts';
+
+interface Usage { input_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number; cache_creation?: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number }; output_tokens: number }
+interface Result { usages: Usage[]; rejected: number }
+
+const PRICE = { input: 3, read: 0.3, w5m: 3.75, w1h: 6, output: 15 };
+const START = Date.UTC(2026, 10, 25, 9, 0, 0);
+
+interface Scenario { name: string; mode: KeyMode; sessions: Array<{ startMs: number; turns: ScriptedTurn[] }> }
+
+const coding: SessionShape = { model: 'claude-sonnet-4-6', turns: 50, tools: 12, toolChars: 1500, systemChars: 12_000, resultChars: 6_800, markers: 'none', gapSeconds: 10 };
+const GENERAL_TOOLS = ['Bash', 'Read', 'Edit', 'Write', 'Grep', 'WebFetch', 'browser_open', 'send_message', 'discord_post', 'mcp__github__search', 'mcp__github__create_issue'];
+
+const SCENARIOS: Scenario[] = [
+  { name: 'coding: 50 turns, ~50k tokens/turn, client marks nothing', mode: 'coding', sessions: [{ startMs: 0, turns: scriptSession(coding) }] },
+  {
+    name: 'coding: Claude Code shape (3 own markers, 24 tools), idle gaps of 2, 6, 15 and 40 min', mode: 'coding',
+    sessions: [{ startMs: 0, turns: scriptSession({ ...coding, turns: 40, tools: 24, toolChars: 2_600, systemChars: 6_000, resultChars: 3_000, markers: 'claude-code',
+      gapSeconds: (t) => ({ 8: 120, 16: 360, 24: 900, 32: 2400 } as Record<number, number>)[t] ?? 8 }) }],
+  },
+  { name: 'coding: OpenClaw shape (context block moves to the end each turn)', mode: 'coding',
+    sessions: [{ startMs: 0, turns: scriptSession({ ...coding, turns: 30, tools: 11, toolChars: 800, systemChars: 27_000, resultChars: 2_000, volatileTail: true }) }] },
+  { name: 'coding: Claude Code shape, 12 parallel tool calls per turn (past the 20-block lookback)', mode: 'coding',
+    sessions: [{ startMs: 0, turns: scriptSession({ ...coding, turns: 30, tools: 24, toolChars: 2_600, systemChars: 6_000, resultChars: 600, markers: 'claude-code', callsPerTurn: 12 }) }] },
+  {
+    name: 'general: 10 sessions of one agent, shared system and tools, MCP tools change from session 6', mode: 'general',
+    sessions: Array.from({ length: 10 }, (_, s) => ({
+      startMs: s * 90_000,
+      turns: scriptSession({ ...coding, turns: 8, tools: GENERAL_TOOLS.length, toolNames: GENERAL_TOOLS, toolChars: 3_000, systemChars: 20_000, resultChars: 1_500, sessionTag: `S${s}`,
+        ...(s >= 5 ? { extraToolsFrom: { turn: 0, names: ['mcp__jira__search', 'mcp__jira__create'] } } : {}) }),
+    })),
+  },
+];
+
+/** All turns of all sessions, in time order. */
+function timeline(sc: Scenario): Array<{ at: number; body: Record<string, unknown>; session: number }> {
+  return sc.sessions.flatMap((s, i) => s.turns.map((t) => ({ at: START + s.startMs + t.atMs, body: t.body, session: i }))).sort((a, b) => a.at - b.at);
+}
+
+function stripMarkers(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(stripMarkers);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'cache_control').map(([k, x]) => [k, stripMarkers(x)]));
+  return v;
+}
+
+/** The seed policy: last system block, last tool, last block of messages[-4] and of messages[-2]. */
+function fixedFour(body: Record<string, any>): Record<string, any> {
+  const b = structuredClone(body);
+  const mark = (o: any) => { if (o && !o.cache_control) o.cache_control = { type: 'ephemeral' }; };
+  if (typeof b.system === 'string') b.system = [{ type: 'text', text: b.system }];
+  mark(b.system?.at(-1));
+  mark(b.tools?.at(-1));
+  for (const k of [-4, -2]) {
+    const m = b.messages.at(k);
+    if (!m) continue;
+    if (typeof m.content === 'string') m.content = [{ type: 'text', text: m.content }];
+    const last = [...m.content].reverse().find((x: any) => x.type !== 'thinking' && x.type !== 'redacted_thinking' && !(x.type === 'text' && x.text === ''));
+    mark(last);
+  }
+  return b;
+}
+
+async function direct(sc: Scenario, transform: (b: Record<string, any>) => Record<string, any>): Promise<Result> {
+  const clock = new ManualClock(START);
+  const sim: Simulator = await startSimulator({ port: 0, clock });
+  const out: Result = { usages: [], rejected: 0 };
+  try {
+    for (const t of timeline(sc)) {
+      clock.set(t.at);
+      const res = await fetch(`${sim.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'bench', 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify(transform(t.body)) });
+      const json = (await res.json()) as { usage?: Usage };
+      if (res.status !== 200 || !json.usage) { out.rejected++; continue; }
+      out.usages.push(json.usage);
+    }
+  } finally {
+    await sim.close();
+  }
+  return out;
+}
+
+async function viaSynrouter(sc: Scenario): Promise<Result> {
+  const clock = new ManualClock(START);
+  const stack = await startStack({ simulator: { clock } });
+  const { key } = stack.app.deps.keys.create({ name: 'bench', mode: sc.mode });
+  const out: Result = { usages: [], rejected: 0 };
+  try {
+    for (const t of timeline(sc)) {
+      clock.set(t.at);
+      // No client session id (like OpenClaw or a plain SDK script): Synrouter derives one.
+      const res = await fetch(`${stack.anthropicBase}/v1/messages`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify(t.body) });
+      const json = (await res.json()) as { usage?: Usage };
+      if (res.status !== 200 || !json.usage) { out.rejected++; continue; }
+      out.usages.push(json.usage);
+    }
+  } finally {
+    await stack.close();
+  }
+  return out;
+}
+
+/** Oracle: per turn, the longest prefix shared with an earlier turn used within the last hour is read. */
+function oracle(sc: Scenario): Result {
+  const turns = timeline(sc);
+  const prompts = turns.map((t) => { const v = validateRequest(t.body); if (!v.ok) throw new Error(v.message); return v.prompt; });
+  const lastUse: number[] = [];
+  const usages = prompts.map((p, i) => {
+    let best = 0;
+    for (let s = 0; s < i; s++) {
+      if (turns[i]!.at - lastUse[s]! >= 3_600_000) continue;
+      let k = 0;
+      const q = prompts[s]!.positions;
+      while (k < p.positions.length && k < q.length && p.positions[k]!.hash === q[k]!.hash) k++;
+      const tokens = k ? p.positions[k - 1]!.cumulativeTokens : 0;
+      if (tokens >= 1024 && tokens > best) { best = tokens; lastUse[s] = turns[i]!.at; }
+    }
+    lastUse[i] = turns[i]!.at;
+    // The rest is written once (5m price) so that later turns can read it.
+    return { input_tokens: 0, cache_read_input_tokens: best, cache_creation_input_tokens: p.totalTokens - best, cache_creation: { ephemeral_5m_input_tokens: p.totalTokens - best, ephemeral_1h_input_tokens: 0 }, output_tokens: 0 };
+  });
+  return { usages, rejected: 0 };
+}
+
+function summarise(r: Result, outputTokens: number) {
+  let read = 0, all = 0, cost = 0;
+  for (const u of r.usages) {
+    const w1h = u.cache_creation?.ephemeral_1h_input_tokens ?? 0;
+    const w5m = u.cache_creation ? u.cache_creation.ephemeral_5m_input_tokens : u.cache_creation_input_tokens;
+    read += u.cache_read_input_tokens;
+    all += u.input_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens;
+    cost += (u.input_tokens * PRICE.input + u.cache_read_input_tokens * PRICE.read + w5m * PRICE.w5m + w1h * PRICE.w1h) / 1e6;
+  }
+  cost += (outputTokens * PRICE.output) / 1e6;
+  return { hit: all ? read / all : 0, cost, inputTokens: all };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+async function main() {
+  console.log('# Synrouter savings benchmark (simulator, Claude Sonnet 4.6 prices)\n');
+  for (const sc of SCENARIOS) {
+    process.stderr.write(`running: ${sc.name}\n`);
+    const none = await direct(sc, (b) => stripMarkers(b) as Record<string, any>);
+    const outputTokens = none.usages.reduce((n, u) => n + u.output_tokens, 0);
+    const rows: Array<[string, Result]> = [
+      ['none', none],
+      ['client markers only', await direct(sc, (b) => b)],
+      ['fixed 4 (spec seed)', await direct(sc, fixedFour)],
+      ['synrouter', await viaSynrouter(sc)],
+      ['oracle', oracle(sc)],
+    ];
+    const base = summarise(none, outputTokens).cost;
+    const turns = timeline(sc).length;
+    console.log(`## ${sc.name}\n\n${turns} turns, ${(summarise(none, 0).inputTokens / turns / 1000).toFixed(1)}k input tokens per turn on average (simulator token count)\n`);
+    console.log('| policy | hit rate | cost | cost cut vs none | rejected |');
+    console.log('|---|---|---|---|---|');
+    for (const [name, r] of rows) {
+      const s = summarise(r, outputTokens);
+      console.log(`| ${name} | ${pct(s.hit)} | $${s.cost.toFixed(2)} | ${pct(1 - s.cost / base)} | ${r.rejected} |`);
+    }
+    console.log('');
+  }
+}
+
+await main();
