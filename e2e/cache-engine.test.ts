@@ -48,6 +48,9 @@ test('a client that marks nothing reads the cache from its second turn; one deri
     const total = r.input_tokens + r.cache_read_tokens + r.cache_write_5m_tokens + r.cache_write_1h_tokens;
     assert.ok(r.cache_read_tokens / total > 0.8, `most of the prompt is read (${r.cache_read_tokens}/${total})`);
   }
+  // The client marked nothing: alone, it would have paid the uncached price on every turn.
+  for (const r of rows) assert.ok(Math.abs(r.cost_client_usd! - r.cost_direct_usd!) < 1e-12, 'client-only cost = direct cost without markers');
+  assert.ok(rows.slice(1).every((r) => r.cost_usd! < r.cost_client_usd! * 0.5), 'Synrouter halves (at least) every later turn');
   const engine = JSON.parse(rows[1]!.engine!) as Array<{ kind: string; detail: string }>;
   assert.ok(engine.some((c) => c.kind === 'breakpoint' && c.detail.includes('rolling')));
   const sent = stack.sim.requests.at(-1)!.body as { system: Array<{ cache_control?: unknown }> };

@@ -26,6 +26,9 @@ import { parseJsonBody, validateMessagesRequest } from './protocols/anthropic/va
 import type { KeyStore } from './store/keys.ts';
 import type { Ledger } from './store/ledger.ts';
 import { newTurn, toLedgerRow, type Turn } from './turn.ts';
+import { handleAdmin, isAdminPath } from './admin/handle-admin.ts';
+import type { Metrics } from './meter/metrics.ts';
+import type { ClientOnlyModel } from './meter/client-only-model.ts';
 
 export interface Deps {
   config: Config;
@@ -37,11 +40,14 @@ export interface Deps {
   agent: Agent;
   /** Wall clock for turn times and cache TTLs; tests and the savings benchmark share the simulator's. */
   clock: { now(): number };
+  metrics: Metrics;
+  clientOnly: ClientOnlyModel;
 }
 
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, deps: Deps): Promise<void> {
   const requestId = 'req_sr_' + randomBytes(12).toString('hex');
   const url = new URL(req.url ?? '/', 'http://localhost');
+  if (isAdminPath(url.pathname)) return handleAdmin(req, res, deps, url);
   const match = matchEndpoint(req.method ?? 'GET', url.pathname);
   if (!('endpoint' in match)) {
     const err = match.status === 404
@@ -67,7 +73,11 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
     sendError(res, endpoint.protocol, e, requestId);
   } finally {
     // Every authenticated turn gets exactly one ledger row, whatever happened to it.
-    if (turn.key && endpoint.op === 'messages') deps.ledger.record(toLedgerRow({ ...turn, key: turn.key }, deps.registry));
+    if (turn.key && endpoint.op === 'messages') {
+      const row = toLedgerRow({ ...turn, key: turn.key }, deps.registry);
+      deps.ledger.record(row);
+      deps.metrics.observeTurn(row);
+    }
   }
 }
 
@@ -100,5 +110,14 @@ async function proxyMessages(req: IncomingMessage, res: ServerResponse, endpoint
     body,
     signal,
   });
-  await forwardAnthropicResponse({ upstream, res, turn, signal });
+  if (turn.streamed) deps.metrics.streamStarted();
+  try {
+    await forwardAnthropicResponse({ upstream, res, turn, signal });
+  } finally {
+    if (turn.streamed) deps.metrics.streamEnded();
+  }
+  // After the client has its answer: what the client's own markers alone would have been billed.
+  if (rewritten.engine && turn.status === 200) {
+    turn.clientOnlyUsage = deps.clientOnly.evaluate({ scope: `${route.apiKey}\u0000${route.upstreamModel}`, model: route.upstreamModel, request, startMs: turn.startedAt, output: turn.usage.output });
+  }
 }

@@ -28,6 +28,8 @@ export interface Turn {
   /** What the rewrite stage did, and the miss the cache engine expected (null: a hit). */
   changes: Change[];
   expectedMiss: MissReason | null;
+  /** The usage the client's own markers alone would have produced (cache engine turns only). */
+  clientOnlyUsage?: Usage;
 }
 
 export function newTurn(requestId: string, clientProtocol: ClientProtocol, endpoint: string, now: number): Turn {
@@ -49,6 +51,7 @@ export function toLedgerRow(t: Turn & { key: KeyRecord }, registry: Registry): T
     inputTokens: t.usage.input, cacheReadTokens: t.usage.cacheRead, cacheWrite5mTokens: t.usage.cacheWrite5m,
     cacheWrite1hTokens: t.usage.cacheWrite1h, outputTokens: t.usage.output,
     costUsd: costOf(t.usage, prices), costDirectUsd: directCostOf(t.usage, prices),
+    costClientUsd: t.clientOnlyUsage ? costOf(t.clientOnlyUsage, prices) : costOf(t.usage, prices),
     missReason: missReason(t),
     engine: t.changes.length ? JSON.stringify(t.changes) : null,
     latencyMs: Math.round((performance.now() - t.startPerf) * 100) / 100, ttfbMs: t.ttfbMs === null ? null : Math.round(t.ttfbMs * 100) / 100,

@@ -11,6 +11,8 @@ import { openDatabase } from '../store/db.ts';
 import { KeyStore } from '../store/keys.ts';
 import { Ledger } from '../store/ledger.ts';
 import { SessionStore } from '../session/session-state.ts';
+import { Metrics } from '../meter/metrics.ts';
+import { ClientOnlyModel } from '../meter/client-only-model.ts';
 import { createUpstreamAgent } from '../upstream/send-upstream.ts';
 
 export interface Synrouter {
@@ -30,12 +32,16 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
     sessions: new SessionStore(db),
     engine: config.engine,
     clock: opts.clock ?? Date,
+    metrics: new Metrics(),
+    clientOnly: new ClientOnlyModel(),
     registry: createRegistry(config.models),
     agent: createUpstreamAgent(config.upstream),
   };
   const sessionFlush = setInterval(() => deps.sessions.flush(), config.ledger.flushMs);
   sessionFlush.unref();
   const server = createServer({ requestTimeout: 300_000, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, (req, res) => {
+    const started = performance.now();
+    res.once('finish', () => deps.metrics.observeHttp(endpointLabel(req.url), res.statusCode, performance.now() - started));
     handleRequest(req, res, deps).catch((err) => {
       console.error('[synrouter] unhandled error:', err);
       if (!res.headersSent) res.writeHead(500).end();
@@ -64,4 +70,10 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
   })());
 
   return { server, deps, url: `http://${host}:${port}`, close };
+}
+
+/** A bounded label for metrics: the path without its query, or 'other' for paths Synrouter does not serve. */
+function endpointLabel(rawUrl: string | undefined): string {
+  const path = (rawUrl ?? '/').split('?')[0]!;
+  return /^\/(api\/anthropic\/v1\/(messages(\/count_tokens)?|models)|api\/v1\/(chat\/completions|responses|messages(\/count_tokens)?|models)|health|metrics|dashboard|admin\/api\/[a-z]+)$/.test(path) ? path : 'other';
 }

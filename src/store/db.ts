@@ -58,7 +58,8 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (key_id, session_id)
    );
    ALTER TABLE turns ADD COLUMN miss_reason TEXT;     -- why the cache missed, from the cache engine
-   ALTER TABLE turns ADD COLUMN engine TEXT;          -- what the engine did (JSON list of changes)`,
+   ALTER TABLE turns ADD COLUMN engine TEXT;          -- what the engine did (JSON list of changes)
+   ALTER TABLE turns ADD COLUMN cost_client_usd REAL; -- the turn billed with the client's own markers only`,
 ];
 
 export function openDatabase(path: string): DatabaseSync {

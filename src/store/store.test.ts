@@ -37,7 +37,7 @@ test('the ledger batches rows and close() flushes the rest', () => {
     ts: i, requestId: `r${i}`, kind: 'turn', keyId: 'k', sessionId: null, clientProtocol: 'anthropic', endpoint: 'messages',
     requestedModel: 'm', responseModel: 'm', provider: 'p', status: 200, errorCode: null, streamed: true, aborted: false,
     inputTokens: i, cacheReadTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 1,
-    costUsd: null, costDirectUsd: null, missReason: null, engine: null, latencyMs: 1, ttfbMs: 1,
+    costUsd: null, costDirectUsd: null, costClientUsd: null, missReason: null, engine: null, latencyMs: 1, ttfbMs: 1,
   });
   const count = () => (db.prepare('SELECT count(*) AS n FROM turns').get() as { n: number }).n;
   ledger.record(row(1));
