@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ModelEntry } from './route/registry.ts';
-import { BUILTIN_PROVIDERS, type ProviderSpec } from './upstream/providers.ts';
+import { BUILTIN_PROVIDERS, declaredProvider, type ProviderSpec } from './upstream/providers.ts';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './rewrite/cache-engine.ts';
 import type { TrimPolicy } from './rewrite/trim-tool-results.ts';
 
@@ -40,7 +40,11 @@ interface FileConfig {
   port?: number;
   db?: string;
   bodyLimitMb?: number;
-  providers?: Record<string, Partial<ProviderSpec> & { apiKey?: string; apiKeys?: string[]; baseUrl?: string }>;
+  providers?: Record<string, {
+    apiKey?: string; apiKeys?: string[]; baseUrl?: string;
+    /** Only for providers that are not built in: */
+    protocol?: 'anthropic' | 'openai'; auth?: 'x-api-key' | 'bearer'; serves?: string[]; responses?: boolean;
+  }>;
   models?: ModelEntry[];
   ledger?: Partial<Config['ledger']>;
   upstream?: Partial<Config['upstream']>;
@@ -57,9 +61,9 @@ export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv;
   const providers: Record<string, ProviderConfig> = {};
   const declared: Record<string, ProviderSpec> = { ...BUILTIN_PROVIDERS };
   for (const [name, p] of Object.entries(file.providers ?? {})) {
-    const base = declared[name];
-    if (!base && (!p.protocol || !p.baseUrl)) throw new ConfigError(`provider "${name}" needs "protocol" and "baseUrl"`);
-    declared[name] = { ...(base ?? { name, protocol: p.protocol!, defaultBaseUrl: p.baseUrl!, auth: 'bearer' }), ...pickSpec(p), name };
+    if (declared[name]) continue;
+    if ((p.protocol !== 'anthropic' && p.protocol !== 'openai') || !p.baseUrl) throw new ConfigError(`provider "${name}" needs "protocol" ("anthropic" or "openai") and "baseUrl"`);
+    declared[name] = declaredProvider(name, { protocol: p.protocol, baseUrl: p.baseUrl, ...(p.auth ? { auth: p.auth } : {}), ...(p.serves ? { serves: p.serves } : {}), ...(p.responses ? { responses: true } : {}) });
   }
   for (const [name, spec] of Object.entries(declared)) {
     const fp = file.providers?.[name];
@@ -104,14 +108,6 @@ function readConfigFile(path: string): FileConfig {
   } catch (err) {
     throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
   }
-}
-
-function pickSpec(p: Partial<ProviderSpec>): Partial<ProviderSpec> {
-  const out: Partial<ProviderSpec> = {};
-  if (p.protocol) out.protocol = p.protocol;
-  if (p.auth) out.auth = p.auth;
-  if (p.serves) out.serves = p.serves;
-  return out;
 }
 
 function splitKeys(v: string): string[] {

@@ -15,6 +15,7 @@ import { sendError, sendJson } from './server/respond.ts';
 import { listModels } from './server/models-endpoint.ts';
 import { authenticate } from './auth/authenticate.ts';
 import { identifySession } from './session/identify-session.ts';
+import { anthropicStable } from './session/fingerprint.ts';
 import type { SessionStore } from './session/session-state.ts';
 import { resolveRoute } from './route/resolve-route.ts';
 import type { Registry } from './route/registry.ts';
@@ -87,10 +88,10 @@ async function proxyMessages(req: IncomingMessage, res: ServerResponse, endpoint
   const request = validateMessagesRequest(parseJsonBody(raw), op);
   turn.requestedModel = request.model;
   turn.streamed = request.stream === true;
-  const session = identifySession(req.headers, request);
+  const session = identifySession(req.headers, request, anthropicStable(request));
   turn.sessionId = session.id;
   // Same fingerprint, same upstream key: the provider's cache is per key (protocols.md §2.8).
-  const route = (turn.route = resolveRoute({ requested: request.model, registry: deps.registry, providers: deps.config.providers, scope: session.fingerprint.prefix }));
+  const route = (turn.route = resolveRoute({ requested: request.model, registry: deps.registry, providers: deps.config.providers, scope: session.fingerprint.prefix, client: 'anthropic' }));
   const key = turn.key!;
   const rewritten = rewriteAnthropicRequest({
     raw, request, route,
@@ -104,7 +105,7 @@ async function proxyMessages(req: IncomingMessage, res: ServerResponse, endpoint
   const body = rewritten.body;
   const upstream = await sendUpstream(deps.agent, {
     baseUrl: route.provider.baseUrl,
-    path: op === 'count_tokens' ? '/v1/messages/count_tokens' : '/v1/messages',
+    path: route.provider.spec.paths.anthropic + (op === 'count_tokens' ? '/count_tokens' : ''),
     method: 'POST',
     headers: { ...forwardHeaders(req.headers, route.provider.spec, route.apiKey), 'content-type': 'application/json' },
     body,

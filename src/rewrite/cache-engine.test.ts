@@ -9,7 +9,7 @@ import { scriptSession, type SessionShape } from '../testing/agent-sessions.ts';
 import { replaySession, hitRate, oracleHitRate } from '../testing/replay.ts';
 import { rewriteAnthropicRequest } from './rewrite-request.ts';
 import { DEFAULT_ENGINE_CONFIG } from './cache-engine.ts';
-import { fingerprint } from '../session/fingerprint.ts';
+import { anthropicStable, fingerprint } from '../session/fingerprint.ts';
 import { validateRequest } from '../simulator/validate-request.ts';
 import { CacheStore } from '../simulator/cache-model.ts';
 import { buildPrompt } from '../protocols/anthropic/prompt.ts';
@@ -24,7 +24,7 @@ function rewrite(body: object, opts: { state?: SessionCacheState; mode?: 'coding
   const out = rewriteAnthropicRequest({
     raw, request,
     route: { upstreamModel: request.model, entry: { id: request.model, name: '', context: 0, anthropicId: request.model, prices: null } },
-    cache: { mode: opts.mode ?? 'coding', state: opts.state, now: opts.now ?? 0, config: DEFAULT_ENGINE_CONFIG, fingerprint: fingerprint(request) },
+    cache: { mode: opts.mode ?? 'coding', state: opts.state, now: opts.now ?? 0, config: DEFAULT_ENGINE_CONFIG, fingerprint: fingerprint(anthropicStable(request)) },
   });
   return { out, sent: JSON.parse(out.body.toString()) };
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { ProviderConfig } from '../config.ts';
 import { ProxyError } from '../errors.ts';
 import type { ModelEntry, Registry } from './registry.ts';
+import type { WireProtocol } from '../upstream/providers.ts';
 
 export interface Route {
   providerName: string;
@@ -16,19 +17,36 @@ export interface Route {
   /** Anthropic fast mode, when the product id asks for it and the model has it (protocols.md §3.2). */
   speed?: 'fast';
   apiKey: string;
+  /** The wire protocol spoken upstream; when it differs from the client's, translate/ sits between. */
+  wire: WireProtocol;
 }
 
-export function resolveRoute(opts: { requested: string; registry: Registry; providers: Readonly<Record<string, ProviderConfig>>; scope: string }): Route {
+export function resolveRoute(opts: { requested: string; registry: Registry; providers: Readonly<Record<string, ProviderConfig>>; scope: string; client: WireProtocol }): Route {
   const entry = opts.registry.resolve(opts.requested);
   if (!entry) throw new ProxyError('MODEL_NOT_FOUND', `Model "${opts.requested}" is not in Synrouter's model registry. GET /api/v1/models lists the models it serves.`, { param: 'model' });
   for (const [name, provider] of Object.entries(opts.providers)) {
     const upstreamModel = upstreamModelFor(entry, provider);
     if (upstreamModel === undefined) continue;
+    const wire = pickWire(opts.client, entry, provider.spec.paths);
+    if (wire === undefined) continue;
     const speed = entry.speed && provider.spec.serves === 'anthropic' ? entry.speed : undefined;
-    return { providerName: name, provider, entry, upstreamModel, ...(speed ? { speed } : {}), apiKey: pickKey(provider.apiKeys, opts.scope) };
+    return { providerName: name, provider, entry, upstreamModel, ...(speed ? { speed } : {}), apiKey: pickKey(provider.apiKeys, opts.scope), wire };
   }
   const hint = entry.anthropicId ? 'SYNROUTER_ANTHROPIC_API_KEY or SYNROUTER_OPENROUTER_API_KEY' : 'SYNROUTER_OPENROUTER_API_KEY or a compatible provider in the config file';
   throw new ProxyError('NO_ROUTE', `No configured provider serves model "${opts.requested}". Set ${hint}.`, { param: 'model' });
+}
+
+/**
+ * Claude models go over the Anthropic protocol whenever the provider has it, whatever the client
+ * speaks, so the cache engine manages their breakpoints (OpenAI-format bodies carry none of the
+ * structure it needs). Other models stay in the client's protocol when the provider has it.
+ */
+function pickWire(client: WireProtocol, entry: ModelEntry, offered: Partial<Record<WireProtocol, string>>): WireProtocol | undefined {
+  const has = (w: WireProtocol) => offered[w] !== undefined;
+  if (client === 'anthropic') return has('anthropic') ? 'anthropic' : has('openai-chat') ? 'openai-chat' : undefined;
+  if (entry.anthropicId && has('anthropic')) return 'anthropic';
+  if (has(client)) return client;
+  return has('anthropic') ? 'anthropic' : undefined;
 }
 
 /** Provider order is Anthropic first (object insertion order of the config), so direct wins over OpenRouter. */

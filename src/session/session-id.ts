@@ -1,17 +1,19 @@
 /**
  * The agent's own session id, when it sends one (clients.md "Session keys a proxy can use"):
  * Claude Code's X-Claude-Code-Session-Id header or the session_id inside its metadata.user_id JSON
- * string; Codex's session-id header; Kilo's x-session-id / x-session-affinity.
+ * string; Codex's session-id header or its prompt_cache_key (the thread id); Kilo's x-session-id /
+ * x-session-affinity.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 
 const HEADERS = ['x-claude-code-session-id', 'session-id', 'x-session-id', 'x-session-affinity'] as const;
 
-export function clientSessionId(headers: IncomingHttpHeaders, body: { metadata?: { user_id?: unknown } }): string | null {
+export function clientSessionId(headers: IncomingHttpHeaders, body: { metadata?: { user_id?: unknown }; prompt_cache_key?: unknown }): string | null {
   for (const h of HEADERS) {
     const v = headers[h];
     if (typeof v === 'string' && v.trim()) return v.trim().slice(0, 256);
   }
+  if (typeof body.prompt_cache_key === 'string' && body.prompt_cache_key) return body.prompt_cache_key.slice(0, 256);
   const userId = body.metadata?.user_id;
   if (typeof userId === 'string' && userId.startsWith('{')) {
     try {

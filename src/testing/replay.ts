@@ -5,7 +5,7 @@
  */
 import { rewriteAnthropicRequest } from '../rewrite/rewrite-request.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../rewrite/cache-engine.ts';
-import { fingerprint } from '../session/fingerprint.ts';
+import { anthropicStable, fingerprint } from '../session/fingerprint.ts';
 import type { SessionCacheState } from '../session/session-state.ts';
 import type { KeyMode } from '../store/keys.ts';
 import type { MessagesRequest } from '../protocols/anthropic/types.ts';
@@ -29,7 +29,7 @@ export function replaySession(turns: ScriptedTurn[], opts: { mode: KeyMode; stor
       : rewriteAnthropicRequest({
         raw, request,
         route: { upstreamModel: request.model, entry: { id: request.model, name: '', context: 0, anthropicId: request.model, prices: null } },
-        cache: { mode: opts.mode, state, now, config: DEFAULT_ENGINE_CONFIG, fingerprint: fingerprint(request) },
+        cache: { mode: opts.mode, state, now, config: DEFAULT_ENGINE_CONFIG, fingerprint: fingerprint(anthropicStable(request)) },
       });
     const sent = JSON.parse(out.body.toString()) as Record<string, unknown>;
     const v = validateRequest(sent);

@@ -1,0 +1,72 @@
+/**
+ * OpenAI-format usage -> Usage. OpenAI's prompt/input tokens INCLUDE cached tokens, Anthropic's
+ * input_tokens do not (protocols.md §4.4, §5.4): uncached = prompt - cached - cache_write.
+ * OpenRouter adds `cost` in USD (§6.4), which beats any price table.
+ */
+import { SseParser } from '../sse/sse-parser.ts';
+import type { Usage } from './usage.ts';
+
+export interface ChatUsage {
+  prompt_tokens?: number; completion_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number | null; cache_write_tokens?: number | null } | null;
+  cost?: number;
+}
+export interface ResponsesUsage {
+  input_tokens?: number; output_tokens?: number;
+  input_tokens_details?: { cached_tokens?: number | null; cache_write_tokens?: number | null } | null;
+  cost?: number;
+}
+
+export function fromChatUsage(u: ChatUsage | null | undefined): Usage {
+  const cached = u?.prompt_tokens_details?.cached_tokens ?? 0;
+  const written = u?.prompt_tokens_details?.cache_write_tokens ?? 0;
+  return { input: Math.max(0, (u?.prompt_tokens ?? 0) - cached - written), cacheRead: cached, cacheWrite5m: written, cacheWrite1h: 0, output: u?.completion_tokens ?? 0 };
+}
+
+export function fromResponsesUsage(u: ResponsesUsage | null | undefined): Usage {
+  const cached = u?.input_tokens_details?.cached_tokens ?? 0;
+  const written = u?.input_tokens_details?.cache_write_tokens ?? 0;
+  return { input: Math.max(0, (u?.input_tokens ?? 0) - cached - written), cacheRead: cached, cacheWrite5m: written, cacheWrite1h: 0, output: u?.output_tokens ?? 0 };
+}
+
+export interface OpenAIStreamSummary { usage: Usage | null; model: string | null; providerCost: number | null; error: string | null; completed: boolean }
+
+/** Follows an OpenAI chat or Responses SSE stream on the side, for its usage. */
+export class OpenAIStreamWatcher {
+  readonly #parser = new SseParser();
+  readonly #kind: 'chat' | 'responses';
+  #s: OpenAIStreamSummary = { usage: null, model: null, providerCost: null, error: null, completed: false };
+
+  constructor(kind: 'chat' | 'responses') {
+    this.#kind = kind;
+  }
+
+  push(chunk: Uint8Array): void {
+    for (const f of this.#parser.push(chunk)) this.#onData(f.data);
+  }
+
+  #onData(data: string): void {
+    if (data === '[DONE]') { this.#s.completed = true; return; }
+    let ev: Record<string, any>;
+    try { ev = JSON.parse(data); } catch { return; }
+    if (this.#kind === 'chat') {
+      if (ev.model) this.#s.model = ev.model;
+      if (ev.usage) { this.#s.usage = fromChatUsage(ev.usage); this.#s.providerCost = typeof ev.usage.cost === 'number' ? ev.usage.cost : null; }
+      if (ev.error) this.#s.error = String(ev.error.message ?? 'error');
+      return;
+    }
+    const r = ev.response;
+    if (r?.model) this.#s.model = r.model;
+    if (ev.type === 'response.completed' || ev.type === 'response.incomplete' || ev.type === 'response.failed') {
+      this.#s.completed = ev.type !== 'response.failed';
+      if (r?.usage) { this.#s.usage = fromResponsesUsage(r.usage); this.#s.providerCost = typeof r.usage.cost === 'number' ? r.usage.cost : null; }
+      if (ev.type === 'response.failed') this.#s.error = String(r?.error?.message ?? 'response failed');
+    }
+    if (ev.type === 'error') this.#s.error = String(ev.message ?? 'error');
+  }
+
+  summary(): OpenAIStreamSummary {
+    for (const f of this.#parser.end()) this.#onData(f.data);
+    return this.#s;
+  }
+}
