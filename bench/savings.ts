@@ -172,7 +172,10 @@ async function main() {
     console.log('|---|---|---|---|---|');
     for (const [name, r] of rows) {
       const s = summarise(r, outputTokens);
-      console.log(`| ${name} | ${pct(s.hit)} | $${s.cost.toFixed(2)} | ${pct(1 - s.cost / base)} | ${r.rejected} |`);
+      // A policy whose requests the provider rejects did not run the session: no cost to compare.
+      const cost = r.rejected ? 'n/a' : `$${s.cost.toFixed(2)}`;
+      const cut = r.rejected ? 'n/a' : pct(1 - s.cost / base);
+      console.log(`| ${name} | ${r.rejected ? 'n/a' : pct(s.hit)} | ${cost} | ${cut} | ${r.rejected} of ${turns} |`);
     }
     console.log('');
   }
