@@ -15,15 +15,18 @@ import { sendError, sendJson } from './server/respond.ts';
 import { listModels } from './server/models-endpoint.ts';
 import { authenticate } from './auth/authenticate.ts';
 import { identifySession } from './session/identify-session.ts';
-import { anthropicStable } from './session/fingerprint.ts';
 import type { SessionStore } from './session/session-state.ts';
 import { resolveRoute } from './route/resolve-route.ts';
 import type { Registry } from './route/registry.ts';
 import { rewriteAnthropicRequest } from './rewrite/rewrite-request.ts';
 import type { EngineConfig } from './rewrite/cache-engine.ts';
 import { forwardHeaders, sendUpstream } from './upstream/send-upstream.ts';
-import { forwardAnthropicResponse } from './upstream/forward-anthropic-response.ts';
-import { parseJsonBody, validateMessagesRequest } from './protocols/anthropic/validate-request.ts';
+import { CLIENT_PROTOCOLS } from './protocols/client-protocols.ts';
+import { translateRequest, type Outgoing } from './translate/translate-request.ts';
+import { forwardResponse } from './upstream/forward-response.ts';
+import { rewriteOpenAIRequest } from './rewrite/rewrite-openai-request.ts';
+import type { SessionIdentity } from './session/identify-session.ts';
+import type { Route } from './route/resolve-route.ts';
 import type { KeyStore } from './store/keys.ts';
 import type { Ledger } from './store/ledger.ts';
 import { newTurn, toLedgerRow, type Turn } from './turn.ts';
@@ -65,7 +68,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
   try {
     turn.key = authenticate(req.headers, deps.keys);
     if (endpoint.op === 'models') return sendJson(res, 200, listModels(endpoint.protocol, deps.registry, url.searchParams));
-    await proxyMessages(req, res, endpoint, turn, deps, abort.signal);
+    await proxyTurn(req, res, endpoint, turn, deps, abort.signal);
   } catch (err) {
     const e = toProxyError(err);
     if (e.code === 'INTERNAL') console.error(`[synrouter] ${requestId} internal error:`, err);
@@ -74,7 +77,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
     sendError(res, endpoint.protocol, e, requestId);
   } finally {
     // Every authenticated turn gets exactly one ledger row, whatever happened to it.
-    if (turn.key && endpoint.op === 'messages') {
+    if (turn.key && endpoint.op !== 'count_tokens' && endpoint.op !== 'models') {
       const row = toLedgerRow({ ...turn, key: turn.key }, deps.registry);
       deps.ledger.record(row);
       deps.metrics.observeTurn(row);
@@ -82,43 +85,60 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
   }
 }
 
-async function proxyMessages(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, turn: Turn, deps: Deps, signal: AbortSignal): Promise<void> {
-  const op = endpoint.op === 'count_tokens' ? 'count_tokens' : 'messages';
+async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, turn: Turn, deps: Deps, signal: AbortSignal): Promise<void> {
+  const client = CLIENT_PROTOCOLS[endpoint.op]!;
   const raw = await readBody(req, deps.config.bodyLimitBytes);
-  const request = validateMessagesRequest(parseJsonBody(raw), op);
+  const request = client.parse(raw);
   turn.requestedModel = request.model;
   turn.streamed = request.stream === true;
-  const session = identifySession(req.headers, request, anthropicStable(request));
+  const session = identifySession(req.headers, request, client.stable(request));
   turn.sessionId = session.id;
   // Same fingerprint, same upstream key: the provider's cache is per key (protocols.md §2.8).
-  const route = (turn.route = resolveRoute({ requested: request.model, registry: deps.registry, providers: deps.config.providers, scope: session.fingerprint.prefix, client: 'anthropic' }));
-  const key = turn.key!;
-  const rewritten = rewriteAnthropicRequest({
-    raw, request, route,
-    ...(op === 'messages' ? { cache: { mode: key.mode, state: deps.sessions.get(key.id, session.id), now: turn.startedAt, config: deps.engine, fingerprint: session.fingerprint } } : {}),
-  });
-  turn.changes = rewritten.changes;
-  if (rewritten.engine) {
-    turn.expectedMiss = rewritten.engine.expectedMiss;
-    deps.sessions.set(key.id, session.id, rewritten.engine.nextState);
-  }
-  const body = rewritten.body;
+  const route = (turn.route = resolveRoute({ requested: request.model, registry: deps.registry, providers: deps.config.providers, scope: session.fingerprint.prefix, client: client.wire }));
+  const outgoing = translateRequest({ from: client.wire, to: route.wire, raw, request, route });
+  const rewritten = rewriteOutgoing({ outgoing, route, session, turn, deps, countTokens: endpoint.op === 'count_tokens' });
   const upstream = await sendUpstream(deps.agent, {
     baseUrl: route.provider.baseUrl,
-    path: route.provider.spec.paths.anthropic + (op === 'count_tokens' ? '/count_tokens' : ''),
+    path: route.provider.spec.paths[route.wire]! + (endpoint.op === 'count_tokens' ? '/count_tokens' : ''),
     method: 'POST',
     headers: { ...forwardHeaders(req.headers, route.provider.spec, route.apiKey), 'content-type': 'application/json' },
-    body,
+    body: rewritten.body,
     signal,
   });
   if (turn.streamed) deps.metrics.streamStarted();
   try {
-    await forwardAnthropicResponse({ upstream, res, turn, signal });
+    await forwardResponse({ from: route.wire, to: client.wire, upstream, res, turn, signal, hideUsageChunk: rewritten.hideUsageChunk, translation: outgoing.translation });
   } finally {
     if (turn.streamed) deps.metrics.streamEnded();
   }
   // After the client has its answer: what the client's own markers alone would have been billed.
-  if (rewritten.engine && turn.status === 200) {
-    turn.clientOnlyUsage = deps.clientOnly.evaluate({ scope: `${route.apiKey}\u0000${route.upstreamModel}`, model: route.upstreamModel, request, startMs: turn.startedAt, output: turn.usage.output });
+  if (rewritten.engine && turn.status === 200 && outgoing.anthropic) {
+    turn.clientOnlyUsage = deps.clientOnly.evaluate({ scope: `${route.apiKey}\u0000${route.upstreamModel}`, model: route.upstreamModel, request: outgoing.anthropic, startMs: turn.startedAt, output: turn.usage.output });
   }
+}
+
+/** The rewrite stage: the cache engine for Anthropic-wire requests, cache keys for OpenAI-wire ones. */
+function rewriteOutgoing(o: { outgoing: Outgoing; route: Route; session: SessionIdentity; turn: Turn; deps: Deps; countTokens: boolean }): { body: Buffer; engine: boolean; hideUsageChunk: boolean } {
+  const { outgoing, route, session, turn, deps } = o;
+  const key = turn.key!;
+  if (outgoing.anthropic) {
+    const rewritten = rewriteAnthropicRequest({
+      raw: outgoing.raw, request: outgoing.anthropic, route,
+      ...(o.countTokens ? {} : { cache: { mode: key.mode, state: deps.sessions.get(key.id, session.id), now: turn.startedAt, config: deps.engine, fingerprint: session.fingerprint } }),
+    });
+    turn.changes = [...outgoing.changes, ...rewritten.changes];
+    if (rewritten.engine) {
+      turn.expectedMiss = rewritten.engine.expectedMiss;
+      deps.sessions.set(key.id, session.id, rewritten.engine.nextState);
+    }
+    return { body: rewritten.body, engine: rewritten.engine !== undefined, hideUsageChunk: false };
+  }
+  const request = outgoing.openai!;
+  const wantUsageChunk = route.wire === 'openai-chat' && request.stream === true && !(request.stream_options as { include_usage?: boolean } | undefined)?.include_usage;
+  const rewritten = rewriteOpenAIRequest({
+    raw: outgoing.raw, request, upstreamModel: route.upstreamModel, sessionId: session.id, wantUsageChunk,
+    ...(route.provider.spec.sessionField ? { sessionField: route.provider.spec.sessionField } : {}),
+  });
+  turn.changes = [...outgoing.changes, ...rewritten.changes];
+  return { body: rewritten.body, engine: false, hideUsageChunk: wantUsageChunk };
 }

@@ -30,6 +30,8 @@ export interface Turn {
   expectedMiss: MissReason | null;
   /** The usage the client's own markers alone would have produced (cache engine turns only). */
   clientOnlyUsage?: Usage;
+  /** The provider's own price for the turn (OpenRouter `usage.cost`), preferred over the price table. */
+  providerCostUsd?: number | null;
 }
 
 export function newTurn(requestId: string, clientProtocol: ClientProtocol, endpoint: string, now: number): Turn {
@@ -50,7 +52,7 @@ export function toLedgerRow(t: Turn & { key: KeyRecord }, registry: Registry): T
     status: t.status, errorCode: t.errorCode, streamed: t.streamed, aborted: t.aborted,
     inputTokens: t.usage.input, cacheReadTokens: t.usage.cacheRead, cacheWrite5mTokens: t.usage.cacheWrite5m,
     cacheWrite1hTokens: t.usage.cacheWrite1h, outputTokens: t.usage.output,
-    costUsd: costOf(t.usage, prices), costDirectUsd: directCostOf(t.usage, prices),
+    costUsd: t.providerCostUsd ?? costOf(t.usage, prices), costDirectUsd: directCostOf(t.usage, prices),
     costClientUsd: t.clientOnlyUsage ? costOf(t.clientOnlyUsage, prices) : costOf(t.usage, prices),
     missReason: missReason(t),
     engine: t.changes.length ? JSON.stringify(t.changes) : null,

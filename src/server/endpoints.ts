@@ -1,7 +1,7 @@
 /** (method, path) -> endpoint, or the 404/405 to answer in the caller's protocol. */
 import type { ClientProtocol } from '../errors.ts';
 
-export type Operation = 'messages' | 'count_tokens' | 'models' | 'health';
+export type Operation = 'messages' | 'count_tokens' | 'chat' | 'responses' | 'models' | 'health';
 
 export interface Endpoint { method: 'GET' | 'POST' | 'HEAD'; path: string; protocol: ClientProtocol; op: Operation }
 
@@ -12,6 +12,8 @@ export const ENDPOINTS: readonly Endpoint[] = [
   // OpenRouter-style: Anthropic-format calls at the OpenAI-compatible base too (DESIGN.md §2).
   { method: 'POST', path: '/api/v1/messages', protocol: 'anthropic', op: 'messages' },
   { method: 'POST', path: '/api/v1/messages/count_tokens', protocol: 'anthropic', op: 'count_tokens' },
+  { method: 'POST', path: '/api/v1/chat/completions', protocol: 'openai', op: 'chat' },
+  { method: 'POST', path: '/api/v1/responses', protocol: 'openai', op: 'responses' },
   { method: 'GET', path: '/api/v1/models', protocol: 'openai', op: 'models' },
   { method: 'GET', path: '/health', protocol: 'anthropic', op: 'health' },
 ];

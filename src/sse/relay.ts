@@ -22,6 +22,8 @@ export async function relay(opts: {
   headers: Record<string, string>;
   signal: AbortSignal;
   onChunk: (chunk: Buffer) => void;
+  /** Optional rewrite of what the client receives (the meter still sees the upstream's bytes). */
+  transform?: (chunk: Buffer) => Buffer;
 }): Promise<void> {
   const { upstream, res } = opts;
   res.writeHead(upstream.status, responseHeaders(upstream.headers, opts.headers));
@@ -34,7 +36,8 @@ export async function relay(opts: {
       // A meter failure never fails the client's response (style.md §7 Errors).
       console.error(`[synrouter] meter error: ${(err as Error).message}`);
     }
-    if (!res.write(buf)) await once(res, 'drain', { signal: opts.signal });
+    const out = opts.transform ? opts.transform(buf) : buf;
+    if (out.length && !res.write(out)) await once(res, 'drain', { signal: opts.signal });
   }
   res.end();
 }

@@ -10,8 +10,7 @@ import type { AnthropicUsage } from '../protocols/anthropic/types.ts';
 import { endStreamWithError, relay, responseHeaders } from '../sse/relay.ts';
 import type { Turn } from '../turn.ts';
 import type { UpstreamResponse } from './send-upstream.ts';
-
-const MAX_ERROR_BODY = 1024 * 1024;
+import { readBounded, tryParse } from './read-bounded.ts';
 
 export async function forwardAnthropicResponse(opts: { upstream: UpstreamResponse; res: ServerResponse; turn: Turn; signal: AbortSignal }): Promise<void> {
   const { upstream, res, turn } = opts;
@@ -60,28 +59,10 @@ export async function forwardAnthropicResponse(opts: { upstream: UpstreamRespons
   }
 }
 
-async function readBounded(body: AsyncIterable<unknown>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const c of body) {
-    if (size < MAX_ERROR_BODY) parts.push(c as Buffer);
-    size += (c as Buffer).length;
-  }
-  return Buffer.concat(parts).subarray(0, MAX_ERROR_BODY);
-}
-
 /** Anthropic error JSON passes through as is; anything else is wrapped in that shape. */
 function normaliseError(status: number, raw: Buffer, requestId: string): string {
   const parsed = tryParse(raw) as { type?: unknown; error?: { type?: unknown; message?: unknown } } | undefined;
   if (parsed?.type === 'error' && typeof parsed.error?.message === 'string') return raw.toString('utf8');
   const upstreamMessage = typeof parsed?.error?.message === 'string' ? parsed.error.message : raw.toString('utf8').slice(0, 500);
   return JSON.stringify(renderAnthropicError(status, `Upstream error ${status}: ${upstreamMessage || 'no body'}`, requestId));
-}
-
-function tryParse(buf: Buffer): unknown {
-  try {
-    return JSON.parse(buf.toString('utf8'));
-  } catch {
-    return undefined;
-  }
 }

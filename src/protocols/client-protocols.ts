@@ -1,0 +1,26 @@
+/**
+ * What the request flow needs to know about each client protocol: how to parse and check a body,
+ * which parts identify the session, and whether it streams. One entry per front-door operation.
+ */
+import type { Operation } from '../server/endpoints.ts';
+import type { WireProtocol } from '../upstream/providers.ts';
+import { parseJsonBody, validateMessagesRequest } from './anthropic/validate-request.ts';
+import { validateChatRequest, validateResponsesRequest } from './openai/validate-request.ts';
+import { anthropicStable, chatStable, responsesStable, type StablePrefix } from '../session/fingerprint.ts';
+import type { MessagesRequest } from './anthropic/types.ts';
+import type { ChatRequest, ResponsesRequest } from './openai/validate-request.ts';
+
+export type ClientRequest = MessagesRequest | ChatRequest | ResponsesRequest;
+
+export interface ClientProtocolSpec {
+  wire: WireProtocol;
+  parse(raw: Buffer): ClientRequest;
+  stable(request: ClientRequest): StablePrefix;
+}
+
+export const CLIENT_PROTOCOLS: Readonly<Partial<Record<Operation, ClientProtocolSpec>>> = {
+  messages: { wire: 'anthropic', parse: (raw) => validateMessagesRequest(parseJsonBody(raw), 'messages'), stable: (r) => anthropicStable(r as MessagesRequest) },
+  count_tokens: { wire: 'anthropic', parse: (raw) => validateMessagesRequest(parseJsonBody(raw), 'count_tokens'), stable: (r) => anthropicStable(r as MessagesRequest) },
+  chat: { wire: 'openai-chat', parse: (raw) => validateChatRequest(parseJsonBody(raw)), stable: (r) => chatStable(r as ChatRequest) },
+  responses: { wire: 'openai-responses', parse: (raw) => validateResponsesRequest(parseJsonBody(raw)), stable: (r) => responsesStable(r as ResponsesRequest) },
+};
