@@ -12,6 +12,7 @@ import type { ModelEntry } from './route/registry.ts';
 import { BUILTIN_PROVIDERS, declaredProvider, type ProviderSpec } from './upstream/providers.ts';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './rewrite/cache-engine.ts';
 import type { TrimPolicy } from './rewrite/trim-tool-results.ts';
+import { DEFAULT_RETRY, type RetryPolicy } from './upstream/retry-policy.ts';
 
 export interface ProviderConfig {
   spec: ProviderSpec;
@@ -33,6 +34,9 @@ export interface Config {
   upstream: { headersTimeoutMs: number; bodyIdleTimeoutMs: number; connections: number };
   /** Cache engine: tool_result trim policy per mode, general-mode layer name patterns. */
   engine: EngineConfig;
+  retry: RetryPolicy;
+  /** Fallback models by model id, tried after every provider of the model itself. */
+  fallbacks: Readonly<Record<string, readonly string[]>>;
 }
 
 interface FileConfig {
@@ -48,6 +52,8 @@ interface FileConfig {
   models?: ModelEntry[];
   ledger?: Partial<Config['ledger']>;
   upstream?: Partial<Config['upstream']>;
+  retry?: Partial<RetryPolicy>;
+  fallbacks?: Record<string, string[]>;
   engine?: { trim?: { coding?: Partial<TrimPolicy>; general?: Partial<TrimPolicy> }; layerPatterns?: Record<string, string> };
 }
 
@@ -85,6 +91,8 @@ export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv;
     models: file.models ?? [],
     ledger: { flushMs: 200, batchSize: 200, ...file.ledger },
     upstream: { headersTimeoutMs: 600_000, bodyIdleTimeoutMs: 300_000, connections: 128, ...file.upstream },
+    retry: { ...DEFAULT_RETRY, ...file.retry },
+    fallbacks: file.fallbacks ?? {},
     engine: {
       trim: {
         coding: { ...DEFAULT_ENGINE_CONFIG.trim.coding, ...file.engine?.trim?.coding },

@@ -16,7 +16,10 @@ import { listModels } from './server/models-endpoint.ts';
 import { authenticate } from './auth/authenticate.ts';
 import { identifySession } from './session/identify-session.ts';
 import type { SessionStore } from './session/session-state.ts';
-import { resolveRoute } from './route/resolve-route.ts';
+import { resolveRoutes } from './route/resolve-route.ts';
+import { sendWithRetries } from './upstream/send-with-retries.ts';
+import type { Change, MissReason } from './rewrite/cache-engine.ts';
+import type { SessionCacheState } from './session/session-state.ts';
 import type { Registry } from './route/registry.ts';
 import { rewriteAnthropicRequest } from './rewrite/rewrite-request.ts';
 import type { EngineConfig } from './rewrite/cache-engine.ts';
@@ -94,17 +97,25 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
   const session = identifySession(req.headers, request, client.stable(request));
   turn.sessionId = session.id;
   // Same fingerprint, same upstream key: the provider's cache is per key (protocols.md §2.8).
-  const route = (turn.route = resolveRoute({ requested: request.model, registry: deps.registry, providers: deps.config.providers, scope: session.fingerprint.prefix, client: client.wire }));
-  const outgoing = translateRequest({ from: client.wire, to: route.wire, raw, request, route });
-  const rewritten = rewriteOutgoing({ outgoing, route, session, turn, deps, countTokens: endpoint.op === 'count_tokens' });
-  const upstream = await sendUpstream(deps.agent, {
-    baseUrl: route.provider.baseUrl,
-    path: route.provider.spec.paths[route.wire]! + (endpoint.op === 'count_tokens' ? '/count_tokens' : ''),
-    method: 'POST',
-    headers: { ...forwardHeaders(req.headers, route.provider.spec, route.apiKey), 'content-type': 'application/json' },
-    body: rewritten.body,
-    signal,
-  });
+  const routes = resolveRoutes({ requested: request.model, registry: deps.registry, providers: deps.config.providers, scope: session.fingerprint.prefix, client: client.wire, fallbacks: deps.config.fallbacks });
+  const { route, outgoing, rewritten, upstream } = await sendWithRetries({ routes, deps, turn, signal, attempt: async (route) => {
+    const outgoing = translateRequest({ from: client.wire, to: route.wire, raw, request, route });
+    const rewritten = rewriteOutgoing({ outgoing, route, session, turn, deps, countTokens: endpoint.op === 'count_tokens' });
+    const upstream = await sendUpstream(deps.agent, {
+      baseUrl: route.provider.baseUrl,
+      path: route.provider.spec.paths[route.wire]! + (endpoint.op === 'count_tokens' ? '/count_tokens' : ''),
+      method: 'POST',
+      headers: { ...forwardHeaders(req.headers, route.provider.spec, route.apiKey), 'content-type': 'application/json' },
+      body: rewritten.body,
+      signal,
+    });
+    return { route, outgoing, rewritten, upstream };
+  } });
+  turn.changes = rewritten.changes;
+  if (rewritten.engine) {
+    turn.expectedMiss = rewritten.engine.expectedMiss;
+    deps.sessions.set(turn.key!.id, session.id, rewritten.engine.nextState);
+  }
   if (turn.streamed) deps.metrics.streamStarted();
   try {
     await forwardResponse({ from: route.wire, to: client.wire, upstream, res, turn, signal, hideUsageChunk: rewritten.hideUsageChunk, translation: outgoing.translation });
@@ -118,7 +129,10 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
 }
 
 /** The rewrite stage: the cache engine for Anthropic-wire requests, cache keys for OpenAI-wire ones. */
-function rewriteOutgoing(o: { outgoing: Outgoing; route: Route; session: SessionIdentity; turn: Turn; deps: Deps; countTokens: boolean }): { body: Buffer; engine: boolean; hideUsageChunk: boolean } {
+interface RewriteResult { body: Buffer; changes: Change[]; engine?: { nextState: SessionCacheState; expectedMiss: MissReason | null }; hideUsageChunk: boolean }
+
+/** Pure with respect to the session: the caller commits the engine's next state once a route answered. */
+function rewriteOutgoing(o: { outgoing: Outgoing; route: Route; session: SessionIdentity; turn: Turn; deps: Deps; countTokens: boolean }): RewriteResult {
   const { outgoing, route, session, turn, deps } = o;
   const key = turn.key!;
   if (outgoing.anthropic) {
@@ -126,12 +140,7 @@ function rewriteOutgoing(o: { outgoing: Outgoing; route: Route; session: Session
       raw: outgoing.raw, request: outgoing.anthropic, route,
       ...(o.countTokens ? {} : { cache: { mode: key.mode, state: deps.sessions.get(key.id, session.id), now: turn.startedAt, config: deps.engine, fingerprint: session.fingerprint } }),
     });
-    turn.changes = [...outgoing.changes, ...rewritten.changes];
-    if (rewritten.engine) {
-      turn.expectedMiss = rewritten.engine.expectedMiss;
-      deps.sessions.set(key.id, session.id, rewritten.engine.nextState);
-    }
-    return { body: rewritten.body, engine: rewritten.engine !== undefined, hideUsageChunk: false };
+    return { body: rewritten.body, changes: [...outgoing.changes, ...rewritten.changes], ...(rewritten.engine ? { engine: rewritten.engine } : {}), hideUsageChunk: false };
   }
   const request = outgoing.openai!;
   const wantUsageChunk = route.wire === 'openai-chat' && request.stream === true && !(request.stream_options as { include_usage?: boolean } | undefined)?.include_usage;
@@ -139,6 +148,5 @@ function rewriteOutgoing(o: { outgoing: Outgoing; route: Route; session: Session
     raw: outgoing.raw, request, upstreamModel: route.upstreamModel, sessionId: session.id, wantUsageChunk,
     ...(route.provider.spec.sessionField ? { sessionField: route.provider.spec.sessionField } : {}),
   });
-  turn.changes = [...outgoing.changes, ...rewritten.changes];
-  return { body: rewritten.body, engine: false, hideUsageChunk: wantUsageChunk };
+  return { body: rewritten.body, changes: [...outgoing.changes, ...rewritten.changes], hideUsageChunk: wantUsageChunk };
 }

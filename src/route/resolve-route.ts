@@ -21,19 +21,49 @@ export interface Route {
   wire: WireProtocol;
 }
 
-export function resolveRoute(opts: { requested: string; registry: Registry; providers: Readonly<Record<string, ProviderConfig>>; scope: string; client: WireProtocol }): Route {
+export interface RouteQuery {
+  requested: string;
+  registry: Registry;
+  providers: Readonly<Record<string, ProviderConfig>>;
+  scope: string;
+  client: WireProtocol;
+  /** Fallback models by model id (config `fallbacks`), tried after every provider of the model itself. */
+  fallbacks?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** The first route for the model. */
+export function resolveRoute(opts: RouteQuery): Route {
+  return resolveRoutes(opts)[0]!;
+}
+
+/**
+ * Every route for the model, in order: each configured provider that serves it, then the routes of
+ * its fallback models. Retries and fallbacks walk this list (only before the first byte is sent).
+ */
+export function resolveRoutes(opts: RouteQuery): Route[] {
   const entry = opts.registry.resolve(opts.requested);
   if (!entry) throw new ProxyError('MODEL_NOT_FOUND', `Model "${opts.requested}" is not in Synrouter's model registry. GET /api/v1/models lists the models it serves.`, { param: 'model' });
+  const routes = routesFor(entry, opts);
+  for (const fb of opts.fallbacks?.[entry.id] ?? []) {
+    const fe = opts.registry.resolve(fb);
+    if (fe && fe.id !== entry.id) routes.push(...routesFor(fe, opts));
+  }
+  if (routes.length) return routes;
+  const hint = entry.anthropicId ? 'SYNROUTER_ANTHROPIC_API_KEY or SYNROUTER_OPENROUTER_API_KEY' : 'SYNROUTER_OPENROUTER_API_KEY or a compatible provider in the config file';
+  throw new ProxyError('NO_ROUTE', `No configured provider serves model "${opts.requested}". Set ${hint}.`, { param: 'model' });
+}
+
+function routesFor(entry: ModelEntry, opts: RouteQuery): Route[] {
+  const out: Route[] = [];
   for (const [name, provider] of Object.entries(opts.providers)) {
     const upstreamModel = upstreamModelFor(entry, provider);
     if (upstreamModel === undefined) continue;
     const wire = pickWire(opts.client, entry, provider.spec.paths);
     if (wire === undefined) continue;
     const speed = entry.speed && provider.spec.serves === 'anthropic' ? entry.speed : undefined;
-    return { providerName: name, provider, entry, upstreamModel, ...(speed ? { speed } : {}), apiKey: pickKey(provider.apiKeys, opts.scope), wire };
+    out.push({ providerName: name, provider, entry, upstreamModel, ...(speed ? { speed } : {}), apiKey: pickKey(provider.apiKeys, opts.scope), wire });
   }
-  const hint = entry.anthropicId ? 'SYNROUTER_ANTHROPIC_API_KEY or SYNROUTER_OPENROUTER_API_KEY' : 'SYNROUTER_OPENROUTER_API_KEY or a compatible provider in the config file';
-  throw new ProxyError('NO_ROUTE', `No configured provider serves model "${opts.requested}". Set ${hint}.`, { param: 'model' });
+  return out;
 }
 
 /**

@@ -12,9 +12,13 @@ export interface ModelInfo {
 
 export { DEFAULT_MIN_CACHEABLE_TOKENS, MIN_CACHEABLE_TOKENS, baseModelId, minCacheableTokens } from '../protocols/anthropic/cache-rules.ts';
 
-/** The simulator accepts every `claude-` id, like a permissive upstream; anything else is 404. */
+/**
+ * The simulator accepts every `claude-` id, like a permissive upstream, and OpenRouter's
+ * `anthropic/claude-…` ids on the same endpoint (it also plays OpenRouter's /v1/messages in tests);
+ * anything else is 404.
+ */
 export function isSupportedModel(model: string): boolean {
-  return model.startsWith('claude-');
+  return model.startsWith('claude-') || model.startsWith('anthropic/claude-');
 }
 
 // Newest first, as the real list is ordered (protocols.md 1.8). Older models are listed under their

@@ -8,7 +8,8 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 export interface TurnRow {
   ts: number;
   requestId: string;
-  kind: 'turn';
+  /** 'turn': the request as the client saw it; 'retry': a failed attempt before it. */
+  kind: 'turn' | 'retry';
   keyId: string;
   sessionId: string | null;
   clientProtocol: string;

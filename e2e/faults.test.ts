@@ -1,0 +1,108 @@
+/**
+ * Faults before the first byte are retried with backoff (retry-after honoured) and then sent to the
+ * next route; every failed attempt is a ledger row of kind 'retry'. After the first byte, a broken
+ * upstream stream ends with the protocol's in-band error event.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+import { startSimulator, type Simulator } from '../src/simulator/simulator.ts';
+import { startStack, type Stack } from './support/stack.ts';
+
+let sim: Simulator;
+before(async () => { sim = await startSimulator({ port: 0 }); });
+after(() => sim.close());
+
+/** An upstream that answers `status` to the first `failures` requests, then forwards to the simulator. */
+async function flaky(failures: number, status: number, headers: Record<string, string> = {}): Promise<{ url: string; seen: () => number; close: () => Promise<void> }> {
+  let n = 0;
+  const server: Server = createServer(async (req, res) => {
+    n++;
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (n <= failures) {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify({ type: 'error', error: { type: status === 429 ? 'rate_limit_error' : 'overloaded_error', message: 'try later' } }));
+      return;
+    }
+    const up = await request(sim.url + req.url, { method: 'POST', headers: { ...req.headers, host: undefined } as Record<string, string>, body: Buffer.concat(chunks) });
+    res.writeHead(up.statusCode, up.headers as Record<string, string>);
+    for await (const c of up.body) res.write(c);
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen: () => n, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+const MSG = { model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] };
+
+async function post(stack: Stack, body: object, headers: Record<string, string> = {}) {
+  const res = await fetch(`${stack.anthropicBase}/v1/messages`, { method: 'POST', headers: { 'x-api-key': stack.key, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+test('529 twice, then success: the client sees one 200; the ledger has 2 retry rows and 1 turn', async () => {
+  const up = await flaky(2, 529, { 'retry-after': '0' });
+  const stack = await startStack({ env: { SYNROUTER_ANTHROPIC_BASE_URL: up.url } });
+  try {
+    const r = await post(stack, MSG);
+    assert.equal(r.status, 200);
+    assert.equal(up.seen(), 3);
+    const rows = stack.turns();
+    assert.deepEqual(rows.map((x) => [x.kind, x.status]), [['retry', 529], ['retry', 529], ['turn', 200]]);
+    assert.equal(new Set(rows.map((x) => x.request_id)).size, 1, 'all attempts belong to one request');
+  } finally {
+    await stack.close();
+    await up.close();
+  }
+});
+
+test('a provider that stays down falls back to the next provider of the model', async () => {
+  const down = await flaky(1000, 503, { 'retry-after': '0' });
+  const stack = await startStack({ env: { SYNROUTER_ANTHROPIC_BASE_URL: down.url, SYNROUTER_OPENROUTER_API_KEY: 'or-key', SYNROUTER_OPENROUTER_BASE_URL: sim.url } });
+  try {
+    const r = await post(stack, MSG);
+    assert.equal(r.status, 200);
+    const rows = stack.turns();
+    assert.deepEqual(rows.map((x) => [x.kind, x.provider, x.status]), [
+      ['retry', 'anthropic', 503], ['retry', 'anthropic', 503], ['retry', 'anthropic', 503], ['turn', 'openrouter', 200],
+    ]);
+    assert.equal((sim.requests.at(-1)!.body as { model: string }).model, 'anthropic/claude-sonnet-4.6', 'OpenRouter gets its own model id');
+  } finally {
+    await stack.close();
+    await down.close();
+  }
+});
+
+test('a retry-after longer than the policy allows is not waited for: the 429 reaches the client with its retry-after', async () => {
+  const up = await flaky(1000, 429, { 'retry-after': '120' });
+  const stack = await startStack({ env: { SYNROUTER_ANTHROPIC_BASE_URL: up.url } });
+  try {
+    const r = await post(stack, MSG);
+    assert.equal(r.status, 429);
+    assert.equal(r.headers.get('retry-after'), '120');
+    assert.equal(JSON.parse(r.text).error.type, 'rate_limit_error');
+    assert.equal(up.seen(), 1);
+    assert.deepEqual(stack.turns().map((x) => [x.kind, x.status]), [['turn', 429]]);
+  } finally {
+    await stack.close();
+    await up.close();
+  }
+});
+
+test('an upstream that resets mid-stream: the client gets an in-band error event, the turn is recorded', async () => {
+  const stack = await startStack();
+  try {
+    const r = await post(stack, { ...MSG, stream: true }, { 'x-sim-fault': 'reset-mid-stream' });
+    assert.equal(r.status, 200, 'the status was already sent when the upstream broke');
+    assert.match(r.text, /event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"Upstream stream failed/);
+    assert.ok(r.text.trimEnd().endsWith('}'), 'the error event is the last thing the client receives');
+    const row = stack.turns().at(-1)!;
+    assert.equal(row.error_code, 'UPSTREAM_ERROR');
+    assert.equal(row.kind, 'turn');
+  } finally {
+    await stack.close();
+  }
+});

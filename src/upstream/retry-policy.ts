@@ -1,0 +1,33 @@
+/**
+ * When and how long to wait before trying again. Only before the first byte reaches the client:
+ * after that the stream ends with the protocol's in-band error instead (sse/relay.ts).
+ * Retryable: 408, 409, 429, 5xx and 529 (Anthropic's overloaded), and connection errors — the set
+ * the official SDKs retry (protocols.md §1.6). A spend-cap 429 without retry-after is final.
+ */
+export interface RetryPolicy {
+  /** Extra attempts on the same route. */
+  retries: number;
+  baseDelayMs: number;
+  /** A retry-after longer than this moves on to the next route instead of waiting. */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { retries: 2, baseDelayMs: 250, maxDelayMs: 10_000 };
+
+export function isRetryableStatus(status: number, headers: Record<string, string | string[] | undefined>): boolean {
+  if (status === 429) return headers['retry-after'] !== undefined || headers['x-should-retry'] === 'true';
+  return status === 408 || status === 409 || status >= 500;
+}
+
+/** Delay before retry `attempt` (1-based): retry-after when given, else exponential backoff with jitter. */
+export function retryDelayMs(attempt: number, headers: Record<string, string | string[] | undefined>, policy: RetryPolicy, random = Math.random): number {
+  const ra = headers['retry-after'];
+  const value = Array.isArray(ra) ? ra[0] : ra;
+  if (value !== undefined) {
+    const seconds = Number(value);
+    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
+    if (Number.isFinite(ms)) return Math.max(0, ms);
+  }
+  const backoff = policy.baseDelayMs * 2 ** (attempt - 1);
+  return Math.min(policy.maxDelayMs, backoff * (0.75 + random() * 0.5));
+}

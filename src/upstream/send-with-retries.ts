@@ -1,0 +1,60 @@
+/**
+ * Tries a request on its routes until one answers with something worth forwarding: retries the same
+ * route with backoff (honouring retry-after), then moves to the next route (another provider of the
+ * model, then fallback models). Every failed attempt is a ledger row of kind 'retry'.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ProxyError, toProxyError } from '../errors.ts';
+import type { Deps } from '../handle-request.ts';
+import type { Route } from '../route/resolve-route.ts';
+import { toLedgerRow, type Turn } from '../turn.ts';
+import { isRetryableStatus, retryDelayMs } from './retry-policy.ts';
+import type { UpstreamResponse } from './send-upstream.ts';
+
+export async function sendWithRetries<T extends { route: Route; upstream: UpstreamResponse }>(o: {
+  routes: Route[]; deps: Deps; turn: Turn; signal: AbortSignal; attempt: (route: Route) => Promise<T>;
+}): Promise<T> {
+  const policy = o.deps.config.retry;
+  let r = 0;
+  let tries = 0;
+  for (;;) {
+    const route = o.routes[r]!;
+    o.turn.route = route;
+    let result: T | undefined;
+    let failure: ProxyError | undefined;
+    try {
+      result = await o.attempt(route);
+    } catch (err) {
+      if (o.signal.aborted || !(err instanceof ProxyError) || !err.code.startsWith('UPSTREAM_')) throw err;
+      failure = err;
+    }
+    const headers = result?.upstream.headers ?? {};
+    const retryable = failure !== undefined || isRetryableStatus(result!.upstream.status, headers);
+    const delay = retryDelayMs(tries + 1, headers, policy);
+    const sameAgain = tries < policy.retries && delay <= policy.maxDelayMs;
+    const nextRoute = r + 1 < o.routes.length;
+    if (!retryable || (!sameAgain && !nextRoute)) {
+      if (failure) throw failure;
+      return result!;
+    }
+    recordAttempt(o, route, failure?.status ?? result!.upstream.status, failure?.code ?? 'UPSTREAM_ERROR');
+    await result?.upstream.body.dump().catch(() => undefined);
+    if (sameAgain) {
+      tries++;
+      await sleep(delay, undefined, { signal: o.signal });
+    } else {
+      r++;
+      tries = 0;
+    }
+  }
+}
+
+function recordAttempt(o: { deps: Deps; turn: Turn }, route: Route, status: number, code: string): void {
+  const key = o.turn.key;
+  if (!key) return;
+  try {
+    o.deps.ledger.record({ ...toLedgerRow({ ...o.turn, key, route, status, errorCode: code, usage: { input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0 } }, o.deps.registry), kind: 'retry' });
+  } catch (err) {
+    console.error(`[synrouter] could not record a retry: ${toProxyError(err).message}`);
+  }
+}
