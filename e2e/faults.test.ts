@@ -27,7 +27,7 @@ async function flaky(failures: number, status: number, headers: Record<string, s
       res.end(JSON.stringify({ type: 'error', error: { type: status === 429 ? 'rate_limit_error' : 'overloaded_error', message: 'try later' } }));
       return;
     }
-    const up = await request(sim.url + req.url, { method: 'POST', headers: { ...req.headers, host: undefined } as Record<string, string>, body: Buffer.concat(chunks) });
+    const up = await request(sim.url + req.url, { method: 'POST', headers: { ...req.headers, host: undefined } as unknown as Record<string, string>, body: Buffer.concat(chunks) });
     res.writeHead(up.statusCode, up.headers as Record<string, string>);
     for await (const c of up.body) res.write(c);
     res.end();

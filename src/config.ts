@@ -35,6 +35,8 @@ export interface Config {
   /** Cache engine: tool_result trim policy per mode, general-mode layer name patterns. */
   engine: EngineConfig;
   retry: RetryPolicy;
+  /** On SIGTERM, how long in-flight requests may run before they are ended (with an error event). */
+  shutdownGraceMs: number;
   /** Fallback models by model id, tried after every provider of the model itself. */
   fallbacks: Readonly<Record<string, readonly string[]>>;
 }
@@ -53,6 +55,7 @@ interface FileConfig {
   ledger?: Partial<Config['ledger']>;
   upstream?: Partial<Config['upstream']>;
   retry?: Partial<RetryPolicy>;
+  shutdownGraceMs?: number;
   fallbacks?: Record<string, string[]>;
   engine?: { trim?: { coding?: Partial<TrimPolicy>; general?: Partial<TrimPolicy> }; layerPatterns?: Record<string, string> };
 }
@@ -92,6 +95,7 @@ export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv;
     ledger: { flushMs: 200, batchSize: 200, ...file.ledger },
     upstream: { headersTimeoutMs: 600_000, bodyIdleTimeoutMs: 300_000, connections: 128, ...file.upstream },
     retry: { ...DEFAULT_RETRY, ...file.retry },
+    shutdownGraceMs: intFrom(env.SYNROUTER_SHUTDOWN_GRACE_MS, 'SYNROUTER_SHUTDOWN_GRACE_MS') ?? file.shutdownGraceMs ?? 30_000,
     fallbacks: file.fallbacks ?? {},
     engine: {
       trim: {

@@ -36,6 +36,7 @@ import { newTurn, toLedgerRow, type Turn } from './turn.ts';
 import { handleAdmin, isAdminPath } from './admin/handle-admin.ts';
 import type { Metrics } from './meter/metrics.ts';
 import type { ClientOnlyModel } from './meter/client-only-model.ts';
+import type { Inflight } from './server/inflight.ts';
 
 export interface Deps {
   config: Config;
@@ -49,6 +50,7 @@ export interface Deps {
   clock: { now(): number };
   metrics: Metrics;
   clientOnly: ClientOnlyModel;
+  inflight: Inflight;
 }
 
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, deps: Deps): Promise<void> {
@@ -68,6 +70,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
   const turn = newTurn(requestId, endpoint.protocol, endpoint.op, deps.clock.now());
   const abort = new AbortController();
   res.once('close', () => { if (!res.writableFinished) abort.abort(); });
+  const done = deps.inflight.track(res, endpoint.op === 'responses' ? 'openai-responses' : endpoint.protocol, abort);
   try {
     turn.key = authenticate(req.headers, deps.keys);
     if (endpoint.op === 'models') return sendJson(res, 200, listModels(endpoint.protocol, deps.registry, url.searchParams));
@@ -85,6 +88,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
       deps.ledger.record(row);
       deps.metrics.observeTurn(row);
     }
+    done();
   }
 }
 

@@ -34,7 +34,7 @@ export async function serve(config: Config): Promise<number> {
     if (stopping) return;
     stopping = true;
     console.error(`synrouter: ${signal} received, finishing in-flight requests...`);
-    await app.close();
+    await app.close({ graceMs: config.shutdownGraceMs });
     await simulator?.close();
     console.error('synrouter: ledger flushed, bye.');
     process.exit(0);

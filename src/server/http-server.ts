@@ -13,6 +13,7 @@ import { Ledger } from '../store/ledger.ts';
 import { SessionStore } from '../session/session-state.ts';
 import { Metrics } from '../meter/metrics.ts';
 import { ClientOnlyModel } from '../meter/client-only-model.ts';
+import { Inflight } from './inflight.ts';
 import { createUpstreamAgent } from '../upstream/send-upstream.ts';
 
 export interface Synrouter {
@@ -34,6 +35,7 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
     clock: opts.clock ?? Date,
     metrics: new Metrics(),
     clientOnly: new ClientOnlyModel(),
+    inflight: new Inflight(),
     registry: createRegistry(config.models),
     agent: createUpstreamAgent(config.upstream),
   };
@@ -58,10 +60,18 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
   let closing: Promise<void> | undefined;
   const close = ({ graceMs = 30_000 } = {}) => (closing ??= (async () => {
     const done = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Keep-alive connections that go idle while draining are closed as soon as they do.
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
     server.closeIdleConnections();
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    // Streams still running at the end of the grace period get an in-band error event first.
+    const timer = setTimeout(() => {
+      void deps.inflight.abortAll('Synrouter is shutting down; the stream was ended before the upstream finished.').then(() => server.closeAllConnections());
+    }, graceMs);
     await done;
     clearTimeout(timer);
+    clearInterval(idle);
+    // Handlers whose clients are gone may still be recording their turns.
+    await deps.inflight.drained(5_000);
     clearInterval(sessionFlush);
     deps.ledger.close();
     deps.sessions.flush();

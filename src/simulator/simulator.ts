@@ -1,9 +1,12 @@
 // An Anthropic-compatible simulated upstream: the project's stand-in for api.anthropic.com in tests.
 // It enforces the real request and caching rules (validate-request.ts, cache-model.ts), answers with
 // scripted replies (script.ts) as JSON or SSE (write-response.ts), and logs every request.
+// It also serves the OpenAI-compatible POST /v1/chat/completions and POST /v1/responses, with OpenAI's
+// automatic prefix caching (openai-server.ts and the openai-*.ts modules).
 //
 // Test-only request headers:
 //   x-sim-rounds: N        tool rounds before the final answer (default: options.rounds, else 3)
+//   x-sim-parallel: N      OpenAI routes only: tool calls per tool round (default: options.parallelToolCalls, else 1)
 //   x-sim-delta-ms: N      delay between SSE events
 //   x-sim-fault: status:<code> | reset-mid-stream | stall-mid-stream | error-mid-stream
 
@@ -21,6 +24,10 @@ import { MODELS } from './models.ts';
 import { DEFAULT_ROUNDS, scriptReply, type ScriptedReply } from './script.ts';
 import type { AnthropicUsage } from '../protocols/anthropic/wire-types.ts';
 import { validateRequest, type Endpoint } from './validate-request.ts';
+import type { OpenAICacheStore } from './openai-cache.ts';
+import { errorForStatus as openAIErrorForStatus, sendOpenAIError } from './openai-errors.ts';
+import { createOpenAIServer, handleOpenAIRequest, openAIRouteOf } from './openai-server.ts';
+import type { SimulatorUsage } from './openai-usage.ts';
 import {
   buildSseEvents,
   defaultErrorMessage,
@@ -51,6 +58,29 @@ export { MIN_CACHEABLE_TOKENS, MODELS, minCacheableTokens } from './models.ts';
 export { buildPrompt, type Prompt, type PromptPosition } from '../protocols/anthropic/prompt.ts';
 export { validateRequest, type ValidationResult } from './validate-request.ts';
 export type { AnthropicUsage, MessagesRequest } from '../protocols/anthropic/wire-types.ts';
+export {
+  OPENAI_CACHE_INCREMENT_TOKENS,
+  OPENAI_CACHE_MIN_TOKENS,
+  OPENAI_CACHE_TTL_MS,
+  OpenAICacheStore,
+  cachedTokensFor,
+  commitOpenAICache,
+  evaluateOpenAICache,
+  openAICacheScope,
+  planOpenAICache,
+  type OpenAICachePlan,
+} from './openai-cache.ts';
+export { chatPrompt, responsesPrompt, type OpenAIPrompt, type PromptUnit } from './openai-prompt.ts';
+export { validateChatRequest } from './openai-chat.ts';
+export { validateResponsesRequest } from './openai-responses.ts';
+export {
+  anthropicUsageOf,
+  chatUsageOf,
+  responsesUsageOf,
+  type ChatUsage,
+  type ResponsesUsage,
+  type SimulatorUsage,
+} from './openai-usage.ts';
 
 export interface SimulatorOptions {
   /** Default systemClock. */
@@ -59,8 +89,10 @@ export interface SimulatorOptions {
   apiKeys?: string[];
   /** Tool rounds before the final answer (default 3); header x-sim-rounds overrides per request. */
   rounds?: number;
-  /** Delay before the first byte of a /v1/messages response (default 0). */
+  /** Delay before the first byte of a /v1/messages, /v1/chat/completions or /v1/responses response (default 0). */
   latencyMs?: number;
+  /** OpenAI routes: tool calls per tool round (default 1); header x-sim-parallel overrides per request. */
+  parallelToolCalls?: number;
   /** Reject requests without an `anthropic-version` header, as the real API does (default false). */
   requireAnthropicVersion?: boolean;
 }
@@ -76,7 +108,8 @@ export interface SimulatorRequestLog {
   body: unknown;
   /** Status answered; 0 until the response head is written. */
   status: number;
-  usage?: AnthropicUsage;
+  /** Anthropic usage (/v1/messages), ChatUsage (/v1/chat/completions) or ResponsesUsage (/v1/responses); see chatUsageOf etc. */
+  usage?: SimulatorUsage;
   requestId: string;
   /** Clock time at arrival. */
   startMs: number;
@@ -94,6 +127,8 @@ export interface Simulator {
   requests: SimulatorRequestLog[];
   /** The prompt cache of this upstream, for inspection. */
   cache: CacheStore;
+  /** The automatic prefix cache of the OpenAI-compatible routes, for inspection. */
+  openaiCache: OpenAICacheStore;
   close(): Promise<void>;
 }
 
@@ -115,6 +150,13 @@ export async function startSimulator(opts: SimulatorOptions & { port?: number; h
   const host = opts.host ?? '127.0.0.1';
   const cache = new CacheStore();
   const requests: SimulatorRequestLog[] = [];
+  const openai = createOpenAIServer({
+    clock,
+    apiKeys: opts.apiKeys,
+    rounds: opts.rounds,
+    parallelToolCalls: opts.parallelToolCalls,
+    latencyMs: opts.latencyMs,
+  });
   let requestCounter = 0;
   let messageCounter = 0;
 
@@ -151,9 +193,13 @@ export async function startSimulator(opts: SimulatorOptions & { port?: number; h
       controller.abort();
     });
 
+    const openaiRoute = openAIRouteOf(log.method, url.pathname);
     const text = await readBody(req);
     if (text === null) {
-      if (!res.headersSent && !res.destroyed) fail(x, 413, 'request_too_large', defaultErrorMessage('request_too_large'));
+      if (res.headersSent || res.destroyed) return;
+      if (openaiRoute === undefined) return fail(x, 413, 'request_too_large', defaultErrorMessage('request_too_large'));
+      log.status = 413;
+      sendOpenAIError(res, openAIErrorForStatus(413), requestId);
       return;
     }
     let parsed: unknown;
@@ -167,6 +213,7 @@ export async function startSimulator(opts: SimulatorOptions & { port?: number; h
       }
     }
     log.body = parsed;
+    if (openaiRoute !== undefined) return handleOpenAIRequest(openai, x, openaiRoute, parsed, parseError);
 
     const route = `${log.method} ${url.pathname}`;
     const modelMatch = /^\/v1\/models\/([^/]+)$/.exec(url.pathname);
@@ -331,6 +378,7 @@ export async function startSimulator(opts: SimulatorOptions & { port?: number; h
     clock,
     requests,
     cache,
+    openaiCache: openai.cache,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

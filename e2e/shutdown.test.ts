@@ -1,0 +1,94 @@
+/**
+ * SIGTERM against a real `synrouter serve` process: in-flight streams finish within the grace period,
+ * streams past it end with an in-band error event (never a silent cut), the ledger is flushed and the
+ * process exits 0.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { DatabaseSync } from 'node:sqlite';
+import { request } from 'undici';
+import { startSimulator, type Simulator } from '../src/simulator/simulator.ts';
+
+let sim: Simulator;
+before(async () => { sim = await startSimulator({ port: 0 }); });
+after(() => sim.close());
+
+async function serve(env: Record<string, string>): Promise<{ proc: ChildProcess; url: string; key: string; db: string }> {
+  const db = join(mkdtempSync(join(tmpdir(), 'sr-shutdown-')), 'synrouter.db');
+  const proc = spawn(process.execPath, ['src/cli/main.ts', 'serve'], {
+    env: { ...process.env, SYNROUTER_PORT: '0', SYNROUTER_DB: db, SYNROUTER_ANTHROPIC_API_KEY: 'sim', SYNROUTER_ANTHROPIC_BASE_URL: sim.url, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (d) => { out += d; });
+  proc.stderr!.on('data', (d) => { err += d; });
+  const until = Date.now() + 15_000;
+  while (!/listening on (http:\S+)/.test(err)) {
+    if (Date.now() > until || proc.exitCode !== null) throw new Error(`serve did not start: ${err}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const url = /listening on (http:\S+)/.exec(err)![1]!;
+  const key = /client key \(mode: coding\):\s+(sk-sr-\S+)/.exec(out)![1]!;
+  return { proc, url, key, db };
+}
+
+function stream(url: string, key: string, headers: Record<string, string>) {
+  return request(`${url}/api/anthropic/v1/messages`, {
+    method: 'POST',
+    headers: { 'x-api-key': key, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 4000, stream: true, messages: [{ role: 'user', content: 'write a long story '.repeat(40) }] }),
+  });
+}
+
+function turns(db: string): Array<{ status: number; error_code: string | null; streamed: number }> {
+  const d = new DatabaseSync(db, { readOnly: true });
+  try {
+    return d.prepare("SELECT status, error_code, streamed FROM turns WHERE kind = 'turn'").all().map((r) => ({ ...r })) as never;
+  } finally {
+    d.close();
+  }
+}
+
+test('a stream in flight at SIGTERM finishes normally; its turn is in the ledger; exit code 0', async () => {
+  const s = await serve({ SYNROUTER_SHUTDOWN_GRACE_MS: '20000' });
+  const res = await stream(s.url, s.key, { 'x-sim-delta-ms': '30' });
+  let text = '';
+  let signalled = false;
+  for await (const c of res.body) {
+    text += c.toString();
+    if (!signalled && text.includes('content_block_delta')) {
+      signalled = true;
+      s.proc.kill('SIGTERM');
+    }
+  }
+  assert.ok(signalled);
+  assert.match(text, /event: message_stop/, 'the stream completed');
+  const [code] = await once(s.proc, 'exit');
+  assert.equal(code, 0);
+  assert.deepEqual(turns(s.db), [{ status: 200, error_code: null, streamed: 1 }]);
+});
+
+test('a stream still running when the grace period ends gets an error event, never a silent cut', async () => {
+  const s = await serve({ SYNROUTER_SHUTDOWN_GRACE_MS: '300' });
+  const res = await stream(s.url, s.key, { 'x-sim-fault': 'stall-mid-stream' });
+  let text = '';
+  let signalled = false;
+  for await (const c of res.body) {
+    text += c.toString();
+    if (!signalled && text.includes('message_start')) {
+      signalled = true;
+      s.proc.kill('SIGTERM');
+    }
+  }
+  assert.match(text, /event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"Synrouter is shutting down/);
+  const [code] = await once(s.proc, 'exit');
+  assert.equal(code, 0);
+  const rows = turns(s.db);
+  assert.equal(rows.length, 1, 'the cut turn is in the ledger');
+});
