@@ -32,10 +32,10 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(opts: { simulator?: SimulatorOptions; env?: Record<string, string>; bodyLimitMb?: number } = {}): Promise<Stack> {
+export async function startStack(opts: { simulator?: SimulatorOptions; env?: Record<string, string>; bodyLimitMb?: number; openrouterToSimulator?: boolean } = {}): Promise<Stack> {
   const sim = await startSimulator({ port: 0, ...opts.simulator });
   const dbPath = join(mkdtempSync(join(tmpdir(), 'synrouter-e2e-')), 'synrouter.db');
-  const env = { SYNROUTER_ANTHROPIC_API_KEY: 'sim-key', SYNROUTER_ANTHROPIC_BASE_URL: sim.url, ...(opts.bodyLimitMb ? { SYNROUTER_BODY_LIMIT_MB: String(opts.bodyLimitMb) } : {}), ...opts.env };
+  const env = { SYNROUTER_ANTHROPIC_API_KEY: 'sim-key', SYNROUTER_ANTHROPIC_BASE_URL: sim.url, ...(opts.bodyLimitMb ? { SYNROUTER_BODY_LIMIT_MB: String(opts.bodyLimitMb) } : {}), ...(opts.openrouterToSimulator ? { SYNROUTER_OPENROUTER_BASE_URL: sim.url } : {}), ...opts.env };
   const config = loadConfig({ env, overrides: { port: 0, host: '127.0.0.1', dbPath } });
   const app = await startSynrouter(config, { clock: sim.clock });
   const { key, record } = app.deps.keys.create({ name: 'e2e', mode: 'coding' });

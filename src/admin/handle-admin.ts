@@ -1,6 +1,15 @@
-/** Admin API (/admin/api/*), dashboard (/dashboard) and metrics (/metrics). */
+/**
+ * The admin side: the admin API (/admin/api/*, JSON behind an admin key), the dashboard
+ * (/dashboard: a static page that logs in with the admin key and calls the API) and GET /metrics.
+ * Routed here by handleRequest before client auth.
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Deps } from '../handle-request.ts';
+import { authenticate } from '../auth/authenticate.ts';
+import { Queries } from '../store/queries.ts';
+import { AdminError, sendAdminError } from './admin-http.ts';
+import { matchApiRoute } from './api-routes.ts';
+import { serveDashboard } from './dashboard-assets.ts';
 
 const ADMIN_PREFIXES = ['/admin/', '/dashboard', '/metrics'];
 
@@ -8,13 +17,37 @@ export function isAdminPath(path: string): boolean {
   return ADMIN_PREFIXES.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`) || path === p.replace(/\/$/, ''));
 }
 
+/** One read-side query object per store connection. */
+const queries = new WeakMap<object, Queries>();
+
 /** Answers an admin-side request. */
 export async function handleAdmin(req: IncomingMessage, res: ServerResponse, deps: Deps, url: URL): Promise<void> {
-  if (url.pathname === '/metrics' && req.method === 'GET') {
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-    res.end(deps.metrics.render());
-    return;
+  const method = req.method ?? 'GET';
+  try {
+    if (url.pathname === '/metrics') {
+      if (method !== 'GET' && method !== 'HEAD') throw new AdminError(405, 'method_not_allowed', `${method} is not allowed on /metrics; use GET.`, { allow: 'GET, HEAD' });
+      const body = deps.metrics.render();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+      res.end(body);
+      return;
+    }
+    if (url.pathname === '/dashboard' || url.pathname.startsWith('/dashboard/')) {
+      if (method !== 'GET' && method !== 'HEAD') throw new AdminError(405, 'method_not_allowed', `${method} is not allowed on ${url.pathname}; use GET.`, { allow: 'GET, HEAD' });
+      if (!serveDashboard(url.pathname, res)) throw new AdminError(404, 'not_found', `No dashboard file ${url.pathname}.`);
+      return;
+    }
+    const match = url.pathname.startsWith('/admin/api/') ? matchApiRoute(method, url.pathname) : undefined;
+    if (!match) throw new AdminError(404, 'not_found', `No admin route ${method} ${url.pathname}. The admin API is under /admin/api/ (keys, sessions, totals, overview); the dashboard is at /dashboard.`);
+    // Authenticate before saying anything about methods: the API's shape is for admins only.
+    const admin = authenticate(req.headers, deps.keys, { admin: true });
+    if ('allow' in match) throw new AdminError(405, 'method_not_allowed', `${method} is not allowed on ${url.pathname}; use ${match.allow.join(', ')}.`, { allow: match.allow.join(', ') });
+    // Rows still queued in the ledger's batch belong in every answer.
+    deps.ledger.flush();
+    const db = deps.keys.connection;
+    let q = queries.get(db);
+    if (!q) queries.set(db, (q = new Queries(db)));
+    await match.route.handler({ req, res, deps, url, params: match.params, q, admin });
+  } catch (err) {
+    sendAdminError(res, err);
   }
-  res.writeHead(404, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ error: { message: `No admin route ${req.method} ${url.pathname}`, type: 'not_found_error' } }));
 }

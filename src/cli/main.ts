@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { serve } from './serve.ts';
 import { keysCommand } from './keys.ts';
+import { usageCommand } from './usage.ts';
+import { sessionsCommand } from './sessions.ts';
 
 const USAGE = `Usage: synrouter <command> [options]
 
@@ -15,6 +17,11 @@ Commands:
                                           create a key; the key is printed on the last line
   keys list                               list keys (never the keys themselves)
   keys revoke ID                          revoke a key
+  usage [--by key|model|day] [--since T] [--until T] [--key ID]
+                                          spend, spend without Synrouter, savings, hit rate
+  sessions [--limit N] [--since T] [--until T] [--key ID]
+                                          recent sessions with hit rate and savings
+                                          (T: 2026-05-01, 2026-05-01T12:00Z, or 24h / 7d back)
 
 Options:
   --config FILE   JSON config file (or SYNROUTER_CONFIG)
@@ -34,6 +41,11 @@ export async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       mode: { type: 'string' },
       admin: { type: 'boolean' },
+      by: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      key: { type: 'string' },
+      limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -53,6 +65,10 @@ export async function main(argv: string[]): Promise<number> {
       return serve(config);
     case 'keys':
       return keysCommand(config, rest, values);
+    case 'usage':
+      return usageCommand(config, values);
+    case 'sessions':
+      return sessionsCommand(config, values);
     default:
       console.error(`unknown command "${command}"\n\n${USAGE}`);
       return 2;

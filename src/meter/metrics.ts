@@ -1,17 +1,170 @@
 /**
- * Prometheus metrics for GET /metrics. The request flow reports into this object; it never fails
- * or slows a request (plain counters in memory).
+ * Prometheus metrics for GET /metrics (text exposition format 0.0.4). The request flow reports into
+ * this object; it never fails or slows a request (plain counters in memory, rendered on scrape).
+ *
+ * Cardinality is bounded: endpoints come from the server's fixed list (or 'other'), statuses are
+ * HTTP codes, token kinds and miss reasons are closed sets, and model names are kept as seen for
+ * the first `maxModels` distinct ones; later ones are counted under model="other".
  */
 import type { TurnRow } from '../store/ledger.ts';
 
+/** Seconds; shared by the latency and time-to-first-byte histograms. */
+export const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300] as const;
+
+const TOKEN_KINDS = [
+  ['input', 'inputTokens'],
+  ['cache_read', 'cacheReadTokens'],
+  ['cache_write_5m', 'cacheWrite5mTokens'],
+  ['cache_write_1h', 'cacheWrite1hTokens'],
+  ['output', 'outputTokens'],
+] as const;
+
+type Labels = Record<string, string>;
+
+class Histogram {
+  readonly counts = new Array<number>(BUCKETS.length).fill(0);
+  sum = 0;
+  count = 0;
+  observe(seconds: number): void {
+    this.sum += seconds;
+    this.count++;
+    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) this.counts[i]!++;
+  }
+}
+
+/** A metric family: one value (or histogram) per label set, keyed by the rendered label string. */
+class Family<T> {
+  readonly series = new Map<string, { labels: Labels; value: T }>();
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'counter' | 'gauge' | 'histogram';
+  readonly #make: () => T;
+  constructor(name: string, type: 'counter' | 'gauge' | 'histogram', help: string, make: () => T) {
+    this.name = name;
+    this.type = type;
+    this.help = help;
+    this.#make = make;
+  }
+  get(labels: Labels): { labels: Labels; value: T } {
+    const k = renderLabels(labels);
+    let s = this.series.get(k);
+    if (!s) this.series.set(k, (s = { labels, value: this.#make() }));
+    return s;
+  }
+}
+
+export function escapeLabelValue(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function renderLabels(labels: Labels): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`);
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+function fmt(n: number): string {
+  if (Number.isNaN(n)) return 'NaN';
+  if (n === Infinity) return '+Inf';
+  if (n === -Infinity) return '-Inf';
+  return String(n);
+}
+
 export class Metrics {
   activeStreams = 0;
-  /** Every HTTP answer Synrouter gives, by endpoint (or 'unmatched') and status. */
-  observeHttp(_endpoint: string, _status: number, _ms: number): void {}
+  readonly #maxModels: number;
+  readonly #models = new Set<string>();
+  readonly #maxSeries = 2000;
+
+  readonly #requests = new Family('synrouter_http_requests_total', 'counter', 'HTTP answers by endpoint (path, or "other") and status.', () => ({ n: 0 }));
+  readonly #httpDuration = new Family('synrouter_http_request_duration_seconds', 'histogram', 'Time from request to the end of the answer, by endpoint.', () => new Histogram());
+  readonly #turns = new Family('synrouter_turns_total', 'counter', 'Ledger rows by kind (turn, retry, keepalive), model and status.', () => ({ n: 0 }));
+  readonly #turnDuration = new Family('synrouter_turn_duration_seconds', 'histogram', 'Turn latency (request start to last byte), by model.', () => new Histogram());
+  readonly #ttfb = new Family('synrouter_turn_ttfb_seconds', 'histogram', 'Time to the first byte sent to the client, by model.', () => new Histogram());
+  readonly #tokens = new Family('synrouter_tokens_total', 'counter', 'Tokens by kind (input, cache_read, cache_write_5m, cache_write_1h, output) and model; turns only.', () => ({ n: 0 }));
+  readonly #cost = new Family('synrouter_cost_usd_total', 'counter', 'Spend in USD at the response model\'s prices (cache-write premiums and keep-alive pings included).', () => ({ n: 0 }));
+  readonly #direct = new Family('synrouter_cost_direct_usd_total', 'counter', 'What the same turns would have cost sent directly with no caching, USD.', () => ({ n: 0 }));
+  readonly #client = new Family('synrouter_cost_client_only_usd_total', 'counter', 'What the same turns would have cost with the client\'s own cache markers only, USD.', () => ({ n: 0 }));
+  readonly #savings = new Family('synrouter_savings_usd', 'gauge', 'Direct cost minus spend since start, USD (net of cache-write premiums and pings; can go down, so a gauge).', () => ({ n: 0 }));
+  readonly #unpriced = new Family('synrouter_turns_unpriced_total', 'counter', 'Turns with tokens but unknown prices (left out of the USD metrics).', () => ({ n: 0 }));
+  readonly #misses = new Family('synrouter_cache_misses_total', 'counter', 'Turns that missed the cache, by the cache engine\'s reason.', () => ({ n: 0 }));
+  readonly #upstreamErrors = new Family('synrouter_upstream_errors_total', 'counter', 'Turns that failed upstream (error code UPSTREAM_*), by model and code.', () => ({ n: 0 }));
+
+  constructor(opts: { maxModels?: number } = {}) {
+    this.#maxModels = opts.maxModels ?? 100;
+  }
+
+  /** A bounded model label: names as seen for the first `maxModels` distinct ones, then 'other'. */
+  #model(name: string | null): string {
+    if (!name) return 'none';
+    if (this.#models.has(name)) return name;
+    if (this.#models.size >= this.#maxModels) return 'other';
+    this.#models.add(name);
+    return name;
+  }
+
+  #series<T>(f: Family<T>, labels: Labels): { value: T } | undefined {
+    // A last guard: never let one family grow without bound, whatever the inputs.
+    if (f.series.size >= this.#maxSeries && !f.series.has(renderLabels(labels))) return undefined;
+    return f.get(labels);
+  }
+
+  #add(f: Family<{ n: number }>, labels: Labels, v: number): void {
+    const s = this.#series(f, labels);
+    if (s) s.value.n += v;
+  }
+
+  /** Every HTTP answer Synrouter gives, by endpoint (or 'other') and status. */
+  observeHttp(endpoint: string, status: number, ms: number): void {
+    this.#add(this.#requests, { endpoint, status: String(status) }, 1);
+    this.#series(this.#httpDuration, { endpoint })?.value.observe(ms / 1000);
+  }
+
   /** One ledger row: tokens, cost, savings, latency and time to first byte by model. */
-  observeTurn(_row: TurnRow): void {}
+  observeTurn(row: TurnRow): void {
+    const model = this.#model(row.responseModel ?? row.requestedModel);
+    const kind = String(row.kind);
+    const isTurn = kind === 'turn';
+    this.#add(this.#turns, { kind, model, status: String(row.status) }, 1);
+    if (row.latencyMs !== null) this.#series(this.#turnDuration, { model })?.value.observe(row.latencyMs / 1000);
+    if (row.ttfbMs !== null) this.#series(this.#ttfb, { model })?.value.observe(row.ttfbMs / 1000);
+    if (isTurn) for (const [k, field] of TOKEN_KINDS) if (row[field] > 0) this.#add(this.#tokens, { kind: k, model }, row[field]);
+    const tokens = row.inputTokens + row.cacheReadTokens + row.cacheWrite5mTokens + row.cacheWrite1hTokens + row.outputTokens;
+    if (row.costUsd !== null) {
+      this.#add(this.#cost, { model }, row.costUsd);
+      const direct = isTurn ? row.costDirectUsd ?? row.costUsd : 0;
+      const client = isTurn ? row.costClientUsd ?? row.costUsd : 0;
+      this.#add(this.#direct, { model }, direct);
+      this.#add(this.#client, { model }, client);
+      this.#add(this.#savings, { model }, direct - row.costUsd);
+    } else if (isTurn && tokens > 0) {
+      this.#add(this.#unpriced, { model }, 1);
+    }
+    if (row.missReason) this.#add(this.#misses, { reason: row.missReason }, 1);
+    if (row.errorCode?.startsWith('UPSTREAM')) this.#add(this.#upstreamErrors, { model, code: row.errorCode }, 1);
+  }
+
   streamStarted(): void { this.activeStreams++; }
   streamEnded(): void { this.activeStreams--; }
+
   /** Prometheus text exposition format 0.0.4. */
-  render(): string { return `# HELP synrouter_active_streams Streams being relayed now.\n# TYPE synrouter_active_streams gauge\nsynrouter_active_streams ${this.activeStreams}\n`; }
+  render(): string {
+    const out: string[] = [];
+    const head = (name: string, type: string, help: string) => out.push(`# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`, `# TYPE ${name} ${type}`);
+    for (const f of [this.#requests, this.#turns, this.#tokens, this.#cost, this.#direct, this.#client, this.#savings, this.#unpriced, this.#misses, this.#upstreamErrors]) {
+      head(f.name, f.type, f.help);
+      for (const [labels, s] of f.series) out.push(`${f.name}${labels} ${fmt(s.value.n)}`);
+    }
+    for (const f of [this.#httpDuration, this.#turnDuration, this.#ttfb]) {
+      head(f.name, f.type, f.help);
+      for (const { labels, value: h } of f.series.values()) {
+        BUCKETS.forEach((le, i) => out.push(`${f.name}_bucket${renderLabels({ ...labels, le: String(le) })} ${h.counts[i]}`));
+        out.push(`${f.name}_bucket${renderLabels({ ...labels, le: '+Inf' })} ${h.count}`);
+        out.push(`${f.name}_sum${renderLabels(labels)} ${fmt(h.sum)}`);
+        out.push(`${f.name}_count${renderLabels(labels)} ${h.count}`);
+      }
+    }
+    head('synrouter_active_streams', 'gauge', 'Streams being relayed now.');
+    out.push(`synrouter_active_streams ${this.activeStreams}`);
+    return out.join('\n') + '\n';
+  }
 }

@@ -60,6 +60,86 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE turns ADD COLUMN miss_reason TEXT;     -- why the cache missed, from the cache engine
    ALTER TABLE turns ADD COLUMN engine TEXT;          -- what the engine did (JSON list of changes)
    ALTER TABLE turns ADD COLUMN cost_client_usd REAL; -- the turn billed with the client's own markers only`,
+  `ALTER TABLE keys ADD COLUMN budget_usd_day REAL;    -- spend limit per UTC day, NULL = none
+   ALTER TABLE keys ADD COLUMN budget_usd_month REAL;  -- spend limit per UTC month, NULL = none
+   -- Read side (admin API, dashboard, CLI): ledger sums per UTC hour, key, session and model, kept by
+   -- triggers so that totals, charts and session lists read a few thousand rows instead of every turn
+   -- (store/queries.ts adds the raw rows of partial hours at the edges of a time range). The split by
+   -- kind is the accounting of store/queries.ts: tokens are turns only; spend is every row with a cost;
+   -- direct and client-only cost are priced turns only.
+   CREATE TABLE turn_hours (
+     hour INTEGER NOT NULL,               -- ms epoch of the UTC hour
+     key_id TEXT NOT NULL,
+     session_id TEXT NOT NULL,            -- '' for rows without a session
+     model TEXT NOT NULL,                 -- response model, else requested model, else ''
+     client_protocol TEXT NOT NULL,
+     rows_n INTEGER NOT NULL, turns INTEGER NOT NULL, errors INTEGER NOT NULL, keepalives INTEGER NOT NULL, retries INTEGER NOT NULL,
+     unpriced INTEGER NOT NULL, priced INTEGER NOT NULL,
+     input_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL, cache_write_5m_tokens INTEGER NOT NULL,
+     cache_write_1h_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+     cost_usd REAL NOT NULL, keepalive_cost_usd REAL NOT NULL, cost_direct_usd REAL NOT NULL, cost_client_usd REAL NOT NULL,
+     first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL,
+     PRIMARY KEY (hour, key_id, session_id, model)
+   ) WITHOUT ROWID;
+   CREATE INDEX turn_hours_session ON turn_hours (key_id, session_id);
+   CREATE VIEW turn_facts AS SELECT
+     id, ts, CAST(ts / 3600000 AS INTEGER) * 3600000 AS hour, key_id, coalesce(session_id, '') AS session_id,
+     coalesce(response_model, requested_model, '') AS model, client_protocol,
+     1 AS rows_n, kind = 'turn' AS turns, kind = 'turn' AND status <> 200 AS errors, kind = 'keepalive' AS keepalives, kind = 'retry' AS retries,
+     kind = 'turn' AND cost_usd IS NULL AND input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens + output_tokens > 0 AS unpriced,
+     kind = 'turn' AND cost_usd IS NOT NULL AS priced,
+     CASE WHEN kind = 'turn' THEN input_tokens ELSE 0 END AS input_tokens,
+     CASE WHEN kind = 'turn' THEN cache_read_tokens ELSE 0 END AS cache_read_tokens,
+     CASE WHEN kind = 'turn' THEN cache_write_5m_tokens ELSE 0 END AS cache_write_5m_tokens,
+     CASE WHEN kind = 'turn' THEN cache_write_1h_tokens ELSE 0 END AS cache_write_1h_tokens,
+     CASE WHEN kind = 'turn' THEN output_tokens ELSE 0 END AS output_tokens,
+     coalesce(cost_usd, 0) AS cost_usd,
+     CASE WHEN kind = 'keepalive' THEN coalesce(cost_usd, 0) ELSE 0 END AS keepalive_cost_usd,
+     CASE WHEN kind = 'turn' AND cost_usd IS NOT NULL THEN coalesce(cost_direct_usd, cost_usd) ELSE 0 END AS cost_direct_usd,
+     CASE WHEN kind = 'turn' AND cost_usd IS NOT NULL THEN coalesce(cost_client_usd, cost_usd) ELSE 0 END AS cost_client_usd,
+     ts AS first_ts, ts AS last_ts
+   FROM turns;
+   CREATE TRIGGER turn_hours_insert AFTER INSERT ON turns BEGIN
+     INSERT INTO turn_hours SELECT hour, key_id, session_id, model, client_protocol, rows_n, turns, errors, keepalives, retries, unpriced, priced,
+       input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens,
+       cost_usd, keepalive_cost_usd, cost_direct_usd, cost_client_usd, first_ts, last_ts
+     FROM turn_facts WHERE id = NEW.id
+     ON CONFLICT (hour, key_id, session_id, model) DO UPDATE SET
+       rows_n = rows_n + excluded.rows_n, turns = turns + excluded.turns, errors = errors + excluded.errors,
+       keepalives = keepalives + excluded.keepalives, retries = retries + excluded.retries,
+       unpriced = unpriced + excluded.unpriced, priced = priced + excluded.priced,
+       input_tokens = input_tokens + excluded.input_tokens, cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+       cache_write_5m_tokens = cache_write_5m_tokens + excluded.cache_write_5m_tokens,
+       cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens, output_tokens = output_tokens + excluded.output_tokens,
+       cost_usd = cost_usd + excluded.cost_usd, keepalive_cost_usd = keepalive_cost_usd + excluded.keepalive_cost_usd,
+       cost_direct_usd = cost_direct_usd + excluded.cost_direct_usd, cost_client_usd = cost_client_usd + excluded.cost_client_usd,
+       first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts),
+       client_protocol = excluded.client_protocol;
+   END;
+   -- Deleting ledger rows (retention) takes them out of the sums; first/last times are kept as they were.
+   CREATE TRIGGER turn_hours_delete AFTER DELETE ON turns BEGIN
+     UPDATE turn_hours SET
+       rows_n = rows_n - 1, turns = turns - (OLD.kind = 'turn'), errors = errors - (OLD.kind = 'turn' AND OLD.status <> 200),
+       keepalives = keepalives - (OLD.kind = 'keepalive'), retries = retries - (OLD.kind = 'retry'),
+       unpriced = unpriced - (OLD.kind = 'turn' AND OLD.cost_usd IS NULL AND OLD.input_tokens + OLD.cache_read_tokens + OLD.cache_write_5m_tokens + OLD.cache_write_1h_tokens + OLD.output_tokens > 0),
+       priced = priced - (OLD.kind = 'turn' AND OLD.cost_usd IS NOT NULL),
+       input_tokens = input_tokens - (CASE WHEN OLD.kind = 'turn' THEN OLD.input_tokens ELSE 0 END),
+       cache_read_tokens = cache_read_tokens - (CASE WHEN OLD.kind = 'turn' THEN OLD.cache_read_tokens ELSE 0 END),
+       cache_write_5m_tokens = cache_write_5m_tokens - (CASE WHEN OLD.kind = 'turn' THEN OLD.cache_write_5m_tokens ELSE 0 END),
+       cache_write_1h_tokens = cache_write_1h_tokens - (CASE WHEN OLD.kind = 'turn' THEN OLD.cache_write_1h_tokens ELSE 0 END),
+       output_tokens = output_tokens - (CASE WHEN OLD.kind = 'turn' THEN OLD.output_tokens ELSE 0 END),
+       cost_usd = cost_usd - coalesce(OLD.cost_usd, 0),
+       keepalive_cost_usd = keepalive_cost_usd - (CASE WHEN OLD.kind = 'keepalive' THEN coalesce(OLD.cost_usd, 0) ELSE 0 END),
+       cost_direct_usd = cost_direct_usd - (CASE WHEN OLD.kind = 'turn' AND OLD.cost_usd IS NOT NULL THEN coalesce(OLD.cost_direct_usd, OLD.cost_usd) ELSE 0 END),
+       cost_client_usd = cost_client_usd - (CASE WHEN OLD.kind = 'turn' AND OLD.cost_usd IS NOT NULL THEN coalesce(OLD.cost_client_usd, OLD.cost_usd) ELSE 0 END)
+     WHERE hour = CAST(OLD.ts / 3600000 AS INTEGER) * 3600000 AND key_id = OLD.key_id AND session_id = coalesce(OLD.session_id, '')
+       AND model = coalesce(OLD.response_model, OLD.requested_model, '');
+     DELETE FROM turn_hours WHERE rows_n <= 0 AND hour = CAST(OLD.ts / 3600000 AS INTEGER) * 3600000 AND key_id = OLD.key_id;
+   END;
+   INSERT INTO turn_hours SELECT hour, key_id, session_id, model, max(client_protocol), sum(rows_n), sum(turns), sum(errors), sum(keepalives), sum(retries),
+     sum(unpriced), sum(priced), sum(input_tokens), sum(cache_read_tokens), sum(cache_write_5m_tokens), sum(cache_write_1h_tokens), sum(output_tokens),
+     total(cost_usd), total(keepalive_cost_usd), total(cost_direct_usd), total(cost_client_usd), min(first_ts), max(last_ts)
+   FROM turn_facts GROUP BY hour, key_id, session_id, model;`,
 ];
 
 export function openDatabase(path: string): DatabaseSync {

@@ -13,6 +13,9 @@ export interface KeyRecord {
   mode: KeyMode;
   createdAt: number;
   revokedAt: number | null;
+  /** Spend limits in USD per UTC day / month; null = none. */
+  budgetUsdDay: number | null;
+  budgetUsdMonth: number | null;
 }
 
 export const KEY_PREFIX = 'sk-sr-';
@@ -21,9 +24,15 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-interface Row { id: string; name: string; hash: string; prefix: string; role: KeyRole; mode: KeyMode; created_at: number; revoked_at: number | null }
+interface Row {
+  id: string; name: string; hash: string; prefix: string; role: KeyRole; mode: KeyMode; created_at: number; revoked_at: number | null;
+  budget_usd_day: number | null; budget_usd_month: number | null;
+}
 
-const toRecord = (r: Row): KeyRecord => ({ id: r.id, name: r.name, prefix: r.prefix, role: r.role, mode: r.mode, createdAt: r.created_at, revokedAt: r.revoked_at });
+const toRecord = (r: Row): KeyRecord => ({
+  id: r.id, name: r.name, prefix: r.prefix, role: r.role, mode: r.mode, createdAt: r.created_at, revokedAt: r.revoked_at,
+  budgetUsdDay: r.budget_usd_day ?? null, budgetUsdMonth: r.budget_usd_month ?? null,
+});
 
 export class KeyStore {
   readonly #byHash: StatementSync;
@@ -45,7 +54,7 @@ export class KeyStore {
     const mode = opts.mode ?? 'coding';
     const now = opts.now ?? Date.now();
     this.#insert.run(id, opts.name, hashKey(key), prefix, role, mode, now);
-    return { key, record: { id, name: opts.name, prefix, role, mode, createdAt: now, revokedAt: null } };
+    return { key, record: { id, name: opts.name, prefix, role, mode, createdAt: now, revokedAt: null, budgetUsdDay: null, budgetUsdMonth: null } };
   }
 
   /**
@@ -72,6 +81,28 @@ export class KeyStore {
 
   revoke(id: string, now = Date.now()): boolean {
     return Number(this.#db.prepare('UPDATE keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes) > 0;
+  }
+
+  setMode(id: string, mode: KeyMode): boolean {
+    return Number(this.#db.prepare('UPDATE keys SET mode = ? WHERE id = ?').run(mode, id).changes) > 0;
+  }
+
+  rename(id: string, name: string): boolean {
+    return Number(this.#db.prepare('UPDATE keys SET name = ? WHERE id = ?').run(name, id).changes) > 0;
+  }
+
+  /** Sets the given limits (null clears one; a limit left undefined is kept). */
+  setBudget(id: string, budget: { day?: number | null; month?: number | null }): boolean {
+    const current = this.get(id);
+    if (!current) return false;
+    const day = budget.day === undefined ? current.budgetUsdDay : budget.day;
+    const month = budget.month === undefined ? current.budgetUsdMonth : budget.month;
+    return Number(this.#db.prepare('UPDATE keys SET budget_usd_day = ?, budget_usd_month = ? WHERE id = ?').run(day, month, id).changes) > 0;
+  }
+
+  /** The store's connection, for the read-side queries of the admin API (store/queries.ts). */
+  get connection(): DatabaseSync {
+    return this.#db;
   }
 
   count(): number {

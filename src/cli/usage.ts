@@ -1,0 +1,76 @@
+/**
+ * `synrouter usage [--by key|model|day] [--since T] [--until T] [--key ID]`: spend, spend without
+ * Synrouter and savings from the ledger, as a table. Reads the store directly (WAL: fine while the
+ * server runs). Accounting as in store/queries.ts: savings are net of cache-write premiums and pings.
+ */
+import type { Config } from '../config.ts';
+import { openDatabase } from '../store/db.ts';
+import { GROUPINGS, parseTime, Queries, type Grouping, type Range, type Totals } from '../store/queries.ts';
+import { printTable } from './keys.ts';
+
+export interface ReportOptions { by?: string; since?: string; until?: string; key?: string; limit?: string }
+
+export function usd(v: number): string {
+  const a = Math.abs(v);
+  const digits = a >= 1 ? 2 : 4;
+  const text = a.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return (v < 0 && Number(a.toFixed(digits)) !== 0 ? '-' : '') + '$' + text;
+}
+export const pct = (v: number | null): string => (v === null ? '-' : `${(v * 100).toFixed(1)}%`);
+export const count = (v: number): string => Math.round(v).toLocaleString('en-US');
+
+/** The range from --since / --until / --key, or an error message. */
+export function rangeOf(opts: ReportOptions, now = Date.now()): Range | string {
+  try {
+    return { since: parseTime(opts.since, now), until: parseTime(opts.until, now), keyId: opts.key || undefined };
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** Dollars of a group: '-' when none of its turns had known prices (unknown is not $0). */
+export function dollars(t: Totals, v: number): string {
+  return t.pricedTurns === 0 && t.unpricedTurns > 0 ? '-' : usd(v);
+}
+
+export function totalsCells(t: Totals): string[] {
+  return [
+    count(t.turns), count(t.inputTokens + t.cacheReadTokens + t.cacheWrite5mTokens + t.cacheWrite1hTokens), count(t.outputTokens),
+    pct(t.hitRate), dollars(t, t.costUsd), dollars(t, t.costDirectUsd), dollars(t, t.savingsUsd), pct(t.savingsPct), dollars(t, t.savingsVsClientUsd),
+  ];
+}
+export const TOTALS_HEAD = ['TURNS', 'INPUT TOK', 'OUTPUT TOK', 'HIT RATE', 'COST', 'DIRECT', 'SAVINGS', 'SAVED %', 'VS CLIENT'];
+
+export function usageCommand(config: Config, opts: ReportOptions): number {
+  const by = (opts.by ?? 'key') as Grouping;
+  if (!(GROUPINGS as readonly string[]).includes(by)) return fail(`--by must be one of ${GROUPINGS.join(', ')}`);
+  const range = rangeOf(opts);
+  if (typeof range === 'string') return fail(range);
+  const db = openDatabase(config.dbPath);
+  try {
+    const q = new Queries(db);
+    const rows = q.totalsBy(by, range);
+    const total = q.totals(range);
+    const label = by.toUpperCase();
+    printTable([label, ...TOTALS_HEAD], [
+      ...rows.map((r) => [by === 'key' && r.label !== r.group ? `${r.label} (${r.group})` : r.label, ...totalsCells(r)]),
+      ['TOTAL', ...totalsCells(total)],
+    ]);
+    notes(total);
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+/** What the table cannot say: pings included in spend, turns without prices. */
+export function notes(t: Totals): void {
+  if (t.keepalives) console.log(`Spend includes ${count(t.keepalives)} keep-alive pings (${usd(t.keepaliveCostUsd)}).`);
+  if (t.unpricedTurns) console.log(`${count(t.unpricedTurns)} turn(s) had unknown prices: counted in tokens, not in dollars.`);
+  console.log('Hit rate = cache read / all input tokens. Savings = direct - cost (net of cache-write premiums); VS CLIENT = client markers only - cost.');
+}
+
+export function fail(message: string): number {
+  console.error(`synrouter: ${message}`);
+  return 2;
+}

@@ -1,0 +1,377 @@
+/**
+ * Read-side SQL over the ledger, shared by the admin API, the dashboard and the CLI.
+ *
+ * Accounting rules (one place, so that every view agrees):
+ * - Tokens and the hit rate count turns (kind 'turn') only; keep-alive pings are counted apart.
+ * - Hit rate is token-weighted: cache read / (input + cache read + cache writes), never per request.
+ * - Spend (costUsd) is every priced row, keep-alive pings included, cache-write premiums included.
+ * - Direct cost and client-only cost are the same turns priced without caching / with the client's own
+ *   markers only; pings have neither (without Synrouter there would have been no ping).
+ * - savings = direct - spend; savingsVsClient = client-only - spend. Both can be negative.
+ * - A row with unknown prices (cost_usd NULL) is counted in tokens and in `unpricedTurns`, and left
+ *   out of every dollar sum, so spend, direct and client-only are always sums over the same rows.
+ *
+ * Sums come from `turn_hours` (per UTC hour, key, session and model; kept by triggers, see db.ts) for
+ * the whole hours of a range, plus the ledger rows of the partial hours at its edges (through the
+ * turns_ts / turns_key indexes), so they are exact for any range and read a few thousand rows, not every
+ * turn. One session's turns are read from the ledger by the turns_session index.
+ */
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+
+export interface Range {
+  /** ms epoch, inclusive */
+  since?: number | undefined;
+  /** ms epoch, exclusive */
+  until?: number | undefined;
+  keyId?: string | undefined;
+}
+
+export interface Totals {
+  turns: number;
+  /** Turns whose status was not 200 (they may still have cost nothing). */
+  errors: number;
+  keepalives: number;
+  /** Failed upstream attempts before a turn's answer (kind 'retry'): their cost, if any, is spend. */
+  retries: number;
+  /** Turns with tokens but no known prices: in the token sums, not in the dollar sums. */
+  unpricedTurns: number;
+  /** Turns with a cost (known prices): the rows behind every dollar figure. */
+  pricedTurns: number;
+  inputTokens: number;
+  cacheReadTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  outputTokens: number;
+  /** cache read / all input tokens; null when there were none. */
+  hitRate: number | null;
+  /** uncached input / all input tokens. */
+  freshInputShare: number | null;
+  costUsd: number;
+  keepaliveCostUsd: number;
+  costDirectUsd: number;
+  costClientUsd: number;
+  savingsUsd: number;
+  /** savings / direct cost; null when the direct cost is 0. */
+  savingsPct: number | null;
+  savingsVsClientUsd: number;
+  firstTs: number | null;
+  lastTs: number | null;
+}
+
+export interface SessionSummary extends Totals {
+  keyId: string;
+  keyName: string | null;
+  sessionId: string;
+  client: { protocol: string; source: 'client' | 'derived'; label: string };
+  /** Models that answered (or were requested, when none answered); `model` is one of them. */
+  models: string[];
+  model: string | null;
+}
+
+export interface TurnDetail {
+  id: number;
+  ts: number;
+  requestId: string;
+  kind: string;
+  keyId: string;
+  sessionId: string | null;
+  clientProtocol: string;
+  endpoint: string;
+  requestedModel: string | null;
+  responseModel: string | null;
+  provider: string | null;
+  status: number;
+  errorCode: string | null;
+  streamed: boolean;
+  aborted: boolean;
+  inputTokens: number;
+  cacheReadTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  outputTokens: number;
+  hitRate: number | null;
+  costUsd: number | null;
+  costDirectUsd: number | null;
+  costClientUsd: number | null;
+  missReason: string | null;
+  engine: Array<{ kind: string; detail: string }>;
+  latencyMs: number | null;
+  ttfbMs: number | null;
+}
+
+export const SESSION_SORTS = ['last', 'first', 'turns', 'hit_rate', 'cost', 'cost_direct', 'savings', 'savings_pct', 'tokens'] as const;
+export type SessionSort = (typeof SESSION_SORTS)[number];
+export const GROUPINGS = ['key', 'model', 'day'] as const;
+export type Grouping = (typeof GROUPINGS)[number];
+
+const HOUR = 3_600_000;
+
+/** The columns of turn_hours; the turn_facts view gives the same columns for single ledger rows. */
+const FACT_COLUMNS = `hour, key_id, session_id, model, client_protocol, rows_n, turns, errors, keepalives, retries, unpriced, priced,
+  input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens,
+  cost_usd, keepalive_cost_usd, cost_direct_usd, cost_client_usd, first_ts, last_ts`;
+
+/** One aggregate over fact rows (rollup hours and/or single ledger rows); `rowToTotals` reads it back. */
+const AGG = `
+  total(turns) AS s_turns,
+  total(errors) AS s_errors,
+  total(keepalives) AS s_keepalives,
+  total(retries) AS s_retries,
+  total(unpriced) AS s_unpriced_turns,
+  total(priced) AS s_priced_turns,
+  total(input_tokens) AS s_input_tokens,
+  total(cache_read_tokens) AS s_cache_read_tokens,
+  total(cache_write_5m_tokens) AS s_cache_write_5m_tokens,
+  total(cache_write_1h_tokens) AS s_cache_write_1h_tokens,
+  total(output_tokens) AS s_output_tokens,
+  total(cost_usd) AS s_cost_usd,
+  total(keepalive_cost_usd) AS s_keepalive_cost_usd,
+  total(cost_direct_usd) AS s_cost_direct_usd,
+  total(cost_client_usd) AS s_cost_client_usd,
+  min(first_ts) AS s_first_ts,
+  max(last_ts) AS s_last_ts`;
+
+type AggRow = Record<string, SQLOutput>;
+type SQLOutput = number | string | null | bigint | Uint8Array;
+
+const num = (v: SQLOutput | undefined): number => (v === null || v === undefined ? 0 : Number(v));
+const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
+
+export function rowToTotals(r: AggRow): Totals {
+  const inputTokens = num(r.s_input_tokens);
+  const cacheReadTokens = num(r.s_cache_read_tokens);
+  const cacheWrite5mTokens = num(r.s_cache_write_5m_tokens);
+  const cacheWrite1hTokens = num(r.s_cache_write_1h_tokens);
+  const allInput = inputTokens + cacheReadTokens + cacheWrite5mTokens + cacheWrite1hTokens;
+  const costUsd = num(r.s_cost_usd);
+  const costDirectUsd = num(r.s_cost_direct_usd);
+  const costClientUsd = num(r.s_cost_client_usd);
+  const savingsUsd = costDirectUsd - costUsd;
+  return {
+    turns: num(r.s_turns), errors: num(r.s_errors), keepalives: num(r.s_keepalives), retries: num(r.s_retries), unpricedTurns: num(r.s_unpriced_turns), pricedTurns: num(r.s_priced_turns),
+    inputTokens, cacheReadTokens, cacheWrite5mTokens, cacheWrite1hTokens, outputTokens: num(r.s_output_tokens),
+    hitRate: ratio(cacheReadTokens, allInput), freshInputShare: ratio(inputTokens, allInput),
+    costUsd, keepaliveCostUsd: num(r.s_keepalive_cost_usd), costDirectUsd, costClientUsd,
+    savingsUsd, savingsPct: ratio(savingsUsd, costDirectUsd), savingsVsClientUsd: costClientUsd - costUsd,
+    firstTs: r.s_first_ts === null || r.s_first_ts === undefined ? null : Number(r.s_first_ts),
+    lastTs: r.s_last_ts === null || r.s_last_ts === undefined ? null : Number(r.s_last_ts),
+  };
+}
+
+type Sql = { sql: string; params: SQLInputValue[] };
+
+/** Ledger rows as facts, for a time span [lo, hi) (each bound optional). */
+function rawFacts(lo: number | undefined, hi: number | undefined, keyId: string | undefined): Sql {
+  const where: string[] = [];
+  const params: SQLInputValue[] = [];
+  if (keyId !== undefined) { where.push('key_id = ?'); params.push(keyId); }
+  if (lo !== undefined) { where.push('ts >= ?'); params.push(lo); }
+  if (hi !== undefined) { where.push('ts < ?'); params.push(hi); }
+  return { sql: `SELECT ${FACT_COLUMNS} FROM turn_facts${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, params };
+}
+
+/** The facts of a range: whole UTC hours from turn_hours, the partial hours at either edge from the ledger. Exact for any bounds. */
+export function facts(r: Range): Sql {
+  const lo = r.since === undefined ? undefined : Math.floor(r.since);
+  const hi = r.until === undefined ? undefined : Math.floor(r.until);
+  const hs = lo === undefined ? undefined : Math.ceil(lo / HOUR) * HOUR;
+  const he = hi === undefined ? undefined : Math.floor(hi / HOUR) * HOUR;
+  if (hs !== undefined && he !== undefined && hs >= he) return rawFacts(lo, hi, r.keyId);
+  const where: string[] = [];
+  const params: SQLInputValue[] = [];
+  if (r.keyId !== undefined) { where.push('key_id = ?'); params.push(r.keyId); }
+  if (hs !== undefined) { where.push('hour >= ?'); params.push(hs); }
+  if (he !== undefined) { where.push('hour < ?'); params.push(he); }
+  const parts: Sql[] = [{ sql: `SELECT ${FACT_COLUMNS} FROM turn_hours${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, params }];
+  if (lo !== undefined && lo < hs!) parts.push(rawFacts(lo, hs, r.keyId));
+  if (hi !== undefined && he! < hi) parts.push(rawFacts(he, hi, r.keyId));
+  return { sql: parts.map((p) => p.sql).join(' UNION ALL '), params: parts.flatMap((p) => p.params) };
+}
+
+/** 'drv_' ids are derived by Synrouter; anything else came from the client (header or metadata). */
+export function sessionClient(protocol: string, sessionId: string): SessionSummary['client'] {
+  const source = sessionId.startsWith('drv_') ? 'derived' : 'client';
+  return { protocol, source, label: `${protocol} · ${source === 'derived' ? 'derived id' : 'client id'}` };
+}
+
+const SORT_SQL: Record<SessionSort, string> = {
+  last: 's_last_ts',
+  first: 's_first_ts',
+  turns: 's_turns',
+  hit_rate: `(s_cache_read_tokens / nullif(s_input_tokens + s_cache_read_tokens + s_cache_write_5m_tokens + s_cache_write_1h_tokens, 0))`,
+  cost: 's_cost_usd',
+  cost_direct: 's_cost_direct_usd',
+  savings: '(s_cost_direct_usd - s_cost_usd)',
+  savings_pct: '((s_cost_direct_usd - s_cost_usd) / nullif(s_cost_direct_usd, 0))',
+  tokens: '(s_input_tokens + s_cache_read_tokens + s_cache_write_5m_tokens + s_cache_write_1h_tokens + s_output_tokens)',
+};
+
+/** One session's ledger rows in order. `+key_id` keeps the planner on turns_session: a key may have millions of rows, a session has few. */
+export const SESSION_TURNS_SQL = 'SELECT * FROM turns WHERE session_id = ? AND +key_id = ? ORDER BY ts, id LIMIT ? OFFSET ?';
+
+export class Queries {
+  readonly #db: DatabaseSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  #keyNames(): Map<string, string> {
+    const rows = this.#db.prepare('SELECT id, name FROM keys').all() as Array<{ id: string; name: string }>;
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
+  totals(r: Range): Totals {
+    const f = facts(r);
+    return rowToTotals(this.#db.prepare(`SELECT ${AGG} FROM (${f.sql})`).get(...f.params) as AggRow);
+  }
+
+  /** Totals grouped by key, model or UTC day, largest spend first (days: most recent first). */
+  totalsBy(by: Grouping, r: Range): Array<Totals & { group: string; label: string }> {
+    const expr = by === 'key' ? 'key_id' : by === 'model' ? "coalesce(nullif(model, ''), '(none)')" : "strftime('%Y-%m-%d', hour / 1000, 'unixepoch')";
+    const f = facts(r);
+    const order = by === 'day' ? 'grp DESC' : 's_cost_usd DESC, grp';
+    const rows = this.#db.prepare(`SELECT ${expr} AS grp, ${AGG} FROM (${f.sql}) GROUP BY grp ORDER BY ${order}`).all(...f.params) as AggRow[];
+    const names = by === 'key' ? this.#keyNames() : undefined;
+    return rows.map((row) => {
+      const group = String(row.grp);
+      return { group, label: names?.get(group) ?? group, ...rowToTotals(row) };
+    });
+  }
+
+  /** Hit rate and spend per time bucket (UTC-aligned); the bucket size keeps the series at most ~`maxPoints` long. */
+  series(r: Range, maxPoints = 60): { bucketMs: number; points: Array<{ ts: number; turns: number; hitRate: number | null; costUsd: number; costDirectUsd: number; savingsUsd: number }> } {
+    const t = this.totals(r);
+    if (t.firstTs === null || t.lastTs === null) return { bucketMs: HOUR, points: [] };
+    // The series spans the data inside the range, so a quiet month with one busy afternoon still has a shape.
+    const bucketMs = pickBucket(t.lastTs + 1 - t.firstTs, maxPoints);
+    // Buckets of an hour or more are sums of whole rollup hours; shorter ones need the ledger rows themselves.
+    const f = bucketMs >= HOUR ? facts(r) : rawFacts(r.since === undefined ? undefined : Math.floor(r.since), r.until === undefined ? undefined : Math.floor(r.until), r.keyId);
+    const time = bucketMs >= HOUR ? 'hour' : 'first_ts';
+    const rows = this.#db.prepare(
+      `SELECT CAST(${time} / ? AS INTEGER) * ? AS bucket, ${AGG} FROM (${f.sql}) GROUP BY bucket ORDER BY bucket`,
+    ).all(bucketMs, bucketMs, ...f.params) as AggRow[];
+    return {
+      bucketMs,
+      points: rows.map((row) => {
+        const p = rowToTotals(row);
+        return { ts: Number(row.bucket), turns: p.turns, hitRate: p.hitRate, costUsd: p.costUsd, costDirectUsd: p.costDirectUsd, savingsUsd: p.savingsUsd };
+      }),
+    };
+  }
+
+  /** Sessions with their totals over the turns inside the range; paginated. */
+  sessions(r: Range & { sort?: SessionSort; order?: 'asc' | 'desc'; limit?: number; offset?: number }): { total: number; sessions: SessionSummary[] } {
+    const f = facts(r);
+    const sort = SORT_SQL[r.sort ?? 'last'];
+    const order = r.order === 'asc' ? 'ASC' : 'DESC';
+    const limit = clampInt(r.limit, 1, 1000, 50);
+    const offset = clampInt(r.offset, 0, Number.MAX_SAFE_INTEGER, 0);
+    const rows = this.#db.prepare(
+      `SELECT key_id, session_id, max(client_protocol) AS client_protocol, group_concat(DISTINCT nullif(model, '')) AS models,
+              ${AGG}, count(*) OVER () AS total_count
+       FROM (${f.sql}) WHERE session_id <> ''
+       GROUP BY key_id, session_id
+       ORDER BY ${sort} ${order} NULLS LAST, s_last_ts DESC, session_id
+       LIMIT ? OFFSET ?`,
+    ).all(...f.params, limit, offset) as AggRow[];
+    const names = this.#keyNames();
+    const total = rows.length ? num(rows[0]!.total_count) : offset > 0 ? this.#countSessions(r) : 0;
+    return { total, sessions: rows.map((row) => this.#summary(row, names)) };
+  }
+
+  #countSessions(r: Range): number {
+    const f = facts(r);
+    return num((this.#db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM (${f.sql}) WHERE session_id <> '' GROUP BY key_id, session_id)`).get(...f.params) as AggRow).n);
+  }
+
+  #summary(row: AggRow, names: Map<string, string>): SessionSummary {
+    const keyId = String(row.key_id);
+    const sessionId = String(row.session_id);
+    const models = row.models === null || row.models === undefined ? [] : String(row.models).split(',');
+    return {
+      keyId, keyName: names.get(keyId) ?? null, sessionId, client: sessionClient(String(row.client_protocol), sessionId),
+      models, model: models.at(-1) ?? null, ...rowToTotals(row),
+    };
+  }
+
+  /** The keys a session id was seen under, most recent first. */
+  sessionKeys(sessionId: string): string[] {
+    return (this.#db.prepare('SELECT key_id, max(ts) AS last FROM turns WHERE session_id = ? GROUP BY key_id ORDER BY last DESC').all(sessionId) as Array<{ key_id: string }>).map((r) => r.key_id);
+  }
+
+  /** One session (of one key): its summary and its turns in order (paginated; `previous` is the turn before the page). */
+  session(keyId: string, sessionId: string, page: { limit?: number; offset?: number } = {}): { summary: SessionSummary; turns: TurnDetail[]; previous: TurnDetail | null } | undefined {
+    const head = this.#db.prepare(
+      `SELECT key_id, session_id, max(client_protocol) AS client_protocol, group_concat(DISTINCT nullif(model, '')) AS models, ${AGG}
+       FROM turn_hours WHERE key_id = ? AND session_id = ? GROUP BY key_id, session_id`,
+    ).get(keyId, sessionId) as AggRow | undefined;
+    if (!head) return undefined;
+    const limit = clampInt(page.limit, 1, 5000, 1000);
+    const offset = clampInt(page.offset, 0, Number.MAX_SAFE_INTEGER, 0);
+    const from = Math.max(0, offset - 1);
+    const rows = (this.#db.prepare(SESSION_TURNS_SQL).all(sessionId, keyId, limit + (offset > 0 ? 1 : 0), from) as AggRow[]).map(toTurnDetail);
+    const previous = offset > 0 ? rows.shift() ?? null : null;
+    return { summary: this.#summary(head, this.#keyNames()), turns: rows, previous };
+  }
+
+  /** Spend per key since the start of the UTC day and of the UTC month of `now`. */
+  keySpend(now: number): Map<string, { dayUsd: number; monthUsd: number }> {
+    const d = new Date(now);
+    const dayStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+    const monthStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+    const rows = this.#db.prepare(
+      'SELECT key_id, total(CASE WHEN hour >= ? THEN cost_usd END) AS day, total(cost_usd) AS month FROM turn_hours WHERE hour >= ? GROUP BY key_id',
+    ).all(dayStart, monthStart) as Array<{ key_id: string; day: number; month: number }>;
+    return new Map(rows.map((r) => [r.key_id, { dayUsd: r.day, monthUsd: r.month }]));
+  }
+}
+
+function toTurnDetail(r: AggRow): TurnDetail {
+  const inputTokens = num(r.input_tokens);
+  const cacheReadTokens = num(r.cache_read_tokens);
+  const cacheWrite5mTokens = num(r.cache_write_5m_tokens);
+  const cacheWrite1hTokens = num(r.cache_write_1h_tokens);
+  const orNull = (v: SQLOutput | undefined) => (v === null || v === undefined ? null : Number(v));
+  const str = (v: SQLOutput | undefined) => (v === null || v === undefined ? null : String(v));
+  let engine: TurnDetail['engine'] = [];
+  if (typeof r.engine === 'string') {
+    try { engine = JSON.parse(r.engine) as TurnDetail['engine']; } catch { engine = [{ kind: 'unparsed', detail: r.engine }]; }
+  }
+  return {
+    id: num(r.id), ts: num(r.ts), requestId: String(r.request_id), kind: String(r.kind), keyId: String(r.key_id), sessionId: str(r.session_id),
+    clientProtocol: String(r.client_protocol), endpoint: String(r.endpoint), requestedModel: str(r.requested_model), responseModel: str(r.response_model),
+    provider: str(r.provider), status: num(r.status), errorCode: str(r.error_code), streamed: num(r.streamed) === 1, aborted: num(r.aborted) === 1,
+    inputTokens, cacheReadTokens, cacheWrite5mTokens, cacheWrite1hTokens, outputTokens: num(r.output_tokens),
+    hitRate: ratio(cacheReadTokens, inputTokens + cacheReadTokens + cacheWrite5mTokens + cacheWrite1hTokens),
+    costUsd: orNull(r.cost_usd), costDirectUsd: orNull(r.cost_direct_usd), costClientUsd: orNull(r.cost_client_usd),
+    missReason: str(r.miss_reason), engine, latencyMs: orNull(r.latency_ms), ttfbMs: orNull(r.ttfb_ms),
+  };
+}
+
+const BUCKETS = [60_000, 300_000, 900_000, 3_600_000, 3 * 3_600_000, 6 * 3_600_000, 12 * 3_600_000, 86_400_000, 7 * 86_400_000, 30 * 86_400_000];
+
+export function pickBucket(spanMs: number, maxPoints: number): number {
+  return BUCKETS.find((b) => spanMs / b <= maxPoints) ?? BUCKETS.at(-1)!;
+}
+
+function clampInt(v: number | undefined, lo: number, hi: number, dflt: number): number {
+  if (v === undefined || !Number.isFinite(v)) return dflt;
+  return Math.min(hi, Math.max(lo, Math.floor(v)));
+}
+
+/**
+ * A time bound as users type it: an ISO date or date-time ('2026-05-01', '2026-05-01T12:00Z'), ms
+ * since the epoch, or a duration back from `now` ('90m', '24h', '7d'). Undefined for an empty value;
+ * throws RangeError for anything else.
+ */
+export function parseTime(value: string | null | undefined, now: number): number | undefined {
+  if (value === null || value === undefined || value.trim() === '') return undefined;
+  const v = value.trim();
+  const rel = /^(\d+(?:\.\d+)?)(m|h|d)$/.exec(v);
+  if (rel) return now - Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 'm' | 'h' | 'd'];
+  if (/^\d{10,}$/.test(v)) return Number(v);
+  const ms = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) ? Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v) : NaN;
+  if (Number.isNaN(ms)) throw new RangeError(`not a time: "${value}" (use an ISO date such as 2026-05-01 or 2026-05-01T12:00Z, ms since the epoch, or 90m / 24h / 7d)`);
+  return ms;
+}
