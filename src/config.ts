@@ -13,6 +13,7 @@ import { BUILTIN_PROVIDERS, declaredProvider, type ProviderSpec } from './upstre
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './rewrite/cache-engine.ts';
 import type { TrimPolicy } from './rewrite/trim-tool-results.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './upstream/retry-policy.ts';
+import { DEFAULT_LIMITS, type LimitsConfig } from './auth/limits.ts';
 
 export interface ProviderConfig {
   spec: ProviderSpec;
@@ -35,6 +36,8 @@ export interface Config {
   /** Cache engine: tool_result trim policy per mode, general-mode layer name patterns. */
   engine: EngineConfig;
   retry: RetryPolicy;
+  /** Per-key request limits (budgets are per key, in the store). */
+  limits: LimitsConfig;
   /** On SIGTERM, how long in-flight requests may run before they are ended (with an error event). */
   shutdownGraceMs: number;
   /** Fallback models by model id, tried after every provider of the model itself. */
@@ -55,6 +58,7 @@ interface FileConfig {
   ledger?: Partial<Config['ledger']>;
   upstream?: Partial<Config['upstream']>;
   retry?: Partial<RetryPolicy>;
+  limits?: Partial<LimitsConfig>;
   shutdownGraceMs?: number;
   fallbacks?: Record<string, string[]>;
   engine?: { trim?: { coding?: Partial<TrimPolicy>; general?: Partial<TrimPolicy> }; layerPatterns?: Record<string, string> };
@@ -95,6 +99,10 @@ export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv;
     ledger: { flushMs: 200, batchSize: 200, ...file.ledger },
     upstream: { headersTimeoutMs: 600_000, bodyIdleTimeoutMs: 300_000, connections: 128, ...file.upstream },
     retry: { ...DEFAULT_RETRY, ...file.retry },
+    limits: {
+      requestsPerMinute: intFrom(env.SYNROUTER_RPM_LIMIT, 'SYNROUTER_RPM_LIMIT') ?? file.limits?.requestsPerMinute ?? DEFAULT_LIMITS.requestsPerMinute,
+      concurrentRequests: intFrom(env.SYNROUTER_CONCURRENCY_LIMIT, 'SYNROUTER_CONCURRENCY_LIMIT') ?? file.limits?.concurrentRequests ?? DEFAULT_LIMITS.concurrentRequests,
+    },
     shutdownGraceMs: intFrom(env.SYNROUTER_SHUTDOWN_GRACE_MS, 'SYNROUTER_SHUTDOWN_GRACE_MS') ?? file.shutdownGraceMs ?? 30_000,
     fallbacks: file.fallbacks ?? {},
     engine: {

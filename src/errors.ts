@@ -22,6 +22,9 @@ export const ERROR_CODES = {
   UPSTREAM_UNREACHABLE: 502,
   UPSTREAM_TIMEOUT: 504,
   UPSTREAM_ERROR: 502,
+  RATE_LIMITED: 429,
+  CONCURRENCY_LIMITED: 429,
+  BUDGET_EXCEEDED: 429,
   CLIENT_ABORTED: 499,
   INTERNAL: 500,
 } as const;
@@ -32,13 +35,16 @@ export class ProxyError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly param: string | undefined;
+  /** Response headers that go with the error (retry-after on 429s). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(code: ErrorCode, message: string, opts: { status?: number; param?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, opts: { status?: number; param?: string; cause?: unknown; headers?: Record<string, string> } = {}) {
     super(message, { cause: opts.cause });
     this.name = 'ProxyError';
     this.code = code;
     this.status = opts.status ?? ERROR_CODES[code];
     this.param = opts.param;
+    this.headers = opts.headers ?? {};
   }
 }
 

@@ -37,6 +37,7 @@ import { handleAdmin, isAdminPath } from './admin/handle-admin.ts';
 import type { Metrics } from './meter/metrics.ts';
 import type { ClientOnlyModel } from './meter/client-only-model.ts';
 import type { Inflight } from './server/inflight.ts';
+import type { Limits } from './auth/limits.ts';
 
 export interface Deps {
   config: Config;
@@ -51,6 +52,7 @@ export interface Deps {
   metrics: Metrics;
   clientOnly: ClientOnlyModel;
   inflight: Inflight;
+  limits: Limits;
 }
 
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, deps: Deps): Promise<void> {
@@ -71,9 +73,11 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
   const abort = new AbortController();
   res.once('close', () => { if (!res.writableFinished) abort.abort(); });
   const done = deps.inflight.track(res, endpoint.op === 'responses' ? 'openai-responses' : endpoint.protocol, abort);
+  let release: (() => void) | undefined;
   try {
     turn.key = authenticate(req.headers, deps.keys);
     if (endpoint.op === 'models') return sendJson(res, 200, listModels(endpoint.protocol, deps.registry, url.searchParams));
+    release = deps.limits.admit(turn.key, turn.startedAt);
     await proxyTurn(req, res, endpoint, turn, deps, abort.signal);
   } catch (err) {
     const e = toProxyError(err);
@@ -87,7 +91,9 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
       const row = toLedgerRow({ ...turn, key: turn.key }, deps.registry);
       deps.ledger.record(row);
       deps.metrics.observeTurn(row);
+      deps.limits.spend(row.keyId, row.ts, row.costUsd);
     }
+    release?.();
     done();
   }
 }

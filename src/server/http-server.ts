@@ -14,6 +14,7 @@ import { SessionStore } from '../session/session-state.ts';
 import { Metrics } from '../meter/metrics.ts';
 import { ClientOnlyModel } from '../meter/client-only-model.ts';
 import { Inflight } from './inflight.ts';
+import { Limits } from '../auth/limits.ts';
 import { createUpstreamAgent } from '../upstream/send-upstream.ts';
 
 export interface Synrouter {
@@ -36,6 +37,7 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
     metrics: new Metrics(),
     clientOnly: new ClientOnlyModel(),
     inflight: new Inflight(),
+    limits: new Limits(db, config.limits),
     registry: createRegistry(config.models),
     agent: createUpstreamAgent(config.upstream),
   };

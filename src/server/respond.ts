@@ -15,5 +15,5 @@ export function sendError(res: ServerResponse, protocol: ClientProtocol, err: Pr
   }
   // Claude Code and the SDKs retry errors 10 times unless told not to; a bad key or body never heals.
   const retry = err.status >= 500 || err.status === 408 || err.status === 409 || err.status === 429;
-  sendJson(res, err.status, renderError(protocol, err, requestId), { 'request-id': requestId, 'x-should-retry': String(retry), ...headers });
+  sendJson(res, err.status, renderError(protocol, err, requestId), { 'request-id': requestId, 'x-should-retry': String(retry), ...err.headers, ...headers });
 }
