@@ -109,7 +109,7 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
   // Same fingerprint, same upstream key: the provider's cache is per key (protocols.md §2.8).
   const routes = resolveRoutes({ requested: request.model, registry: deps.registry, providers: deps.config.providers, scope: session.fingerprint.prefix, client: client.wire, fallbacks: deps.config.fallbacks });
   const { route, outgoing, rewritten, upstream } = await sendWithRetries({ routes, deps, turn, signal, attempt: async (route) => {
-    const outgoing = translateRequest({ from: client.wire, to: route.wire, raw, request, route });
+    const outgoing = translateRequest({ from: client.wire, to: route.wire, raw, request, route, now: turn.startedAt });
     const rewritten = rewriteOutgoing({ outgoing, route, session, turn, deps, countTokens: endpoint.op === 'count_tokens' });
     const upstream = await sendUpstream(deps.agent, {
       baseUrl: route.provider.baseUrl,

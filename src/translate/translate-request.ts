@@ -1,7 +1,9 @@
 /**
  * The client's request in the upstream's protocol. Same protocol: the client's own bytes, untouched
- * (edits come later, spliced in by rewrite/). Different protocols: a pure translator per pair.
+ * (edits come later, spliced in by rewrite/). Different protocols: the pair's pure translator, whose
+ * output is deterministic, so a conversation's translated prefix is byte-stable turn after turn.
  */
+import { randomBytes } from 'node:crypto';
 import type { Route } from '../route/resolve-route.ts';
 import type { WireProtocol } from '../upstream/providers.ts';
 import type { ClientRequest } from '../protocols/client-protocols.ts';
@@ -9,9 +11,10 @@ import type { MessagesRequest } from '../protocols/anthropic/types.ts';
 import type { ChatRequest } from '../protocols/openai/validate-request.ts';
 import type { Change } from '../rewrite/cache-engine.ts';
 import { ProxyError } from '../errors.ts';
+import { PAIRS, type Pair, type PairContext } from './pairs.ts';
 
-/** What forward-response needs to translate the answer back (tool name maps, ids, options). */
-export interface Translation { pair: `${WireProtocol}->${WireProtocol}`; clientModel: string; includeUsage: boolean; context?: unknown }
+/** What forward-response needs to translate the answer back. */
+export interface Translation { pair: Pair; context: PairContext }
 
 export interface Outgoing {
   raw: Buffer;
@@ -23,11 +26,27 @@ export interface Outgoing {
   translation?: Translation;
 }
 
-export function translateRequest(o: { from: WireProtocol; to: WireProtocol; raw: Buffer; request: ClientRequest; route: Route }): Outgoing {
+export function translateRequest(o: { from: WireProtocol; to: WireProtocol; raw: Buffer; request: ClientRequest; route: Route; now: number }): Outgoing {
   if (o.from === o.to) {
     return o.to === 'anthropic'
       ? { raw: o.raw, anthropic: o.request as MessagesRequest, changes: [] }
       : { raw: o.raw, openai: o.request as ChatRequest, changes: [] };
   }
-  throw new ProxyError('NO_ROUTE', `Model "${o.request.model}" is served over ${o.to}, and Synrouter cannot translate ${o.from} to it yet.`, { param: 'model' });
+  const pair = PAIRS[`${o.from}->${o.to}`];
+  if (!pair) throw new ProxyError('NO_ROUTE', `Model "${o.request.model}" is served over ${o.to}, and Synrouter does not translate ${o.from} to it.`, { param: 'model' });
+  const t = pair.translateRequest(o.request, { upstreamModel: o.route.upstreamModel });
+  const raw = Buffer.from(JSON.stringify(t.body));
+  const context: PairContext = {
+    clientModel: o.request.model,
+    includeUsage: (o.request as ChatRequest).stream_options?.include_usage === true,
+    createdAt: o.now,
+    idBase: randomBytes(12).toString('hex'),
+    ...(t.toolNameMap ? { toolNameMap: t.toolNameMap } : {}),
+  };
+  const changes: Change[] = [
+    { kind: 'translate', detail: `${o.from} -> ${o.to}` },
+    ...t.warnings.map((w) => ({ kind: 'translate' as const, detail: `${w.code}: ${w.message}` })),
+  ];
+  const translated = o.to === 'anthropic' ? { anthropic: t.body as MessagesRequest } : { openai: t.body as ChatRequest };
+  return { raw, ...translated, changes, translation: { pair, context } };
 }

@@ -6,11 +6,13 @@ import type { UpstreamResponse } from './send-upstream.ts';
 import type { Translation } from '../translate/translate-request.ts';
 import { forwardAnthropicResponse } from './forward-anthropic-response.ts';
 import { forwardOpenAIResponse } from './forward-openai-response.ts';
+import { forwardTranslated } from './forward-translated.ts';
 
 export async function forwardResponse(o: {
   from: WireProtocol; to: WireProtocol; upstream: UpstreamResponse; res: ServerResponse; turn: Turn; signal: AbortSignal; hideUsageChunk: boolean; translation: Translation | undefined;
 }): Promise<void> {
   if (o.from === 'anthropic' && o.to === 'anthropic') return forwardAnthropicResponse(o);
   if (o.from === o.to) return forwardOpenAIResponse({ ...o, kind: o.to === 'openai-chat' ? 'chat' : 'responses' });
-  throw new Error(`no response translator for ${o.from} -> ${o.to}`);
+  if (!o.translation) throw new Error(`no translation for ${o.from} -> ${o.to}`);
+  return forwardTranslated({ ...o, translation: o.translation });
 }

@@ -1,0 +1,77 @@
+/**
+ * The protocol pairs Synrouter translates, each a thin adapter over its pure translator folder, so
+ * that the request flow and forward-response see one shape. A pair is added here only when a client
+ * needs it (style.md §8).
+ */
+import * as chatReq from './chat-via-anthropic/request.ts';
+import * as chatRes from './chat-via-anthropic/response.ts';
+import * as chatStream from './chat-via-anthropic/stream.ts';
+import * as chatErr from './chat-via-anthropic/errors.ts';
+import * as respReq from './responses-via-anthropic/request.ts';
+import * as respRes from './responses-via-anthropic/response.ts';
+import * as respStream from './responses-via-anthropic/stream.ts';
+import * as respErr from './responses-via-anthropic/errors.ts';
+import * as ccReq from './anthropic-via-openai-chat/request.ts';
+import * as ccRes from './anthropic-via-openai-chat/response.ts';
+import * as ccStream from './anthropic-via-openai-chat/stream.ts';
+import * as ccErr from './anthropic-via-openai-chat/errors.ts';
+import type { WireProtocol } from '../upstream/providers.ts';
+import type { TranslateWarning } from './shared/build-anthropic.ts';
+
+/** Everything a pair needs to turn the answer back: fixed when the request is translated. */
+export interface PairContext { clientModel: string; includeUsage: boolean; createdAt: number; idBase: string; toolNameMap?: respReq.ToolNameMap }
+
+export interface StreamTranslator {
+  /** Parses one SSE frame's data into the upstream's event; throws on data that cannot be parsed. */
+  parse(data: string): unknown;
+  /** Feeds one upstream event; returns client frames. `ended` once a terminal frame was written. */
+  push(event: unknown): { out: string[]; ended: boolean };
+  /** The upstream stream ended (cleanly or not): what the client still needs, an error frame if it was cut. */
+  finish(): string[];
+}
+
+export interface Pair {
+  translateRequest(body: unknown, opts: { upstreamModel: string }): { body: unknown; warnings: TranslateWarning[]; toolNameMap?: respReq.ToolNameMap };
+  translateResponse(json: unknown, ctx: PairContext): unknown;
+  stream(ctx: PairContext): StreamTranslator;
+  translateError(status: number, body: unknown): { status: number; body: unknown };
+}
+
+/** Models without adaptive thinking get a thinking budget instead (protocols.md §1.2: adaptive arrived with Opus 4.6). */
+const thinkingStyle = (model: string) => (/haiku|sonnet-4-5|opus-4-5|opus-4-1|sonnet-4-0|opus-4-0/.test(model) ? 'budget' as const : 'adaptive' as const);
+
+function reducer<S extends { phase: string }, E>(init: S, reduce: (s: S, e: E) => { state: S; out: string[] }, finish: (s: S) => string[], parse: (d: string) => E): StreamTranslator {
+  let state = init;
+  return {
+    parse,
+    push(event) {
+      const step = reduce(state, event as E);
+      state = step.state;
+      return { out: step.out, ended: state.phase === 'ended' };
+    },
+    finish: () => finish(state),
+  };
+}
+
+const seconds = (ms: number) => Math.floor(ms / 1000);
+
+export const PAIRS: Readonly<Partial<Record<`${WireProtocol}->${WireProtocol}`, Pair>>> = {
+  'openai-chat->anthropic': {
+    translateRequest: (body, o) => chatReq.translateRequest(body as never, { model: o.upstreamModel, thinkingStyle: thinkingStyle(o.upstreamModel) }),
+    translateResponse: (json, c) => chatRes.translateResponse(json as never, { created: seconds(c.createdAt), model: c.clientModel }),
+    stream: (c) => reducer(chatStream.initialState({ created: seconds(c.createdAt), model: c.clientModel, includeUsage: c.includeUsage }), chatStream.reduce, chatStream.finish, JSON.parse),
+    translateError: chatErr.translateError,
+  },
+  'openai-responses->anthropic': {
+    translateRequest: (body, o) => respReq.translateRequest(body as never, { model: o.upstreamModel, thinkingStyle: thinkingStyle(o.upstreamModel) }),
+    translateResponse: (json, c) => respRes.translateResponse(json as never, { createdAt: seconds(c.createdAt), model: c.clientModel, toolNameMap: c.toolNameMap!, idBase: c.idBase }),
+    stream: (c) => reducer(respStream.initialState({ createdAt: seconds(c.createdAt), model: c.clientModel, toolNameMap: c.toolNameMap!, idBase: c.idBase }), respStream.reduce, respStream.finish, JSON.parse),
+    translateError: respErr.translateError,
+  },
+  'anthropic->openai-chat': {
+    translateRequest: (body, o) => ccReq.translateRequest(body as never, { model: o.upstreamModel }),
+    translateResponse: (json, c) => ccRes.translateResponse(json as never, { model: c.clientModel }),
+    stream: (c) => reducer(ccStream.initialState({ model: c.clientModel }), ccStream.reduce, ccStream.finish, ccStream.parseChatFrame),
+    translateError: ccErr.translateError,
+  },
+};

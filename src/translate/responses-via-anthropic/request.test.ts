@@ -1,0 +1,118 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { ProxyError } from '../../errors.ts';
+import type { ResponsesRequest } from '../shared/wire-openai-responses.ts';
+import { translateRequest } from './request.ts';
+
+const load = (name: string): unknown => JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
+const CODEX = load('codex-request.json') as ResponsesRequest;
+const is400 = (param: string) => (e: unknown) => e instanceof ProxyError && e.status === 400 && e.param === param;
+
+test('a Codex body (developer messages, function calls, namespace + custom tools) becomes the exact Anthropic body', () => {
+  const { body, warnings, toolNameMap } = translateRequest(CODEX, { model: 'claude-opus-4-8' });
+  assert.equal(JSON.stringify(body), JSON.stringify(load('codex-request.anthropic.json')));
+  assert.deepEqual(warnings.map((w) => [w.code, w.param]), [['dropped_tool', 'tools[3]'], ['dropped_item', 'input[5]']]);
+  assert.deepEqual(toolNameMap, {
+    exec_command: { name: 'exec_command', kind: 'function' },
+    apply_patch: { name: 'apply_patch', kind: 'custom' },
+    multi_agent_v1__spawn_agent: { name: 'spawn_agent', namespace: 'multi_agent_v1', kind: 'function' },
+    multi_agent_v1__wait: { name: 'wait', namespace: 'multi_agent_v1', kind: 'function' },
+  });
+});
+
+test('determinism: same body twice -> byte-identical JSON; the input is not mutated; appends keep the prefix', () => {
+  const before = JSON.stringify(CODEX);
+  const a = JSON.stringify(translateRequest(CODEX, { model: 'm' }).body);
+  assert.equal(JSON.stringify(translateRequest(structuredClone(CODEX), { model: 'm' }).body), a);
+  assert.equal(JSON.stringify(CODEX), before);
+  const input = CODEX.input as unknown[];
+  for (const cut of [4, 8, 10, 13]) {
+    const prev = JSON.stringify(translateRequest({ ...CODEX, input: input.slice(0, cut) as never }, { model: 'm' }).body.messages);
+    assert.ok(JSON.stringify(translateRequest(CODEX, { model: 'm' }).body.messages).startsWith(prev.slice(0, -3)), `cut ${cut}`);
+  }
+});
+
+test('gpt-6.1-sol "code mode" shape: tools inside an additional_tools item, configuration_update, no parallel calls', () => {
+  const req: ResponsesRequest = {
+    model: 'gpt-6.1-sol',
+    input: [
+      { type: 'additional_tools', role: 'developer', id: 'at_1', tools: [
+        { type: 'namespace', name: 'functions', description: '', tools: [
+          { type: 'custom', name: 'exec', description: 'Run JavaScript that calls nested tools.' },
+          { type: 'function', name: 'wait', description: 'Wait.', parameters: { type: 'object', properties: { ms: { type: 'number' } } } },
+        ] },
+      ] },
+      { type: 'configuration_update', reasoning: { effort: 'low' } },
+      { type: 'message', role: 'developer', content: 'Be terse.' },
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }], internal_chat_message_metadata_passthrough: { a: 1 } },
+    ],
+    reasoning: { effort: 'low', context: 'all_turns' },
+    text: { verbosity: 'low' },
+    parallel_tool_calls: false,
+    tool_choice: 'auto',
+    max_output_tokens: 20000,
+    prompt_cache_key: 'thread-1',
+  };
+  const { body, warnings, toolNameMap } = translateRequest(req, { model: 'claude-opus-4-8' });
+  assert.deepEqual(body, {
+    model: 'claude-opus-4-8',
+    max_tokens: 20000,
+    system: [{ type: 'text', text: 'Be terse.' }],
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+    tools: [
+      { name: 'functions__exec', description: 'Run JavaScript that calls nested tools.', input_schema: { type: 'object', properties: { input: { type: 'string' } }, required: ['input'] } },
+      { name: 'functions__wait', description: 'Wait.', input_schema: { type: 'object', properties: { ms: { type: 'number' } } } },
+    ],
+    tool_choice: { type: 'auto', disable_parallel_tool_use: true },
+    thinking: { type: 'adaptive' },
+    output_config: { effort: 'low' },
+  });
+  assert.deepEqual(warnings.map((w) => w.param), ['text.verbosity']);
+  assert.equal(toolNameMap['functions__exec']!.kind, 'custom');
+});
+
+test('configuration_update effort applies when the body has none; instructions lead the system; a string input is a user turn', () => {
+  const { body } = translateRequest({
+    instructions: 'You are helpful.',
+    input: [{ type: 'configuration_update', reasoning: { effort: 'high' } }, { role: 'user', content: 'hello' }],
+  }, { model: 'm' });
+  assert.deepEqual(body.system, [{ type: 'text', text: 'You are helpful.' }]);
+  assert.deepEqual(body.thinking, { type: 'adaptive' });
+  assert.deepEqual(body.output_config, { effort: 'high' });
+  assert.deepEqual(translateRequest({ input: 'just text' }, { model: 'm' }).body.messages, [{ role: 'user', content: [{ type: 'text', text: 'just text' }] }]);
+});
+
+test('with effort set, a turn that continues a tool loop has thinking disabled (no thinking block to replay)', () => {
+  const { body, warnings } = translateRequest({ ...CODEX, reasoning: { effort: 'medium' } }, { model: 'm' });
+  assert.deepEqual(body.thinking, { type: 'disabled' });
+  assert.deepEqual(body.output_config, { effort: 'medium' });
+  assert.ok(warnings.some((w) => w.code === 'thinking_disabled'));
+});
+
+test('images and tool outputs with images', () => {
+  const { body } = translateRequest({ input: [
+    { role: 'user', content: [{ type: 'input_image', image_url: 'data:image/jpeg;base64,/9j/4AAQ', detail: 'auto' }, { type: 'input_text', text: 'what is this?' }] },
+    { type: 'function_call', call_id: 'c1', name: 'view_image', arguments: '{"path":"a.png"}' },
+    { type: 'function_call_output', call_id: 'c1', output: [{ type: 'input_image', image_url: 'https://example.com/a.png' }] },
+  ] }, { model: 'm' });
+  assert.deepEqual(body.messages, [
+    { role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: '/9j/4AAQ' } }, { type: 'text', text: 'what is this?' }] },
+    { role: 'assistant', content: [{ type: 'tool_use', id: 'c1', name: 'view_image', input: { path: 'a.png' } }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'c1', content: [{ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }] }] },
+  ]);
+});
+
+test('refusals: bad arguments, server state, name collisions, unknown tool_choice', () => {
+  const withCall = (args: string): ResponsesRequest => ({ input: [{ role: 'user', content: 'x' }, { type: 'function_call', call_id: 'c', name: 'f', arguments: args }] });
+  assert.throws(() => translateRequest(withCall('{"cmd": '), { model: 'm' }), is400('input[1].arguments'));
+  assert.throws(() => translateRequest({ input: 'x', previous_response_id: 'resp_1' }, { model: 'm' }), is400('previous_response_id'));
+  assert.throws(() => translateRequest({ input: 'x', tools: [
+    { type: 'function', name: 'ns__t' },
+    { type: 'namespace', name: 'ns', tools: [{ type: 'function', name: 't' }] },
+  ] }, { model: 'm' }), is400('tools[1].tools[0]'));
+  assert.throws(() => translateRequest({ input: 'x', tools: [{ type: 'function', name: 'a' }], tool_choice: { type: 'function', name: 'zzz' } }, { model: 'm' }), is400('tool_choice'));
+  // A namespaced function named without its namespace resolves when unique.
+  const { body } = translateRequest({ input: 'x', tools: [{ type: 'namespace', name: 'ns', tools: [{ type: 'function', name: 't' }] }], tool_choice: { type: 'function', name: 't' } }, { model: 'm' });
+  assert.deepEqual(body.tool_choice, { type: 'tool', name: 'ns__t' });
+});

@@ -1,0 +1,134 @@
+/**
+ * Anthropic message (protocols.md §1.4) -> Responses API `Response` object (§5.3-5.4).
+ *
+ * One output item per Anthropic block, in order: text -> `message` item with one `output_text`
+ * part; tool_use -> `function_call`, or `custom_tool_call` when the tool was a custom (free-form)
+ * tool, with the namespace split back off (request.ts flattened `<ns>__<tool>`). Thinking blocks are
+ * not output: a reasoning item would need encrypted_content that Codex sends back, and request.ts
+ * drops reasoning items (see there). Ids are `<prefix>_<idBase>_<output index>`, so the JSON and the
+ * streamed form of one answer carry the same ids and tests can be exact.
+ */
+import { responsesUsageFromAnthropic } from '../shared/convert-usage.ts';
+import type { Message, StopReason } from '../shared/wire-anthropic.ts';
+import type { ItemStatus, OutputItem, ResponseObject } from '../shared/wire-openai-responses.ts';
+import type { ToolNameMap } from './tools.ts';
+
+export interface ResponseOptions {
+  /** Unix seconds, from the caller's clock. */
+  createdAt: number;
+  /** The model name the client asked for. */
+  model: string;
+  /** From translateRequest: maps flattened tool names back. */
+  toolNameMap: ToolNameMap;
+  /** Makes the ids: resp_<idBase>, msg_<idBase>_<n>, fc_<idBase>_<n>, ctc_<idBase>_<n>. */
+  idBase: string;
+}
+
+export function responseId(idBase: string): string {
+  return `resp_${idBase}`;
+}
+
+export function messageItemId(idBase: string, outputIndex: number): string {
+  return `msg_${idBase}_${outputIndex}`;
+}
+
+/**
+ * max_tokens -> incomplete (max_output_tokens); model_context_window_exceeded -> the same, the output
+ * was cut by a token limit; refusal -> incomplete (content_filter), the Responses counterpart of a
+ * safety stop; everything else -> completed.
+ */
+export function mapStatus(reason: StopReason | null | undefined): Pick<ResponseObject, 'status' | 'incomplete_details'> {
+  switch (reason) {
+    case 'max_tokens':
+    case 'model_context_window_exceeded':
+      return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } };
+    case 'refusal':
+      return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
+    case 'end_turn':
+    case 'stop_sequence':
+    case 'tool_use':
+    case 'pause_turn':
+    case null:
+    case undefined:
+      return { status: 'completed', incomplete_details: null };
+    default: {
+      const _exhaustive: never = reason;
+      void _exhaustive;
+      return { status: 'completed', incomplete_details: null };
+    }
+  }
+}
+
+/**
+ * A tool_use -> function_call or custom_tool_call item. `args` is the JSON text of the input (the
+ * stream passes the exact concatenated deltas). A custom tool's input is the `input` string of
+ * {input: string}; if the model produced anything else, the whole JSON text is passed, not dropped.
+ */
+export function toolCallItem(o: { idBase: string; outputIndex: number; callId: string; name: string; args: string; map: ToolNameMap; status: ItemStatus }): OutputItem {
+  const origin = Object.hasOwn(o.map, o.name) ? o.map[o.name] : undefined;
+  const name = origin?.name ?? o.name;
+  const ns = origin?.namespace ? { namespace: origin.namespace } : {};
+  if (origin?.kind === 'custom') {
+    return { type: 'custom_tool_call', id: `ctc_${o.idBase}_${o.outputIndex}`, call_id: o.callId, name, ...ns, input: customInput(o.args), status: o.status };
+  }
+  return { type: 'function_call', id: `fc_${o.idBase}_${o.outputIndex}`, call_id: o.callId, name, ...ns, arguments: o.args, status: o.status };
+}
+
+function customInput(args: string): string {
+  try {
+    const parsed: unknown = JSON.parse(args);
+    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { input?: unknown }).input === 'string') return (parsed as { input: string }).input;
+  } catch {
+    // cut off (max_tokens) or malformed: the raw text is still the best the client can get
+  }
+  return args;
+}
+
+/** Whether the response's last item was cut off with it. */
+export function lastItemStatus(status: ResponseObject['status']): ItemStatus {
+  return status === 'incomplete' ? 'incomplete' : 'completed';
+}
+
+export function translateResponse(msg: Message, opts: ResponseOptions): ResponseObject {
+  const { status, incomplete_details } = mapStatus(msg.stop_reason);
+  const output: OutputItem[] = [];
+  for (const block of msg.content ?? []) {
+    const outputIndex = output.length;
+    switch (block.type) {
+      case 'text':
+        output.push({ type: 'message', id: messageItemId(opts.idBase, outputIndex), role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: block.text, annotations: [] }] });
+        break;
+      case 'tool_use':
+        output.push(toolCallItem({ idBase: opts.idBase, outputIndex, callId: block.id, name: block.name, args: JSON.stringify(block.input ?? {}), map: opts.toolNameMap, status: 'completed' }));
+        break;
+      case 'thinking':
+      case 'redacted_thinking':
+      case 'server_tool_use':
+      case 'web_search_tool_result':
+      case 'web_fetch_tool_result':
+      case 'code_execution_tool_result':
+      case 'bash_code_execution_tool_result':
+      case 'text_editor_code_execution_tool_result':
+      case 'tool_search_tool_result':
+      case 'container_upload':
+        break;
+      default: {
+        const _exhaustive: never = block;
+        void _exhaustive;
+      }
+    }
+  }
+  const last = output[output.length - 1];
+  if (last && status === 'incomplete') output[output.length - 1] = { ...last, status: 'incomplete' };
+  return {
+    id: responseId(opts.idBase),
+    object: 'response',
+    created_at: opts.createdAt,
+    status,
+    error: null,
+    incomplete_details,
+    model: opts.model,
+    output,
+    usage: responsesUsageFromAnthropic(msg.usage),
+  };
+}

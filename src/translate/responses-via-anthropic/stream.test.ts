@@ -1,0 +1,107 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { StreamEvent } from '../shared/wire-anthropic.ts';
+import type { ResponsesRequest } from '../shared/wire-openai-responses.ts';
+import { cuts, fixture, parseOutput, run, type Reducer } from '../shared/sse-test-helpers.ts';
+import { translateRequest } from './request.ts';
+import { finish, initialState, reduce, type State, type StreamOptions } from './stream.ts';
+
+const BYTES = fixture(new URL('./__fixtures__/anthropic-codex-turn.sse', import.meta.url));
+// The tool names come from translating the Codex request, as in production.
+const CODEX = JSON.parse(readFileSync(new URL('./__fixtures__/codex-request.json', import.meta.url), 'utf8')) as ResponsesRequest;
+const OPTS: StreamOptions = { createdAt: 1764000000, model: 'anthropic/claude-opus-4.8', toolNameMap: translateRequest(CODEX, { model: 'm' }).toolNameMap, idBase: 'sr7f3a' };
+const reducer = (): Reducer<State, StreamEvent> => ({ initial: initialState(OPTS), reduce, finish, parse: (d) => JSON.parse(d) as StreamEvent });
+
+const TEXT = 'Délégation puis notes ✍️.';
+const PATCH = '*** Begin Patch\n*** Add File: NOTES.md\n+héllo\n*** End Patch';
+const MSG = { id: 'msg_sr7f3a_0', type: 'message', status: 'completed', content: [{ type: 'output_text', text: TEXT, annotations: [] }], role: 'assistant' };
+const FC1 = { type: 'function_call', id: 'fc_sr7f3a_1', call_id: 'toolu_01Spawn', name: 'spawn_agent', namespace: 'multi_agent_v1', arguments: '{"task": "summarize README.md"}', status: 'completed' };
+const CTC = { type: 'custom_tool_call', id: 'ctc_sr7f3a_2', call_id: 'toolu_01Patch', name: 'apply_patch', input: PATCH, status: 'completed' };
+const FC3 = { type: 'function_call', id: 'fc_sr7f3a_3', call_id: 'toolu_01Wait', name: 'wait', namespace: 'multi_agent_v1', arguments: '{}', status: 'completed' };
+const response = (status: string, output: unknown[], usage: unknown = null, extra: object = {}) => ({
+  id: 'resp_sr7f3a', object: 'response', created_at: 1764000000, status, error: null, incomplete_details: null, model: 'anthropic/claude-opus-4.8', output, usage, ...extra,
+});
+const USAGE = { input_tokens: 30328, input_tokens_details: { cached_tokens: 30208, cache_write_tokens: 0 }, output_tokens: 187, output_tokens_details: { reasoning_tokens: 40 }, total_tokens: 30515 };
+
+const EXPECTED: Array<[string, object]> = [
+  ['response.created', { response: response('in_progress', []) }],
+  ['response.in_progress', { response: response('in_progress', []) }],
+  ['response.output_item.added', { output_index: 0, item: { ...MSG, status: 'in_progress', content: [] } }],
+  ['response.content_part.added', { item_id: 'msg_sr7f3a_0', output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } }],
+  ['response.output_text.delta', { item_id: 'msg_sr7f3a_0', output_index: 0, content_index: 0, delta: 'Délégation ', logprobs: [] }],
+  ['response.output_text.delta', { item_id: 'msg_sr7f3a_0', output_index: 0, content_index: 0, delta: 'puis notes ✍️.', logprobs: [] }],
+  ['response.output_text.done', { item_id: 'msg_sr7f3a_0', output_index: 0, content_index: 0, text: TEXT, logprobs: [] }],
+  ['response.content_part.done', { item_id: 'msg_sr7f3a_0', output_index: 0, content_index: 0, part: { type: 'output_text', text: TEXT, annotations: [] } }],
+  ['response.output_item.done', { output_index: 0, item: MSG }],
+  ['response.output_item.added', { output_index: 1, item: { ...FC1, arguments: '', status: 'in_progress' } }],
+  ['response.function_call_arguments.delta', { item_id: 'fc_sr7f3a_1', output_index: 1, delta: '{"task": "summ' }],
+  ['response.function_call_arguments.delta', { item_id: 'fc_sr7f3a_1', output_index: 1, delta: 'arize README.md"}' }],
+  ['response.function_call_arguments.done', { item_id: 'fc_sr7f3a_1', output_index: 1, name: 'spawn_agent', arguments: '{"task": "summarize README.md"}' }],
+  ['response.output_item.done', { output_index: 1, item: FC1 }],
+  ['response.output_item.added', { output_index: 2, item: { ...CTC, input: '', status: 'in_progress' } }],
+  ['response.custom_tool_call_input.delta', { item_id: 'ctc_sr7f3a_2', output_index: 2, delta: PATCH }],
+  ['response.custom_tool_call_input.done', { item_id: 'ctc_sr7f3a_2', output_index: 2, input: PATCH }],
+  ['response.output_item.done', { output_index: 2, item: CTC }],
+  ['response.output_item.added', { output_index: 3, item: { ...FC3, arguments: '', status: 'in_progress' } }],
+  ['response.function_call_arguments.delta', { item_id: 'fc_sr7f3a_3', output_index: 3, delta: '{}' }],
+  ['response.function_call_arguments.done', { item_id: 'fc_sr7f3a_3', output_index: 3, name: 'wait', arguments: '{}' }],
+  ['response.output_item.done', { output_index: 3, item: FC3 }],
+  ['response.completed', { response: response('completed', [MSG, FC1, CTC, FC3], USAGE) }],
+];
+const withSeq = (list: Array<[string, object]>, from = 0) => list.map(([type, payload], i) => ({ event: type, data: { type, sequence_number: from + i, ...payload } }));
+
+test('the recorded Anthropic stream becomes the exact Responses event sequence, whatever the chunking', () => {
+  const reference = run([BYTES], reducer());
+  assert.deepEqual(parseOutput(reference), withSeq(EXPECTED));
+  assert.ok(reference[0]!.startsWith('event: response.created\ndata: {"type":"response.created","sequence_number":0,'));
+  for (const { label, chunks } of cuts(BYTES)) assert.deepEqual(run(chunks, reducer()), reference, label);
+});
+
+test('what a client reassembles from the deltas equals what the done events and the final response say', () => {
+  const frames = parseOutput(run([BYTES], reducer())).map((f) => f.data as Record<string, unknown>);
+  const deltas = (type: string, id: string) => frames.filter((f) => f.type === type && f.item_id === id).map((f) => f.delta).join('');
+  assert.equal(deltas('response.output_text.delta', 'msg_sr7f3a_0'), TEXT);
+  assert.deepEqual(JSON.parse(deltas('response.function_call_arguments.delta', 'fc_sr7f3a_1')), { task: 'summarize README.md' });
+  assert.equal(deltas('response.custom_tool_call_input.delta', 'ctc_sr7f3a_2'), PATCH);
+  const final = frames.at(-1)!.response as { output: Array<{ id: string }>; usage: unknown };
+  const doneItems = frames.filter((f) => f.type === 'response.output_item.done').map((f) => f.item);
+  assert.deepEqual(final.output, doneItems);
+  assert.deepEqual(frames.map((f) => f.sequence_number), frames.map((_, i) => i));
+});
+
+test('an abrupt end fails the response with the items finished so far; no completed event', () => {
+  const head = BYTES.subarray(0, BYTES.indexOf('event: message_delta'));
+  const frames = parseOutput(run([head], reducer()));
+  // Everything up to the wait call's arguments.done; its item was never released (the stop reason never came).
+  assert.deepEqual(frames.slice(0, -1), withSeq(EXPECTED.slice(0, 21)));
+  assert.deepEqual(frames.at(-1), withSeq([['response.failed', {
+    response: response('failed', [MSG, FC1, CTC], null, { error: { code: 'server_error', message: 'The upstream stream ended before the response was complete.' } }),
+  }]], 21)[0]);
+  const stop = BYTES.indexOf('event: message_stop');
+  for (let i = 0; i < stop; i += 11) {
+    const last = parseOutput(run([BYTES.subarray(0, i)], reducer())).at(-1)!;
+    assert.equal(last.event, 'response.failed', `cut at ${i}`);
+  }
+});
+
+const start = 'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_X","type":"message","role":"assistant","model":"x","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":1}}}\n\n';
+const textBlock = 'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\nevent: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Part one. Part tw"}}\n\nevent: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n';
+
+test('an upstream error event becomes response.failed and ends the stream', () => {
+  const sse = start + 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n' + textBlock;
+  const frames = parseOutput(run([Buffer.from(sse)], reducer()));
+  assert.deepEqual(frames.map((f) => f.event), ['response.created', 'response.in_progress', 'response.failed']);
+  assert.deepEqual((frames[2]!.data as { response: { error: unknown; status: string } }).response.error, { code: 'server_error', message: 'Overloaded' });
+});
+
+test('max_tokens: the held last item is released as incomplete and the response is response.incomplete', () => {
+  const sse = start + textBlock + 'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"output_tokens":64}}\n\nevent: message_stop\ndata: {"type":"message_stop"}\n\n';
+  const frames = parseOutput(run([Buffer.from(sse)], reducer()));
+  const itemDone = frames.find((f) => f.event === 'response.output_item.done')!.data as { item: { status: string } };
+  assert.equal(itemDone.item.status, 'incomplete');
+  const last = frames.at(-1)!;
+  assert.equal(last.event, 'response.incomplete');
+  const r = (last.data as { response: { status: string; incomplete_details: unknown; output: Array<{ status: string }>; usage: { output_tokens: number; input_tokens: number } } }).response;
+  assert.deepEqual([r.status, r.incomplete_details, r.output[0]!.status, r.usage.input_tokens, r.usage.output_tokens], ['incomplete', { reason: 'max_output_tokens' }, 'incomplete', 5, 64]);
+});

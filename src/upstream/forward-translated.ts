@@ -1,0 +1,111 @@
+/**
+ * An upstream's answer in another protocol than the client's: errors and JSON translated whole;
+ * SSE parsed frame by frame and passed through the pair's reducer as it arrives (no buffering to the
+ * end). The meter reads the upstream's own bytes. A stream that breaks before its terminal event
+ * ends with the client protocol's error frame (the reducer's finish()).
+ */
+import type { ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { AnthropicStreamWatcher, fromAnthropicUsage } from '../meter/anthropic-usage.ts';
+import { fromChatUsage, OpenAIStreamWatcher } from '../meter/openai-usage.ts';
+import { SseParser } from '../sse/sse-parser.ts';
+import { responseHeaders } from '../sse/relay.ts';
+import type { Translation } from '../translate/translate-request.ts';
+import type { Turn } from '../turn.ts';
+import type { WireProtocol } from './providers.ts';
+import { readBounded, tryParse } from './read-bounded.ts';
+import type { UpstreamResponse } from './send-upstream.ts';
+
+export async function forwardTranslated(o: { from: WireProtocol; upstream: UpstreamResponse; res: ServerResponse; turn: Turn; signal: AbortSignal; translation: Translation }): Promise<void> {
+  const { upstream, res, turn } = o;
+  const { pair, context } = o.translation;
+  turn.status = upstream.status;
+  const keep = pickHeaders(upstream.headers, ['retry-after', 'request-id', 'x-request-id']);
+  if (upstream.status >= 400) {
+    turn.errorCode = 'UPSTREAM_ERROR';
+    const raw = await readBounded(upstream.body);
+    const t = pair.translateError(upstream.status, tryParse(raw) ?? raw.toString('utf8'));
+    return sendJson(res, t.status, t.body, keep);
+  }
+  const watcher = o.from === 'anthropic' ? new AnthropicStreamWatcher() : new OpenAIStreamWatcher('chat');
+  if (!String(upstream.headers['content-type'] ?? '').includes('text/event-stream')) {
+    const raw = await readBounded(upstream.body);
+    turn.ttfbMs = performance.now() - turn.startPerf;
+    const json = tryParse(raw) as { model?: string; usage?: never } | undefined;
+    turn.usage = o.from === 'anthropic' ? fromAnthropicUsage(json?.usage) : fromChatUsage(json?.usage);
+    turn.responseModel = json?.model ?? null;
+    if (!json) {
+      turn.errorCode = 'UPSTREAM_ERROR';
+      const t = pair.translateError(502, 'The upstream answered with a body that is not JSON.');
+      return sendJson(res, t.status, t.body, keep);
+    }
+    return sendJson(res, 200, pair.translateResponse(json, context), { ...keep, 'synrouter-request-id': turn.requestId });
+  }
+
+  res.writeHead(200, responseHeaders({}, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'synrouter-request-id': turn.requestId, ...keep }));
+  res.flushHeaders();
+  const parser = new SseParser();
+  const stream = pair.stream(context);
+  let ended = false;
+  const write = async (frames: string[]) => {
+    if (!frames.length || res.writableEnded) return;
+    if (!res.write(frames.join(''))) await once(res, 'drain', { signal: o.signal });
+  };
+  const feed = async (frames: Array<{ data: string }>) => {
+    for (const f of frames) {
+      if (ended) return;
+      let event: unknown;
+      try {
+        event = stream.parse(f.data);
+      } catch {
+        ended = true; // unparsable data: the stream broke here
+        await write(stream.finish());
+        return;
+      }
+      const step = stream.push(event);
+      ended = step.ended;
+      await write(step.out);
+    }
+  };
+  try {
+    for await (const chunk of upstream.body) {
+      turn.ttfbMs ??= performance.now() - turn.startPerf;
+      watcher.push(chunk as Buffer);
+      await feed(parser.push(chunk as Buffer));
+      if (ended) break;
+    }
+    if (!ended) {
+      await feed(parser.end());
+      if (!ended) await write(stream.finish());
+    }
+  } catch (err) {
+    if (o.signal.aborted) {
+      turn.aborted = true;
+      turn.errorCode = 'CLIENT_ABORTED';
+    } else {
+      turn.errorCode = 'UPSTREAM_ERROR';
+      if (!ended) await write(stream.finish()).catch(() => undefined);
+    }
+  } finally {
+    const s = watcher.summary();
+    if (s.usage) turn.usage = s.usage;
+    turn.responseModel = s.model;
+    if (s.error && !turn.errorCode) turn.errorCode = 'UPSTREAM_STREAM_ERROR';
+    if (!res.writableEnded && !res.destroyed) res.end();
+  }
+}
+
+function pickHeaders(h: UpstreamResponse['headers'], names: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    const v = h[n];
+    if (typeof v === 'string') out[n] = v;
+  }
+  return out;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
+  const data = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(data)), ...headers });
+  res.end(data);
+}
