@@ -40,6 +40,23 @@ export interface Pair {
 /** Models without adaptive thinking get a thinking budget instead (protocols.md §1.2: adaptive arrived with Opus 4.6). */
 const thinkingStyle = (model: string) => (/haiku|sonnet-4-5|opus-4-5|opus-4-1|sonnet-4-0|opus-4-0/.test(model) ? 'budget' as const : 'adaptive' as const);
 
+/**
+ * Models after Opus 4.6 accept only temperature 1, top_p >= 0.99 and no top_k (protocols.md §1.2);
+ * an OpenAI client's usual temperature would turn its request into a 400. Dropped with a warning.
+ */
+function fitSampling<T extends { body: unknown; warnings: TranslateWarning[] }>(t: T, model: string): T {
+  const legacy = /claude-(opus|sonnet|haiku)-4-[0-6](?!\d)|claude-3/.test(model);
+  const body = t.body as Record<string, unknown>;
+  if (legacy) return t;
+  for (const [field, ok] of [['temperature', (v: number) => v === 1], ['top_p', (v: number) => v >= 0.99], ['top_k', () => false]] as const) {
+    if (typeof body[field] === 'number' && !ok(body[field] as number)) {
+      delete body[field];
+      t.warnings.push({ code: 'dropped_field', message: `${field} dropped: ${model} accepts only the default`, param: field });
+    }
+  }
+  return t;
+}
+
 function reducer<S extends { phase: string }, E>(init: S, reduce: (s: S, e: E) => { state: S; out: string[] }, finish: (s: S) => string[], parse: (d: string) => E): StreamTranslator {
   let state = init;
   return {
@@ -57,13 +74,13 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 
 export const PAIRS: Readonly<Partial<Record<`${WireProtocol}->${WireProtocol}`, Pair>>> = {
   'openai-chat->anthropic': {
-    translateRequest: (body, o) => chatReq.translateRequest(body as never, { model: o.upstreamModel, thinkingStyle: thinkingStyle(o.upstreamModel) }),
+    translateRequest: (body, o) => fitSampling(chatReq.translateRequest(body as never, { model: o.upstreamModel, thinkingStyle: thinkingStyle(o.upstreamModel) }), o.upstreamModel),
     translateResponse: (json, c) => chatRes.translateResponse(json as never, { created: seconds(c.createdAt), model: c.clientModel }),
     stream: (c) => reducer(chatStream.initialState({ created: seconds(c.createdAt), model: c.clientModel, includeUsage: c.includeUsage }), chatStream.reduce, chatStream.finish, JSON.parse),
     translateError: chatErr.translateError,
   },
   'openai-responses->anthropic': {
-    translateRequest: (body, o) => respReq.translateRequest(body as never, { model: o.upstreamModel, thinkingStyle: thinkingStyle(o.upstreamModel) }),
+    translateRequest: (body, o) => fitSampling(respReq.translateRequest(body as never, { model: o.upstreamModel, thinkingStyle: thinkingStyle(o.upstreamModel) }), o.upstreamModel),
     translateResponse: (json, c) => respRes.translateResponse(json as never, { createdAt: seconds(c.createdAt), model: c.clientModel, toolNameMap: c.toolNameMap!, idBase: c.idBase }),
     stream: (c) => reducer(respStream.initialState({ createdAt: seconds(c.createdAt), model: c.clientModel, toolNameMap: c.toolNameMap!, idBase: c.idBase }), respStream.reduce, respStream.finish, JSON.parse),
     translateError: respErr.translateError,
