@@ -14,6 +14,7 @@ import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './rewrite/cache-engine
 import type { TrimPolicy } from './rewrite/trim-tool-results.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './upstream/retry-policy.ts';
 import { DEFAULT_LIMITS, type LimitsConfig } from './auth/limits.ts';
+import { DEFAULT_KEEPALIVE, type KeepAliveConfig } from './keepalive/keep-alive.ts';
 
 export interface ProviderConfig {
   spec: ProviderSpec;
@@ -38,6 +39,8 @@ export interface Config {
   retry: RetryPolicy;
   /** Per-key request limits (budgets are per key, in the store). */
   limits: LimitsConfig;
+  /** Cache keep-alive for Anthropic-direct sessions. */
+  keepalive: KeepAliveConfig;
   /** On SIGTERM, how long in-flight requests may run before they are ended (with an error event). */
   shutdownGraceMs: number;
   /** Fallback models by model id, tried after every provider of the model itself. */
@@ -59,9 +62,10 @@ interface FileConfig {
   upstream?: Partial<Config['upstream']>;
   retry?: Partial<RetryPolicy>;
   limits?: Partial<LimitsConfig>;
+  keepalive?: Partial<Omit<KeepAliveConfig, 'maxIdleMs'>> & { maxIdleMs?: Partial<KeepAliveConfig['maxIdleMs']> };
   shutdownGraceMs?: number;
   fallbacks?: Record<string, string[]>;
-  engine?: { trim?: { coding?: Partial<TrimPolicy>; general?: Partial<TrimPolicy> }; layerPatterns?: Record<string, string> };
+  engine?: { trim?: { coding?: Partial<TrimPolicy>; general?: Partial<TrimPolicy> }; layerPatterns?: Record<string, string>; ttl?: 'adaptive' | '5m' | '1h' };
 }
 
 export class ConfigError extends Error {}
@@ -99,6 +103,11 @@ export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv;
     ledger: { flushMs: 200, batchSize: 200, ...file.ledger },
     upstream: { headersTimeoutMs: 600_000, bodyIdleTimeoutMs: 300_000, connections: 128, ...file.upstream },
     retry: { ...DEFAULT_RETRY, ...file.retry },
+    keepalive: {
+      ...DEFAULT_KEEPALIVE, ...file.keepalive,
+      maxIdleMs: { ...DEFAULT_KEEPALIVE.maxIdleMs, ...file.keepalive?.maxIdleMs },
+      ...(env.SYNROUTER_KEEPALIVE !== undefined ? { enabled: env.SYNROUTER_KEEPALIVE !== '0' && env.SYNROUTER_KEEPALIVE !== 'false' } : {}),
+    },
     limits: {
       requestsPerMinute: intFrom(env.SYNROUTER_RPM_LIMIT, 'SYNROUTER_RPM_LIMIT') ?? file.limits?.requestsPerMinute ?? DEFAULT_LIMITS.requestsPerMinute,
       concurrentRequests: intFrom(env.SYNROUTER_CONCURRENCY_LIMIT, 'SYNROUTER_CONCURRENCY_LIMIT') ?? file.limits?.concurrentRequests ?? DEFAULT_LIMITS.concurrentRequests,
@@ -111,6 +120,7 @@ export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv;
         general: { ...DEFAULT_ENGINE_CONFIG.trim.general, ...file.engine?.trim?.general },
       },
       ...(file.engine?.layerPatterns ? { layerPatterns: file.engine.layerPatterns } : {}),
+      ...(file.engine?.ttl ? { ttl: file.engine.ttl } : {}),
     },
   };
   return Object.freeze(cfg);

@@ -38,6 +38,10 @@ import type { Metrics } from './meter/metrics.ts';
 import type { ClientOnlyModel } from './meter/client-only-model.ts';
 import type { Inflight } from './server/inflight.ts';
 import type { Limits } from './auth/limits.ts';
+import type { KeepAlive } from './keepalive/keep-alive.ts';
+import { pingBody } from './keepalive/ping-body.ts';
+import { totalInput } from './meter/usage.ts';
+import type { MessagesRequest } from './protocols/anthropic/types.ts';
 
 export interface Deps {
   config: Config;
@@ -53,6 +57,7 @@ export interface Deps {
   clientOnly: ClientOnlyModel;
   inflight: Inflight;
   limits: Limits;
+  keepalive: KeepAlive;
 }
 
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, deps: Deps): Promise<void> {
@@ -132,10 +137,31 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
   } finally {
     if (turn.streamed) deps.metrics.streamEnded();
   }
+  if (rewritten.engine && outgoing.anthropic) keepWarm({ req, route, turn, deps, session, body: rewritten.body, request: outgoing.anthropic, ttl: rewritten.engine.nextState.ttl });
   // After the client has its answer: what the client's own markers alone would have been billed.
   if (rewritten.engine && turn.status === 200 && outgoing.anthropic) {
     turn.clientOnlyUsage = deps.clientOnly.evaluate({ scope: `${route.apiKey}\u0000${route.upstreamModel}`, model: route.upstreamModel, request: outgoing.anthropic, startMs: turn.startedAt, output: turn.usage.output });
   }
+}
+
+/** Keep-alive is for Anthropic-direct routes: the cache is ours to refresh there (protocols.md §2.10). */
+function keepAliveApplies(route: Route, deps: Deps): boolean {
+  return deps.config.keepalive.enabled && route.provider.spec.serves === 'anthropic' && route.wire === 'anthropic';
+}
+
+/** After a good turn whose conversation entries are 5m, the keep-alive keeps them warm while the session idles. */
+function keepWarm(o: { req: IncomingMessage; route: Route; turn: Turn; deps: Deps; session: SessionIdentity; body: Buffer; request: MessagesRequest; ttl: string }): void {
+  const { route, turn, deps } = o;
+  const key = turn.key!;
+  const ping = o.turn.status === 200 && !turn.aborted && o.ttl === '5m' && keepAliveApplies(route, deps) ? pingBody(o.body, o.request) : undefined;
+  if (!ping) return deps.keepalive.forget(key.id, o.session.id);
+  deps.keepalive.track({
+    keyId: key.id, mode: key.mode, sessionId: o.session.id, clientProtocol: turn.clientProtocol, requestedModel: turn.requestedModel ?? route.upstreamModel,
+    upstreamModel: route.upstreamModel, providerName: route.providerName, baseUrl: route.provider.baseUrl, path: route.provider.spec.paths.anthropic!,
+    headers: { ...forwardHeaders(o.req.headers, route.provider.spec, route.apiKey), 'content-type': 'application/json' },
+    body: ping, prices: deps.registry.pricesFor(route.upstreamModel, route.speed), prefixTokens: totalInput(turn.usage),
+    lastRefreshAt: turn.startedAt, lastTurnAt: turn.startedAt,
+  });
 }
 
 /** The rewrite stage: the cache engine for Anthropic-wire requests, cache keys for OpenAI-wire ones. */
@@ -148,7 +174,10 @@ function rewriteOutgoing(o: { outgoing: Outgoing; route: Route; session: Session
   if (outgoing.anthropic) {
     const rewritten = rewriteAnthropicRequest({
       raw: outgoing.raw, request: outgoing.anthropic, route,
-      ...(o.countTokens ? {} : { cache: { mode: key.mode, state: deps.sessions.get(key.id, session.id), now: turn.startedAt, config: deps.engine, fingerprint: session.fingerprint } }),
+      ...(o.countTokens ? {} : { cache: {
+        mode: key.mode, state: deps.sessions.get(key.id, session.id), now: turn.startedAt, config: deps.engine, fingerprint: session.fingerprint,
+        ...(keepAliveApplies(route, deps) ? { keepAlive: { maxIdleMs: deps.config.keepalive.maxIdleMs[key.mode] } } : {}),
+      } }),
     });
     return { body: rewritten.body, changes: [...outgoing.changes, ...rewritten.changes], ...(rewritten.engine ? { engine: rewritten.engine } : {}), hideUsageChunk: false };
   }

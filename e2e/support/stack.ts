@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
 import { startSynrouter, type Synrouter } from '../../src/server/http-server.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/simulator.ts';
 
@@ -32,11 +32,12 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(opts: { simulator?: SimulatorOptions; env?: Record<string, string>; bodyLimitMb?: number; openrouterToSimulator?: boolean } = {}): Promise<Stack> {
+export async function startStack(opts: { simulator?: SimulatorOptions; env?: Record<string, string>; bodyLimitMb?: number; openrouterToSimulator?: boolean; config?: (c: Config) => Config } = {}): Promise<Stack> {
   const sim = await startSimulator({ port: 0, ...opts.simulator });
   const dbPath = join(mkdtempSync(join(tmpdir(), 'synrouter-e2e-')), 'synrouter.db');
   const env = { SYNROUTER_ANTHROPIC_API_KEY: 'sim-key', SYNROUTER_ANTHROPIC_BASE_URL: sim.url, ...(opts.bodyLimitMb ? { SYNROUTER_BODY_LIMIT_MB: String(opts.bodyLimitMb) } : {}), ...(opts.openrouterToSimulator ? { SYNROUTER_OPENROUTER_BASE_URL: sim.url } : {}), ...opts.env };
-  const config = loadConfig({ env, overrides: { port: 0, host: '127.0.0.1', dbPath } });
+  const loaded = loadConfig({ env, overrides: { port: 0, host: '127.0.0.1', dbPath } });
+  const config = opts.config ? opts.config(loaded) : loaded;
   const app = await startSynrouter(config, { clock: sim.clock });
   const { key, record } = app.deps.keys.create({ name: 'e2e', mode: 'coding' });
   const reader = new DatabaseSync(dbPath, { readOnly: true });

@@ -14,7 +14,7 @@ import { insertMember, replaceValue, type Edit } from '../json/splice.ts';
 import type { Fingerprint } from '../session/fingerprint.ts';
 import { shortHash, type SessionCacheState } from '../session/session-state.ts';
 import { planBreakpoints, type Placement } from './plan-breakpoints.ts';
-import { chooseStableTtl, chooseTtl } from './choose-ttl.ts';
+import { chooseStableTtl, chooseTtl, type KeepAliveTerms } from './choose-ttl.ts';
 import { trimToolResults, type TextEdit, type TrimPolicy } from './trim-tool-results.ts';
 import { layerTools } from './layer-tools.ts';
 
@@ -24,6 +24,8 @@ export interface Change { kind: 'breakpoint' | 'trim' | 'reorder_tools' | 'model
 
 export interface EngineConfig {
   trim: Readonly<Record<KeyMode, TrimPolicy>>;
+  /** 'adaptive' (default): 5m or 1h per session by expected cost; '5m' / '1h' force one (benchmarks, operators). */
+  ttl?: 'adaptive' | '5m' | '1h';
   layerPatterns?: Readonly<Record<string, string>>;
 }
 
@@ -45,6 +47,8 @@ export interface EngineInput {
   minTokens: number;
   config: EngineConfig;
   fingerprint: Fingerprint;
+  /** Set when this session's 5m entries will be kept warm by keep-alive pings (Anthropic direct). */
+  keepAlive?: KeepAliveTerms;
 }
 
 export interface EngineResult {
@@ -93,9 +97,12 @@ export function runCacheEngine(input: EngineInput): EngineResult {
   // 4. plan
   const gaps = state ? [...state.gaps, input.now - state.lastAt].slice(-MAX_GAPS) : [];
   const prefixTokens = lcp > 0 ? prompt.positions[lcp - 1]!.cumulativeTokens : 0;
-  const conversationTtl = chooseTtl(gaps, prefixTokens, prompt.totalTokens - prefixTokens);
+  const policy = input.config.ttl ?? 'adaptive';
+  const conversationTtl = policy !== 'adaptive' ? policy : chooseTtl(gaps, prefixTokens, prompt.totalTokens - prefixTokens, input.keepAlive);
   const startedAt = state?.startedAt ?? input.now;
-  const ttl = { stable: chooseStableTtl({ sessionAgeMs: input.now - startedAt, gapsMs: gaps }), conversation: conversationTtl };
+  // Keep-alive pings refresh the whole prefix, stable part included: it needs no 1h of its own then.
+  const stableTtl = policy !== 'adaptive' || input.keepAlive ? conversationTtl : chooseStableTtl({ sessionAgeMs: input.now - startedAt, gapsMs: gaps });
+  const ttl = { stable: stableTtl, conversation: conversationTtl };
   const systemEnd = lastIndex(prompt, 'system');
   const toolsEnd = lastIndex(prompt, 'tools');
   const layerEnd = layering ? Math.max(layering.layerEnds.core ?? -1, layering.layerEnds.extended ?? -1, layering.layerEnds.platform ?? -1) : -1;
@@ -126,7 +133,7 @@ function expectMiss(input: EngineInput, prompt: Prompt, hashes: string[], fp: Fi
   if (state.fingerprint.tools !== fp.tools) return 'tools_changed';
   if (state.fingerprint.system !== fp.system) return 'system_changed';
   const ttl = state.breakpoints.some((b) => b.ttl === '1h') ? '1h' : '5m';
-  if (input.now - state.lastAt >= TTL_MS[ttl]) return 'ttl_expired';
+  if (input.now - Math.max(state.lastAt, state.refreshedAt ?? 0) >= TTL_MS[ttl]) return 'ttl_expired';
   // The last turn's deepest write must be in this request, or the conversation is re-written from the edit on.
   const deepest = state.breakpoints.at(-1);
   if (deepest && !hashes.includes(deepest.hash)) return 'prefix_edited';

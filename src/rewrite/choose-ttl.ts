@@ -25,14 +25,31 @@ export function gapProbabilities(gapsMs: readonly number[]): { q5: number; q1h: 
   return { q5: (long5 + PRIOR_LONG * PRIOR_WEIGHT) / (n + PRIOR_WEIGHT), q1h: (long1h + PRIOR_LONG * PRIOR_WEIGHT * 0.1) / (n + PRIOR_WEIGHT) };
 }
 
-export function expectedTurnCost(ttl: Ttl, prefixTokens: number, newTokens: number, q: { q5: number; q1h: number }): number {
-  if (ttl === '5m') return 1.25 * newTokens + prefixTokens * ((1 - q.q5) * 0.1 + q.q5 * 1.25);
-  return 2 * newTokens + prefixTokens * ((1 - q.q1h) * 0.1 + q.q1h * 2);
+/** A keep-alive ping refreshes a 5m entry shortly before it would expire (keepalive/). */
+export const PING_EVERY_MS = FIVE_MIN - SAFETY_MS;
+
+export interface KeepAliveTerms {
+  /** Idle time after which pings stop (the session is considered over). */
+  maxIdleMs: number;
 }
 
-export function chooseTtl(gapsMs: readonly number[], prefixTokens: number, newTokens: number): Ttl {
+/**
+ * Expected cost of the next turn's input, in base-input-token units. With keep-alive, a 5m entry
+ * survives a gap for floor(gap / PING_EVERY) pings at 0.1 each, and is lost only past maxIdle.
+ */
+export function expectedTurnCost(ttl: Ttl, prefixTokens: number, newTokens: number, gapsMs: readonly number[], keepAlive?: KeepAliveTerms): number {
   const q = gapProbabilities(gapsMs);
-  return expectedTurnCost('1h', prefixTokens, newTokens, q) < expectedTurnCost('5m', prefixTokens, newTokens, q) ? '1h' : '5m';
+  if (ttl === '1h') return 2 * newTokens + prefixTokens * ((1 - q.q1h) * 0.1 + q.q1h * 2);
+  if (!keepAlive) return 1.25 * newTokens + prefixTokens * ((1 - q.q5) * 0.1 + q.q5 * 1.25);
+  const n = gapsMs.length;
+  const pings = gapsMs.reduce((sum, g) => sum + Math.floor(Math.min(g, keepAlive.maxIdleMs) / PING_EVERY_MS), 0) / (n + PRIOR_WEIGHT);
+  const lost = (gapsMs.filter((g) => g > keepAlive.maxIdleMs).length + PRIOR_LONG * PRIOR_WEIGHT * 0.1) / (n + PRIOR_WEIGHT);
+  return 1.25 * newTokens + prefixTokens * (0.1 + pings * 0.1 + lost * 1.15);
+}
+
+/** 5m or 1h for the conversation's breakpoints, whichever costs less in expectation (with keep-alive when it applies). */
+export function chooseTtl(gapsMs: readonly number[], prefixTokens: number, newTokens: number, keepAlive?: KeepAliveTerms): Ttl {
+  return expectedTurnCost('1h', prefixTokens, newTokens, gapsMs) < expectedTurnCost('5m', prefixTokens, newTokens, gapsMs, keepAlive) ? '1h' : '5m';
 }
 
 /**

@@ -12,6 +12,7 @@ import type { SessionCacheState } from '../session/session-state.ts';
 import type { Fingerprint } from '../session/fingerprint.ts';
 import type { KeyMode } from '../store/keys.ts';
 import { runCacheEngine, type Change, type EngineConfig, type MissReason } from './cache-engine.ts';
+import type { KeepAliveTerms } from './choose-ttl.ts';
 
 export interface Rewritten {
   body: Buffer;
@@ -27,7 +28,7 @@ export function rewriteAnthropicRequest(opts: {
   raw: Buffer;
   request: MessagesRequest;
   route: Pick<Route, 'upstreamModel' | 'speed' | 'entry'>;
-  cache?: { mode: KeyMode; state: SessionCacheState | undefined; now: number; config: EngineConfig; fingerprint: Fingerprint };
+  cache?: { mode: KeyMode; state: SessionCacheState | undefined; now: number; config: EngineConfig; fingerprint: Fingerprint; keepAlive?: KeepAliveTerms };
 }): Rewritten {
   const { raw, request, route } = opts;
   const edits: Edit[] = [];
@@ -51,7 +52,7 @@ export function rewriteAnthropicRequest(opts: {
   if (useEngine) {
     const c = opts.cache!;
     const out = runCacheEngine({
-      raw, root, request, mode: c.mode, state: c.state, now: c.now, config: c.config, fingerprint: c.fingerprint,
+      raw, root, request, mode: c.mode, state: c.state, now: c.now, config: c.config, fingerprint: c.fingerprint, ...(c.keepAlive ? { keepAlive: c.keepAlive } : {}),
       minTokens: minCacheableTokens(route.upstreamModel),
     });
     edits.push(...out.edits);

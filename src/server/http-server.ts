@@ -15,6 +15,7 @@ import { Metrics } from '../meter/metrics.ts';
 import { ClientOnlyModel } from '../meter/client-only-model.ts';
 import { Inflight } from './inflight.ts';
 import { Limits } from '../auth/limits.ts';
+import { KeepAlive } from '../keepalive/keep-alive.ts';
 import { createUpstreamAgent } from '../upstream/send-upstream.ts';
 
 export interface Synrouter {
@@ -27,11 +28,15 @@ export interface Synrouter {
 
 export async function startSynrouter(config: Config, opts: { clock?: { now(): number } } = {}): Promise<Synrouter> {
   const db = openDatabase(config.dbPath);
+  const keys = new KeyStore(db);
+  const sessions = new SessionStore(db);
+  const ledger = new Ledger(db, config.ledger);
+  const agent = createUpstreamAgent(config.upstream);
   const deps: Deps = {
     config,
-    keys: new KeyStore(db),
-    ledger: new Ledger(db, config.ledger),
-    sessions: new SessionStore(db),
+    keys,
+    ledger,
+    sessions,
     engine: config.engine,
     clock: opts.clock ?? Date,
     metrics: new Metrics(),
@@ -39,8 +44,19 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
     inflight: new Inflight(),
     limits: new Limits(db, config.limits),
     registry: createRegistry(config.models),
-    agent: createUpstreamAgent(config.upstream),
+    agent,
+    keepalive: new KeepAlive({
+      agent, keys, ledger, config: config.keepalive,
+      // The engine's TTL check (miss reasons) must know the entries were refreshed.
+      onRefresh: (keyId, sessionId, at) => {
+        const state = sessions.get(keyId, sessionId);
+        if (state) sessions.set(keyId, sessionId, { ...state, refreshedAt: at });
+      },
+    }),
   };
+  // Pings go out when due, by the deps' clock (tests on the simulator's manual clock call tick themselves).
+  const keepaliveTimer = setInterval(() => void deps.keepalive.tick(deps.clock.now()).catch((err) => console.error('[synrouter] keep-alive:', err)), 1000);
+  keepaliveTimer.unref();
   const sessionFlush = setInterval(() => deps.sessions.flush(), config.ledger.flushMs);
   sessionFlush.unref();
   const server = createServer({ requestTimeout: 300_000, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, (req, res) => {
@@ -75,6 +91,7 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
     // Handlers whose clients are gone may still be recording their turns.
     await deps.inflight.drained(5_000);
     clearInterval(sessionFlush);
+    clearInterval(keepaliveTimer);
     deps.ledger.close();
     deps.sessions.flush();
     await deps.agent.close();

@@ -13,6 +13,8 @@ export interface SessionCacheState {
   fingerprint: Fingerprint;
   /** ms epoch of the last turn's start (TTLs count from request start, protocols.md §2.7). */
   lastAt: number;
+  /** ms epoch of the last keep-alive ping that refreshed the session's entries, if any. */
+  refreshedAt?: number;
   /** Prefix hash (shortened) of every position of the last forwarded request. */
   lastHashes: string[];
   /** First position of the last request's final message. */

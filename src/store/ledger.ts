@@ -8,8 +8,8 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 export interface TurnRow {
   ts: number;
   requestId: string;
-  /** 'turn': the request as the client saw it; 'retry': a failed attempt before it. */
-  kind: 'turn' | 'retry';
+  /** 'turn': the request as the client saw it; 'retry': a failed attempt before it; 'keepalive': a cache refresh ping. */
+  kind: 'turn' | 'retry' | 'keepalive';
   keyId: string;
   sessionId: string | null;
   clientProtocol: string;
