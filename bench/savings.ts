@@ -152,6 +152,66 @@ function summarise(r: Result, outputTokens: number) {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
+/**
+ * Keep-alive and TTL: an agent session in bursts (5 quick tool turns, 8 s apart) separated by idle
+ * gaps of a fixed length, through a real Synrouter on a manual clock. The keep-alive sends its pings
+ * while the clock advances through each gap. Net cost = every ledger row (turns and pings).
+ */
+type TtlPolicy = { name: string; keepalive: boolean; ttl: 'adaptive' | '5m' | '1h' };
+const TTL_POLICIES: TtlPolicy[] = [
+  { name: 'no keep-alive (5m)', keepalive: false, ttl: '5m' },
+  { name: 'always 5m + keep-alive', keepalive: true, ttl: '5m' },
+  { name: 'always 1h', keepalive: false, ttl: '1h' },
+  { name: 'adaptive (Synrouter)', keepalive: true, ttl: 'adaptive' },
+];
+
+async function idleGapRun(gapMinutes: number, policy: TtlPolicy): Promise<{ cost: number; pings: number; pingCost: number; hit: number }> {
+  const clock = new ManualClock(START);
+  const stack = await startStack({ simulator: { clock }, config: (c) => ({ ...c, keepalive: { ...c.keepalive, enabled: policy.keepalive }, engine: { ...c.engine, ttl: policy.ttl } }) });
+  const { key } = stack.app.deps.keys.create({ name: 'bench', mode: 'coding' });
+  const turns = scriptSession({ ...coding, turns: 20, tools: 16, toolChars: 3_000, systemChars: 20_000, resultChars: 3_000, gapSeconds: (t) => (t % 5 === 0 ? gapMinutes * 60 : 8) });
+  try {
+    let at = 0;
+    for (const t of turns) {
+      // Walk the clock to this turn in 30 s steps, letting due pings go out.
+      while (at + 30_000 < t.atMs) {
+        at += 30_000;
+        clock.set(START + at);
+        await stack.app.deps.keepalive.tick(clock.now());
+      }
+      at = t.atMs;
+      clock.set(START + at);
+      const res = await fetch(`${stack.anthropicBase}/v1/messages`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json', 'x-claude-code-session-id': `gap-${gapMinutes}` }, body: JSON.stringify(t.body) });
+      if (res.status !== 200) throw new Error(`turn failed: ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+    }
+    const rows = stack.turns().filter((r) => r.key_id !== stack.keyId);
+    const pings = rows.filter((r) => r.kind === 'keepalive');
+    const turnRows = rows.filter((r) => r.kind === 'turn');
+    const read = turnRows.reduce((n, r) => n + r.cache_read_tokens, 0);
+    const all = turnRows.reduce((n, r) => n + r.input_tokens + r.cache_read_tokens + r.cache_write_5m_tokens + r.cache_write_1h_tokens, 0);
+    return { cost: rows.reduce((n, r) => n + (r.cost_usd ?? 0), 0), pings: pings.length, pingCost: pings.reduce((n, r) => n + (r.cost_usd ?? 0), 0), hit: read / all };
+  } finally {
+    await stack.close();
+  }
+}
+
+async function keepAliveSection(): Promise<void> {
+  console.log('## Keep-alive and TTL choice: 4 bursts of 5 quick turns, idle gaps between bursts (Anthropic direct)\n');
+  console.log('| idle gap | policy | net cost (incl. pings) | pings | ping cost | hit rate | vs cheapest |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const gap of [2, 6, 15, 40]) {
+    process.stderr.write(`running: keep-alive, ${gap} min gaps\n`);
+    const results = [];
+    for (const p of TTL_POLICIES) results.push({ p, r: await idleGapRun(gap, p) });
+    const cheapest = Math.min(...results.map((x) => x.r.cost));
+    for (const { p, r } of results) {
+      console.log(`| ${gap} min | ${p.name} | $${r.cost.toFixed(4)} | ${r.pings} | $${r.pingCost.toFixed(4)} | ${pct(r.hit)} | ${r.cost === cheapest ? 'cheapest' : `+${pct(r.cost / cheapest - 1)}`} |`);
+    }
+  }
+  console.log('');
+}
+
 async function main() {
   console.log('# Synrouter savings benchmark (simulator, Claude Sonnet 4.6 prices)\n');
   for (const sc of SCENARIOS) {
@@ -179,6 +239,7 @@ async function main() {
     }
     console.log('');
   }
+  await keepAliveSection();
 }
 
 await main();
