@@ -35,7 +35,7 @@ import type { Ledger } from './store/ledger.ts';
 import { newTurn, toLedgerRow, type Turn } from './turn.ts';
 import { handleAdmin, isAdminPath } from './admin/handle-admin.ts';
 import type { Metrics } from './meter/metrics.ts';
-import type { ClientOnlyModel } from './meter/client-only-model.ts';
+import type { ProviderCacheModel } from './meter/provider-cache-model.ts';
 import type { Inflight } from './server/inflight.ts';
 import type { Limits } from './auth/limits.ts';
 import type { KeepAlive } from './keepalive/keep-alive.ts';
@@ -54,7 +54,9 @@ export interface Deps {
   /** Wall clock for turn times and cache TTLs; tests and the savings benchmark share the simulator's. */
   clock: { now(): number };
   metrics: Metrics;
-  clientOnly: ClientOnlyModel;
+  /** Counterfactual bills: the client's own markers alone; shadow keys' engine rewrite. */
+  clientOnly: ProviderCacheModel;
+  shadowModel: ProviderCacheModel;
   inflight: Inflight;
   limits: Limits;
   keepalive: KeepAlive;
@@ -140,7 +142,10 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
   if (rewritten.engine && outgoing.anthropic) keepWarm({ req, route, turn, deps, session, body: rewritten.body, request: outgoing.anthropic, ttl: rewritten.engine.nextState.ttl });
   // After the client has its answer: what the client's own markers alone would have been billed.
   if (rewritten.engine && turn.status === 200 && outgoing.anthropic) {
-    turn.clientOnlyUsage = deps.clientOnly.evaluate({ scope: `${route.apiKey}\u0000${route.upstreamModel}`, model: route.upstreamModel, request: outgoing.anthropic, startMs: turn.startedAt, output: turn.usage.output });
+    const scope = `${route.apiKey}\u0000${route.upstreamModel}`;
+    const evaluate = { scope, model: route.upstreamModel, startMs: turn.startedAt, output: turn.usage.output };
+    if (rewritten.shadowBody) turn.shadowUsage = deps.shadowModel.evaluate({ ...evaluate, request: JSON.parse(rewritten.shadowBody.toString('utf8')) });
+    else turn.clientOnlyUsage = deps.clientOnly.evaluate({ ...evaluate, request: outgoing.anthropic });
   }
 }
 
@@ -153,7 +158,7 @@ function keepAliveApplies(route: Route, deps: Deps): boolean {
 function keepWarm(o: { req: IncomingMessage; route: Route; turn: Turn; deps: Deps; session: SessionIdentity; body: Buffer; request: MessagesRequest; ttl: string }): void {
   const { route, turn, deps } = o;
   const key = turn.key!;
-  const ping = o.turn.status === 200 && !turn.aborted && o.ttl === '5m' && keepAliveApplies(route, deps) ? pingBody(o.body, o.request) : undefined;
+  const ping = o.turn.status === 200 && !turn.aborted && !key.shadow && o.ttl === '5m' && keepAliveApplies(route, deps) ? pingBody(o.body, o.request) : undefined;
   if (!ping) return deps.keepalive.forget(key.id, o.session.id);
   deps.keepalive.track({
     keyId: key.id, mode: key.mode, sessionId: o.session.id, clientProtocol: turn.clientProtocol, requestedModel: turn.requestedModel ?? route.upstreamModel,
@@ -165,7 +170,14 @@ function keepWarm(o: { req: IncomingMessage; route: Route; turn: Turn; deps: Dep
 }
 
 /** The rewrite stage: the cache engine for Anthropic-wire requests, cache keys for OpenAI-wire ones. */
-interface RewriteResult { body: Buffer; changes: Change[]; engine?: { nextState: SessionCacheState; expectedMiss: MissReason | null }; hideUsageChunk: boolean }
+interface RewriteResult {
+  body: Buffer;
+  changes: Change[];
+  engine?: { nextState: SessionCacheState; expectedMiss: MissReason | null };
+  hideUsageChunk: boolean;
+  /** Shadow keys: the body the engine would have sent (the client's is what goes upstream). */
+  shadowBody?: Buffer;
+}
 
 /** Pure with respect to the session: the caller commits the engine's next state once a route answered. */
 function rewriteOutgoing(o: { outgoing: Outgoing; route: Route; session: SessionIdentity; turn: Turn; deps: Deps; countTokens: boolean }): RewriteResult {
@@ -179,6 +191,11 @@ function rewriteOutgoing(o: { outgoing: Outgoing; route: Route; session: Session
         ...(keepAliveApplies(route, deps) ? { keepAlive: { maxIdleMs: deps.config.keepalive.maxIdleMs[key.mode] } } : {}),
       } }),
     });
+    if (key.shadow && rewritten.engine) {
+      // Shadow mode: only what routing needs (model id, speed) is changed; the engine's work is modelled.
+      const plain = rewriteAnthropicRequest({ raw: outgoing.raw, request: outgoing.anthropic, route });
+      return { body: plain.body, changes: [...outgoing.changes, { kind: 'shadow', detail: 'forwarded untouched; the engine changes below were not sent' }, ...rewritten.changes], engine: rewritten.engine, hideUsageChunk: false, shadowBody: rewritten.body };
+    }
     return { body: rewritten.body, changes: [...outgoing.changes, ...rewritten.changes], ...(rewritten.engine ? { engine: rewritten.engine } : {}), hideUsageChunk: false };
   }
   const request = outgoing.openai!;

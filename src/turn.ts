@@ -30,6 +30,8 @@ export interface Turn {
   expectedMiss: MissReason | null;
   /** The usage the client's own markers alone would have produced (cache engine turns only). */
   clientOnlyUsage?: Usage;
+  /** Shadow keys: the usage the engine's rewrite would have produced. */
+  shadowUsage?: Usage;
   /** The provider's own price for the turn (OpenRouter `usage.cost`), preferred over the price table. */
   providerCostUsd?: number | null;
 }
@@ -54,6 +56,7 @@ export function toLedgerRow(t: Turn & { key: KeyRecord }, registry: Registry): T
     cacheWrite1hTokens: t.usage.cacheWrite1h, outputTokens: t.usage.output,
     costUsd: t.providerCostUsd ?? costOf(t.usage, prices), costDirectUsd: directCostOf(t.usage, prices),
     costClientUsd: t.clientOnlyUsage ? costOf(t.clientOnlyUsage, prices) : costOf(t.usage, prices),
+    ...(t.shadowUsage ? { costShadowUsd: costOf(t.shadowUsage, prices) } : {}),
     missReason: missReason(t),
     engine: t.changes.length ? JSON.stringify(t.changes) : null,
     latencyMs: Math.round((performance.now() - t.startPerf) * 100) / 100, ttfbMs: t.ttfbMs === null ? null : Math.round(t.ttfbMs * 100) / 100,

@@ -5,7 +5,7 @@
  *   GET   /admin/api/keys                    keys with their spend today / this month
  *   POST  /admin/api/keys                    {name, mode?, role?, budgetUsdDay?, budgetUsdMonth?} -> 201, the key shown once
  *   POST  /admin/api/keys/:id/revoke
- *   PATCH /admin/api/keys/:id                {mode?, name?, budgetUsdDay?, budgetUsdMonth?} (null clears a budget)
+ *   PATCH /admin/api/keys/:id                {mode?, name?, shadow?, budgetUsdDay?, budgetUsdMonth?} (null clears a budget)
  *   GET   /admin/api/sessions                ?key=&since=&until=&limit=&offset=&sort=&order=
  *   GET   /admin/api/sessions/:id            ?key=&limit=&offset=  (the session and its turns in order)
  *   GET   /admin/api/totals                  ?by=key|model|day&since=&until=&key=
@@ -58,7 +58,7 @@ function keyView(k: KeyRecord, spend: Map<string, { dayUsd: number; monthUsd: nu
   const s = spend.get(k.id);
   return {
     id: k.id, name: k.name, prefix: k.prefix, role: k.role, mode: k.mode, status: k.revokedAt === null ? 'active' : 'revoked',
-    createdAt: k.createdAt, revokedAt: k.revokedAt, budgetUsdDay: k.budgetUsdDay, budgetUsdMonth: k.budgetUsdMonth,
+    createdAt: k.createdAt, revokedAt: k.revokedAt, budgetUsdDay: k.budgetUsdDay, budgetUsdMonth: k.budgetUsdMonth, shadow: k.shadow,
     spendUsdDay: s?.dayUsd ?? 0, spendUsdMonth: s?.monthUsd ?? 0,
   };
 }
@@ -98,7 +98,8 @@ async function createKey({ req, res, deps, q }: Ctx): Promise<void> {
   if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw badRequest('role must be "client" or "admin".');
   const day = readBudget(body, 'budgetUsdDay', 'budget_usd_day');
   const month = readBudget(body, 'budgetUsdMonth', 'budget_usd_month');
-  const { key, record } = deps.keys.create({ name, mode, role: role as KeyRole, now: Date.now() });
+  if (body.shadow !== undefined && typeof body.shadow !== 'boolean') throw badRequest('shadow must be true or false.');
+  const { key, record } = deps.keys.create({ name, mode, role: role as KeyRole, now: Date.now(), shadow: body.shadow === true });
   if (day !== undefined || month !== undefined) deps.keys.setBudget(record.id, { day, month });
   sendAdminJson(res, 201, { key, record: keyView(deps.keys.get(record.id)!, q.keySpend(deps.clock.now())) });
 }
@@ -121,9 +122,11 @@ function revokeKey({ res, deps, params, q }: Ctx): void {
 async function updateKey({ req, res, deps, params, q }: Ctx): Promise<void> {
   const k = existingKey(deps, params[0]!);
   const body = await readJsonObject(req);
-  const known = new Set(['mode', 'name', 'budgetUsdDay', 'budgetUsdMonth', 'budget_usd_day', 'budget_usd_month']);
+  const known = new Set(['mode', 'name', 'shadow', 'budgetUsdDay', 'budgetUsdMonth', 'budget_usd_day', 'budget_usd_month']);
   const unknown = Object.keys(body).filter((f) => !known.has(f));
-  if (unknown.length) throw badRequest(`Unknown field(s): ${unknown.join(', ')}. Allowed: mode, name, budgetUsdDay, budgetUsdMonth.`);
+  if (unknown.length) throw badRequest(`Unknown field(s): ${unknown.join(', ')}. Allowed: mode, name, shadow, budgetUsdDay, budgetUsdMonth.`);
+  if (body.shadow !== undefined && typeof body.shadow !== 'boolean') throw badRequest('shadow must be true or false.');
+  if (typeof body.shadow === 'boolean') deps.keys.setShadow(k.id, body.shadow);
   const mode = readMode(body.mode);
   const name = readName(body.name, false);
   const day = readBudget(body, 'budgetUsdDay', 'budget_usd_day');
@@ -206,5 +209,6 @@ function overview({ res, deps, url, q }: Ctx): void {
     hitRateSeries: q.series(r),
     topSessions: q.sessions({ ...r, sort: 'cost', order: 'desc', limit: top }).sessions,
     byModel: q.totalsBy('model', r).slice(0, 10),
+    shadow: q.shadow(r),
   });
 }

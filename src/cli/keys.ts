@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import { openDatabase } from '../store/db.ts';
 import { KeyStore, type KeyMode } from '../store/keys.ts';
 
-export function keysCommand(config: Config, args: string[], opts: { name?: string; mode?: string; admin?: boolean }): number {
+export function keysCommand(config: Config, args: string[], opts: { name?: string; mode?: string; admin?: boolean; shadow?: boolean }): number {
   const db = openDatabase(config.dbPath);
   try {
     const keys = new KeyStore(db);
@@ -13,13 +13,13 @@ export function keysCommand(config: Config, args: string[], opts: { name?: strin
         if (!opts.name) return fail('keys create needs --name N');
         const mode = (opts.mode ?? 'coding') as KeyMode;
         if (mode !== 'coding' && mode !== 'general') return fail('--mode must be coding or general');
-        const { key, record } = keys.create({ name: opts.name, mode, role: opts.admin ? 'admin' : 'client' });
-        console.error(`Created ${record.role} key ${record.id} "${record.name}" (mode ${record.mode}). It is shown only now:`);
+        const { key, record } = keys.create({ name: opts.name, mode, role: opts.admin ? 'admin' : 'client', shadow: opts.shadow === true });
+        console.error(`Created ${record.role} key ${record.id} "${record.name}" (mode ${record.mode}${record.shadow ? ', shadow' : ''}). It is shown only now:`);
         console.log(key);
         return 0;
       }
       case 'list': {
-        const rows = keys.list().map((k) => [k.id, k.name, k.role, k.mode, `${k.prefix}...`, new Date(k.createdAt).toISOString().slice(0, 19) + 'Z', k.revokedAt ? 'revoked' : 'active']);
+        const rows = keys.list().map((k) => [k.id, k.name, k.role, k.shadow ? `${k.mode} (shadow)` : k.mode, `${k.prefix}...`, new Date(k.createdAt).toISOString().slice(0, 19) + 'Z', k.revokedAt ? 'revoked' : 'active']);
         printTable(['ID', 'NAME', 'ROLE', 'MODE', 'KEY', 'CREATED', 'STATUS'], rows);
         return 0;
       }

@@ -13,7 +13,7 @@ const USAGE = `Usage: synrouter <command> [options]
 
 Commands:
   serve                                   start the proxy (default)
-  keys create --name N [--mode coding|general] [--admin]
+  keys create --name N [--mode coding|general] [--admin] [--shadow]
                                           create a key; the key is printed on the last line
   keys list                               list keys (never the keys themselves)
   keys revoke ID                          revoke a key
@@ -41,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       mode: { type: 'string' },
       admin: { type: 'boolean' },
+      shadow: { type: 'boolean' },
       by: { type: 'string' },
       since: { type: 'string' },
       until: { type: 'string' },

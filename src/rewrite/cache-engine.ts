@@ -20,7 +20,7 @@ import { layerTools } from './layer-tools.ts';
 
 export type MissReason = 'new_session' | 'model_changed' | 'tools_changed' | 'system_changed' | 'ttl_expired' | 'prefix_edited' | 'below_minimum';
 
-export interface Change { kind: 'breakpoint' | 'trim' | 'reorder_tools' | 'model' | 'speed' | 'cache_key' | 'translate'; detail: string }
+export interface Change { kind: 'breakpoint' | 'trim' | 'reorder_tools' | 'model' | 'speed' | 'cache_key' | 'translate' | 'shadow'; detail: string }
 
 export interface EngineConfig {
   trim: Readonly<Record<KeyMode, TrimPolicy>>;

@@ -12,7 +12,7 @@ import { KeyStore } from '../store/keys.ts';
 import { Ledger } from '../store/ledger.ts';
 import { SessionStore } from '../session/session-state.ts';
 import { Metrics } from '../meter/metrics.ts';
-import { ClientOnlyModel } from '../meter/client-only-model.ts';
+import { ProviderCacheModel } from '../meter/provider-cache-model.ts';
 import { Inflight } from './inflight.ts';
 import { Limits } from '../auth/limits.ts';
 import { KeepAlive } from '../keepalive/keep-alive.ts';
@@ -40,7 +40,8 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
     engine: config.engine,
     clock: opts.clock ?? Date,
     metrics: new Metrics(),
-    clientOnly: new ClientOnlyModel(),
+    clientOnly: new ProviderCacheModel(),
+    shadowModel: new ProviderCacheModel(),
     inflight: new Inflight(),
     limits: new Limits(db, config.limits),
     registry: createRegistry(config.models),

@@ -140,6 +140,8 @@ const MIGRATIONS: readonly string[] = [
      sum(unpriced), sum(priced), sum(input_tokens), sum(cache_read_tokens), sum(cache_write_5m_tokens), sum(cache_write_1h_tokens), sum(output_tokens),
      total(cost_usd), total(keepalive_cost_usd), total(cost_direct_usd), total(cost_client_usd), min(first_ts), max(last_ts)
    FROM turn_facts GROUP BY hour, key_id, session_id, model;`,
+  `ALTER TABLE keys ADD COLUMN shadow INTEGER NOT NULL DEFAULT 0;   -- forward client bytes untouched, record what the engine would do
+   ALTER TABLE turns ADD COLUMN cost_shadow_usd REAL;                -- shadow keys: the turn as the cache engine would have sent it`,
 ];
 
 export function openDatabase(path: string): DatabaseSync {

@@ -16,6 +16,8 @@ export interface KeyRecord {
   /** Spend limits in USD per UTC day / month; null = none. */
   budgetUsdDay: number | null;
   budgetUsdMonth: number | null;
+  /** Shadow mode: the client's bytes go upstream untouched; the engine's work is only modelled. */
+  shadow: boolean;
 }
 
 export const KEY_PREFIX = 'sk-sr-';
@@ -26,12 +28,12 @@ export function hashKey(key: string): string {
 
 interface Row {
   id: string; name: string; hash: string; prefix: string; role: KeyRole; mode: KeyMode; created_at: number; revoked_at: number | null;
-  budget_usd_day: number | null; budget_usd_month: number | null;
+  budget_usd_day: number | null; budget_usd_month: number | null; shadow?: number;
 }
 
 const toRecord = (r: Row): KeyRecord => ({
   id: r.id, name: r.name, prefix: r.prefix, role: r.role, mode: r.mode, createdAt: r.created_at, revokedAt: r.revoked_at,
-  budgetUsdDay: r.budget_usd_day ?? null, budgetUsdMonth: r.budget_usd_month ?? null,
+  budgetUsdDay: r.budget_usd_day ?? null, budgetUsdMonth: r.budget_usd_month ?? null, shadow: r.shadow === 1,
 });
 
 export class KeyStore {
@@ -46,7 +48,7 @@ export class KeyStore {
   }
 
   /** Creates a key and returns it in full: the only time it is ever visible. */
-  create(opts: { name: string; mode?: KeyMode; role?: KeyRole; now?: number }): { key: string; record: KeyRecord } {
+  create(opts: { name: string; mode?: KeyMode; role?: KeyRole; now?: number; shadow?: boolean }): { key: string; record: KeyRecord } {
     const key = KEY_PREFIX + randomBytes(24).toString('base64url');
     const id = 'key_' + randomBytes(6).toString('hex');
     const prefix = key.slice(0, 12);
@@ -54,7 +56,8 @@ export class KeyStore {
     const mode = opts.mode ?? 'coding';
     const now = opts.now ?? Date.now();
     this.#insert.run(id, opts.name, hashKey(key), prefix, role, mode, now);
-    return { key, record: { id, name: opts.name, prefix, role, mode, createdAt: now, revokedAt: null, budgetUsdDay: null, budgetUsdMonth: null } };
+    if (opts.shadow) this.setShadow(id, true);
+    return { key, record: { id, name: opts.name, prefix, role, mode, createdAt: now, revokedAt: null, budgetUsdDay: null, budgetUsdMonth: null, shadow: opts.shadow === true } };
   }
 
   /**
@@ -81,6 +84,10 @@ export class KeyStore {
 
   revoke(id: string, now = Date.now()): boolean {
     return Number(this.#db.prepare('UPDATE keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes) > 0;
+  }
+
+  setShadow(id: string, shadow: boolean): boolean {
+    return Number(this.#db.prepare('UPDATE keys SET shadow = ? WHERE id = ?').run(shadow ? 1 : 0, id).changes) > 0;
   }
 
   setMode(id: string, mode: KeyMode): boolean {

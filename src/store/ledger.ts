@@ -30,6 +30,8 @@ export interface TurnRow {
   costDirectUsd: number | null;
   /** The same turn billed with only the client's own cache markers (Synrouter's cache model). */
   costClientUsd: number | null;
+  /** Shadow keys: what the turn would have cost had the cache engine rewritten it (Synrouter's cache model). */
+  costShadowUsd?: number | null;
   missReason: string | null;
   engine: string | null;
   latencyMs: number | null;
@@ -39,14 +41,14 @@ export interface TurnRow {
 const COLUMNS = [
   'ts', 'request_id', 'kind', 'key_id', 'session_id', 'client_protocol', 'endpoint', 'requested_model', 'response_model',
   'provider', 'status', 'error_code', 'streamed', 'aborted', 'input_tokens', 'cache_read_tokens', 'cache_write_5m_tokens',
-  'cache_write_1h_tokens', 'output_tokens', 'cost_usd', 'cost_direct_usd', 'latency_ms', 'ttfb_ms', 'miss_reason', 'engine', 'cost_client_usd',
+  'cache_write_1h_tokens', 'output_tokens', 'cost_usd', 'cost_direct_usd', 'latency_ms', 'ttfb_ms', 'miss_reason', 'engine', 'cost_client_usd', 'cost_shadow_usd',
 ] as const;
 
 function values(r: TurnRow): (string | number | null)[] {
   return [
     r.ts, r.requestId, r.kind, r.keyId, r.sessionId, r.clientProtocol, r.endpoint, r.requestedModel, r.responseModel,
     r.provider, r.status, r.errorCode, r.streamed ? 1 : 0, r.aborted ? 1 : 0, r.inputTokens, r.cacheReadTokens,
-    r.cacheWrite5mTokens, r.cacheWrite1hTokens, r.outputTokens, r.costUsd, r.costDirectUsd, r.latencyMs, r.ttfbMs, r.missReason, r.engine, r.costClientUsd,
+    r.cacheWrite5mTokens, r.cacheWrite1hTokens, r.outputTokens, r.costUsd, r.costDirectUsd, r.latencyMs, r.ttfbMs, r.missReason, r.engine, r.costClientUsd, r.costShadowUsd ?? null,
   ];
 }
 

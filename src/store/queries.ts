@@ -315,6 +315,21 @@ export class Queries {
     return { summary: this.#summary(head, this.#keyNames()), turns: rows, previous };
   }
 
+  /**
+   * Shadow keys' turns in the range: what they cost (the client's bytes, as sent) and what they would
+   * have cost had the cache engine rewritten them (Synrouter's cache model). Only shadow turns carry
+   * cost_shadow_usd, so this reads them through the ts index without the hourly rollup.
+   */
+  shadow(r: Range): { turns: number; costUsd: number; costWithSynrouterUsd: number; wouldSaveUsd: number } {
+    const where = ['cost_shadow_usd IS NOT NULL', "kind = 'turn'"];
+    const args: Array<string | number> = [];
+    if (r.since !== undefined) { where.push('ts >= ?'); args.push(r.since); }
+    if (r.until !== undefined) { where.push('ts < ?'); args.push(r.until); }
+    if (r.keyId !== undefined) { where.push('key_id = ?'); args.push(r.keyId); }
+    const row = this.#db.prepare(`SELECT count(*) AS n, total(cost_usd) AS cost, total(cost_shadow_usd) AS shadow FROM turns WHERE ${where.join(' AND ')}`).get(...args) as { n: number; cost: number; shadow: number };
+    return { turns: row.n, costUsd: row.cost, costWithSynrouterUsd: row.shadow, wouldSaveUsd: row.cost - row.shadow };
+  }
+
   /** Spend per key since the start of the UTC day and of the UTC month of `now`. */
   keySpend(now: number): Map<string, { dayUsd: number; monthUsd: number }> {
     const d = new Date(now);

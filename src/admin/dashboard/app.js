@@ -219,7 +219,11 @@ async function overview(params) {
         h('span', {}, 'Synrouter saved ', h('span', { id: 'ov-savings-client', 'data-value': t.savingsVsClientUsd, text: usd(t.savingsVsClientUsd) }), ' on top')),
       card('card-hit', 'Cache hit rate', valueEl('ov-hit-rate', pct(t.hitRate), t.hitRate),
         h('span', {}, 'token-weighted; fresh input ', h('span', { id: 'ov-fresh', 'data-value': t.freshInputShare ?? '', text: pct(t.freshInputShare) }))),
-      card('card-turns', 'Turns', valueEl('ov-turns', int(t.turns), t.turns), `${compact(totalTokens)} input tokens, ${compact(t.outputTokens)} output`)),
+      card('card-turns', 'Turns', valueEl('ov-turns', int(t.turns), t.turns), `${compact(totalTokens)} input tokens, ${compact(t.outputTokens)} output`),
+      data.shadow && data.shadow.turns
+        ? card('card-shadow', 'Shadow keys', valueEl('ov-shadow-save', usd(data.shadow.wouldSaveUsd), data.shadow.wouldSaveUsd, savingsClass(data.shadow.wouldSaveUsd)),
+          `Synrouter would have saved this on ${int(data.shadow.turns)} turns forwarded untouched (${usd(data.shadow.costUsd)} spent)`)
+        : null),
     h('div', { class: 'grid2' },
       h('div', { class: 'panel' }, h('h2', { text: 'Cache hit rate over time' }), hitRateChart(data.hitRateSeries)),
       h('div', {}, h('h2', { text: 'By model' }), byModelTable(data.byModel))),

@@ -1,8 +1,8 @@
 /**
- * What the client's own cache markers alone would have achieved: Synrouter keeps a model of the
- * provider's cache per scope (the same rules the simulator enforces, protocols.md §2) and evaluates
- * each turn's ORIGINAL request against it. The difference to the real bill is what the cache engine
- * added on top of the client's own markers (issue "savings made visible").
+ * Synrouter's model of the provider's cache, per scope (the same rules the simulator enforces,
+ * protocols.md §2), for bills that were never sent: what the client's own markers alone would have
+ * achieved (each turn's ORIGINAL request), and, for shadow keys, what the cache engine's rewrite
+ * would have achieved. One instance per counterfactual, so their entries never mix.
  */
 import { buildPrompt } from '../protocols/anthropic/prompt.ts';
 import type { MessagesRequest } from '../protocols/anthropic/wire-types.ts';
@@ -10,10 +10,10 @@ import { CacheStore, evaluateCache, markResponseBegun } from '../simulator/cache
 import { fromAnthropicUsage } from './anthropic-usage.ts';
 import type { Usage } from './usage.ts';
 
-export class ClientOnlyModel {
+export class ProviderCacheModel {
   readonly #store = new CacheStore();
 
-  /** Usage the provider would have reported for the client's request as sent by the client. */
+  /** Usage the provider would have reported for this request body. */
   evaluate(opts: { scope: string; model: string; request: unknown; startMs: number; output: number }): Usage {
     const prompt = buildPrompt(opts.request as MessagesRequest);
     const plan = evaluateCache(this.#store, { scope: opts.scope, model: opts.model, prompt, startMs: opts.startMs });
