@@ -106,3 +106,19 @@ test('an upstream that resets mid-stream: the client gets an in-band error event
     await stack.close();
   }
 });
+
+test('an upstream that goes silent mid-stream is cut after the idle timeout with an in-band error; a slow but steady stream is not', async () => {
+  const stack = await startStack({ config: (c) => ({ ...c, upstream: { ...c.upstream, bodyIdleTimeoutMs: 400 } }) });
+  try {
+    const stalled = await post(stack, { ...MSG, stream: true }, { 'x-sim-fault': 'stall-mid-stream' });
+    assert.equal(stalled.status, 200);
+    assert.match(stalled.text, /event: error\ndata: \{"type":"error","error":\{"type":"api_error"/);
+    assert.equal(stack.turns().at(-1)!.error_code, 'UPSTREAM_ERROR');
+    // 20 deltas 150 ms apart: 3 s in all, each gap well under the 400 ms idle limit.
+    const steady = await post(stack, { ...MSG, max_tokens: 4000, stream: true, messages: [{ role: 'user', content: 'a long story '.repeat(60) }] }, { 'x-sim-delta-ms': '150' });
+    assert.match(steady.text, /event: message_stop/);
+    assert.equal(stack.turns().at(-1)!.error_code, null);
+  } finally {
+    await stack.close();
+  }
+});
