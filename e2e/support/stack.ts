@@ -15,7 +15,7 @@ export interface LedgerTurn {
   endpoint: string; requested_model: string | null; response_model: string | null; provider: string | null; status: number;
   error_code: string | null; streamed: number; aborted: number; input_tokens: number; cache_read_tokens: number;
   cache_write_5m_tokens: number; cache_write_1h_tokens: number; output_tokens: number; cost_usd: number | null;
-  cost_direct_usd: number | null; latency_ms: number | null; ttfb_ms: number | null; miss_reason: string | null; engine: string | null; cost_client_usd: number | null;
+  cost_direct_usd: number | null; latency_ms: number | null; ttfb_ms: number | null; miss_reason: string | null; engine: string | null; cost_client_usd: number | null; cost_shadow_usd: number | null;
 }
 
 export interface Stack {
