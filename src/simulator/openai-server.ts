@@ -14,6 +14,7 @@
 //   x-sim-delta-ms: N     delay between SSE frames
 //   x-sim-fault: status:<code> | reset-mid-stream | stall-mid-stream | error-mid-stream
 
+import { apiKeyOf, intHeader } from './request-headers.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isObject, type JsonObject } from '../protocols/anthropic/wire-types.ts';
@@ -268,24 +269,6 @@ export async function handleOpenAIRequest(
     res.write(frame);
   }
   res.end();
-}
-
-function headerValue(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined || first === '' ? undefined : first;
-}
-
-function intHeader(req: IncomingMessage, name: string): number | undefined {
-  const value = headerValue(req, name);
-  if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
-  return Number(value.trim());
-}
-
-/** The key from Authorization: Bearer, or from x-api-key. */
-function apiKeyOf(req: IncomingMessage): string | undefined {
-  const match = /^Bearer\s+(\S.*)$/i.exec(headerValue(req, 'authorization') ?? '');
-  return match?.[1]?.trim() ?? headerValue(req, 'x-api-key');
 }
 
 /** Waits `ms` unless the signal fires first; false if it did. */

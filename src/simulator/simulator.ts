@@ -10,6 +10,7 @@
 //   x-sim-delta-ms: N      delay between SSE events
 //   x-sim-fault: status:<code> | reset-mid-stream | stall-mid-stream | error-mid-stream
 
+import { apiKeyOf, headerValue, intHeader } from './request-headers.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -385,26 +386,6 @@ export async function startSimulator(opts: SimulatorOptions & { port?: number; h
         server.closeAllConnections();
       }),
   };
-}
-
-function headerValue(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined || first === '' ? undefined : first;
-}
-
-function intHeader(req: IncomingMessage, name: string): number | undefined {
-  const value = headerValue(req, name);
-  if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
-  return Number(value.trim());
-}
-
-/** The key from x-api-key, or from Authorization: Bearer (protocols.md 1.1). */
-function apiKeyOf(req: IncomingMessage): string | undefined {
-  const key = headerValue(req, 'x-api-key');
-  if (key !== undefined) return key;
-  const match = /^Bearer\s+(\S.*)$/i.exec(headerValue(req, 'authorization') ?? '');
-  return match?.[1]?.trim();
 }
 
 /** The body as text, or null if it is larger than MAX_BODY_BYTES. Rejects if the client goes away. */

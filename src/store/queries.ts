@@ -16,6 +16,7 @@
  * turns_ts / turns_key indexes), so they are exact for any range and read a few thousand rows, not every
  * turn. One session's turns are read from the ledger by the turns_session index.
  */
+import type { TurnRow } from './ledger.ts';
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 
 export interface Range {
@@ -68,35 +69,12 @@ export interface SessionSummary extends Totals {
   model: string | null;
 }
 
-export interface TurnDetail {
+/** A ledger row as the admin API shows it: the stored row, plus its id, hit rate and parsed engine actions. */
+export interface TurnDetail extends Omit<TurnRow, 'kind' | 'engine' | 'costShadowUsd'> {
   id: number;
-  ts: number;
-  requestId: string;
   kind: string;
-  keyId: string;
-  sessionId: string | null;
-  clientProtocol: string;
-  endpoint: string;
-  requestedModel: string | null;
-  responseModel: string | null;
-  provider: string | null;
-  status: number;
-  errorCode: string | null;
-  streamed: boolean;
-  aborted: boolean;
-  inputTokens: number;
-  cacheReadTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
-  outputTokens: number;
   hitRate: number | null;
-  costUsd: number | null;
-  costDirectUsd: number | null;
-  costClientUsd: number | null;
-  missReason: string | null;
   engine: Array<{ kind: string; detail: string }>;
-  latencyMs: number | null;
-  ttfbMs: number | null;
 }
 
 export const SESSION_SORTS = ['last', 'first', 'turns', 'hit_rate', 'cost', 'cost_direct', 'savings', 'savings_pct', 'tokens'] as const;
