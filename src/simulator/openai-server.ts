@@ -14,9 +14,9 @@
 //   x-sim-delta-ms: N     delay between SSE frames
 //   x-sim-fault: status:<code> | reset-mid-stream | stall-mid-stream | error-mid-stream
 
+import { pause } from './pause.ts';
 import { apiKeyOf, intHeader } from './request-headers.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { isObject, type JsonObject } from '../protocols/anthropic/wire-types.ts';
 import type { Clock } from './clock.ts';
 import {
@@ -269,16 +269,4 @@ export async function handleOpenAIRequest(
     res.write(frame);
   }
   res.end();
-}
-
-/** Waits `ms` unless the signal fires first; false if it did. */
-async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return false;
-  if (ms <= 0) return true;
-  try {
-    await sleep(ms, undefined, { signal });
-    return true;
-  } catch {
-    return false;
-  }
 }

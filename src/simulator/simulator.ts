@@ -10,10 +10,10 @@
 //   x-sim-delta-ms: N      delay between SSE events
 //   x-sim-fault: status:<code> | reset-mid-stream | stall-mid-stream | error-mid-stream
 
+import { pause } from './pause.ts';
 import { apiKeyOf, headerValue, intHeader } from './request-headers.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CacheStore,
   abandonCachePlan,
@@ -399,16 +399,4 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Waits `ms` unless the signal fires first; false if it did. */
-async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return false;
-  if (ms <= 0) return true;
-  try {
-    await sleep(ms, undefined, { signal });
-    return true;
-  } catch {
-    return false;
-  }
 }
