@@ -18,7 +18,7 @@ import { startStack } from '../e2e/support/stack.ts';
 import type { KeyMode } from '../src/store/keys.ts';
 
 interface Usage { input_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number; cache_creation?: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number }; output_tokens: number }
-interface Result { usages: Usage[]; rejected: number }
+interface Result { usages: Usage[]; rejected: number; /** Keep-alive pings (Synrouter only): count and USD. */ pings?: { n: number; usd: number } }
 
 const PRICE = { input: 3, read: 0.3, w5m: 3.75, w1h: 6, output: 15 };
 const START = Date.UTC(2026, 10, 25, 9, 0, 0);
@@ -101,7 +101,15 @@ async function viaSynrouter(sc: Scenario): Promise<Result> {
   const { key } = stack.app.deps.keys.create({ name: 'bench', mode: sc.mode });
   const out: Result = { usages: [], rejected: 0 };
   try {
+    let now = START;
     for (const t of timeline(sc)) {
+      // Idle time passes in 30 s steps so the keep-alive can send its pings, as it would in production.
+      while (now + 30_000 < t.at) {
+        now += 30_000;
+        clock.set(now);
+        await stack.app.deps.keepalive.tick(now);
+      }
+      now = t.at;
       clock.set(t.at);
       // No client session id (like OpenClaw or a plain SDK script): Synrouter derives one.
       const res = await fetch(`${stack.anthropicBase}/v1/messages`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify(t.body) });
@@ -109,6 +117,8 @@ async function viaSynrouter(sc: Scenario): Promise<Result> {
       if (res.status !== 200 || !json.usage) { out.rejected++; continue; }
       out.usages.push(json.usage);
     }
+    const pings = stack.turns().filter((r) => r.kind === 'keepalive');
+    out.pings = { n: pings.length, usd: pings.reduce((n, r) => n + (r.cost_usd ?? 0), 0) };
   } finally {
     await stack.close();
   }
@@ -146,7 +156,7 @@ function summarise(r: Result, outputTokens: number) {
     all += u.input_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens;
     cost += (u.input_tokens * PRICE.input + u.cache_read_input_tokens * PRICE.read + w5m * PRICE.w5m + w1h * PRICE.w1h) / 1e6;
   }
-  cost += (outputTokens * PRICE.output) / 1e6;
+  cost += (outputTokens * PRICE.output) / 1e6 + (r.pings?.usd ?? 0);
   return { hit: all ? read / all : 0, cost, inputTokens: all };
 }
 
@@ -228,14 +238,15 @@ async function main() {
     const base = summarise(none, outputTokens).cost;
     const turns = timeline(sc).length;
     console.log(`## ${sc.name}\n\n${turns} turns, ${(summarise(none, 0).inputTokens / turns / 1000).toFixed(1)}k input tokens per turn on average (simulator token count)\n`);
-    console.log('| policy | hit rate | cost | cost cut vs none | rejected |');
+    console.log('| policy | hit rate | cost (incl. keep-alive pings) | cost cut vs none | rejected |');
     console.log('|---|---|---|---|---|');
     for (const [name, r] of rows) {
       const s = summarise(r, outputTokens);
       // A policy whose requests the provider rejects did not run the session: no cost to compare.
       const cost = r.rejected ? 'n/a' : `$${s.cost.toFixed(2)}`;
       const cut = r.rejected ? 'n/a' : pct(1 - s.cost / base);
-      console.log(`| ${name} | ${r.rejected ? 'n/a' : pct(s.hit)} | ${cost} | ${cut} | ${r.rejected} of ${turns} |`);
+      const pingNote = r.pings?.n ? ` (${r.pings.n} pings, $${r.pings.usd.toFixed(2)})` : '';
+      console.log(`| ${name} | ${r.rejected ? 'n/a' : pct(s.hit)} | ${cost}${pingNote} | ${cut} | ${r.rejected} of ${turns} |`);
     }
     console.log('');
   }
