@@ -92,3 +92,24 @@ test('a stream still running when the grace period ends gets an error event, nev
   const rows = turns(s.db);
   assert.equal(rows.length, 1, 'the cut turn is in the ledger');
 });
+
+test('after kill -9 the store is consistent and at most the last batch window of rows is lost', async () => {
+  const s = await serve({});
+  const post = () => fetch(`${s.url}/api/anthropic/v1/messages`, {
+    method: 'POST', headers: { 'x-api-key': s.key, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 32, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  for (let i = 0; i < 10; i++) assert.equal((await post()).status, 200);
+  await new Promise((r) => setTimeout(r, 600)); // longer than the 200 ms batch window: these 10 are on disk
+  for (let i = 0; i < 5; i++) assert.equal((await post()).status, 200);
+  s.proc.kill('SIGKILL');
+  await once(s.proc, 'exit');
+  const d = new DatabaseSync(s.db);
+  try {
+    assert.equal((d.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check, 'ok');
+    const n = (d.prepare("SELECT count(*) AS n FROM turns WHERE kind = 'turn'").get() as { n: number }).n;
+    assert.ok(n >= 10 && n <= 15, `rows written before the window survive (${n} of 15)`);
+  } finally {
+    d.close();
+  }
+});
