@@ -40,7 +40,7 @@ import type { Inflight } from './server/inflight.ts';
 import type { Limits } from './auth/limits.ts';
 import type { KeepAlive } from './keepalive/keep-alive.ts';
 import { pingBody } from './keepalive/ping-body.ts';
-import { totalInput } from './meter/usage.ts';
+import { totalInput, ZERO_USAGE } from './meter/usage.ts';
 import type { MessagesRequest } from './protocols/anthropic/types.ts';
 
 export interface Deps {
@@ -145,6 +145,8 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
     const scope = `${route.apiKey}\u0000${route.upstreamModel}`;
     const evaluate = { scope, model: route.upstreamModel, startMs: turn.startedAt, output: turn.usage.output };
     if (rewritten.shadowBody) turn.shadowUsage = deps.shadowModel.evaluate({ ...evaluate, request: JSON.parse(rewritten.shadowBody.toString('utf8')) });
+    // A client that marks nothing caches nothing: its bill is every input token uncached, no model needed.
+    else if (!outgoing.raw.includes('"cache_control"')) turn.clientOnlyUsage = { ...ZERO_USAGE, input: totalInput(turn.usage), output: turn.usage.output };
     else turn.clientOnlyUsage = deps.clientOnly.evaluate({ ...evaluate, request: outgoing.anthropic });
   }
 }
