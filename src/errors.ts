@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   BODY_NOT_JSON: 400,
   BODY_INVALID: 400,
   BODY_TOO_LARGE: 413,
+  BODY_ENCODING: 415,
   MODEL_NOT_FOUND: 404,
   NO_ROUTE: 400,
   UPSTREAM_UNREACHABLE: 502,
@@ -50,6 +51,8 @@ export class ProxyError extends Error {
 
 export function toProxyError(err: unknown): ProxyError {
   if (err instanceof ProxyError) return err;
+  // Only input can nest deep enough to exhaust the stack (JSON.stringify of a 10,000-deep schema).
+  if (err instanceof RangeError && /call stack/i.test(err.message)) return new ProxyError('BODY_INVALID', 'The request body is nested too deeply to process.', { cause: err });
   return new ProxyError('INTERNAL', 'Synrouter hit an internal error; the request was not forwarded.', { cause: err });
 }
 
@@ -63,6 +66,7 @@ export function anthropicErrorType(status: number): string {
     case 404: return 'not_found_error';
     case 409: return 'conflict_error';
     case 413: return 'request_too_large';
+    case 415: return 'invalid_request_error';
     case 429: return 'rate_limit_error';
     case 504: return 'timeout_error';
     case 529: return 'overloaded_error';

@@ -31,6 +31,8 @@ export interface KeepAliveConfig {
   budgetUsdPerKeyDay: number;
   /** A ping that writes more than this share of the prefix has found the entry gone: stop. */
   maxWriteShare: number;
+  /** Memory for the kept request bodies; past it, the least recently active sessions stop being pinged. */
+  maxBytes: number;
 }
 
 export const DEFAULT_KEEPALIVE: KeepAliveConfig = {
@@ -39,6 +41,7 @@ export const DEFAULT_KEEPALIVE: KeepAliveConfig = {
   minPrefixTokens: 4096,
   budgetUsdPerKeyDay: 5,
   maxWriteShare: 0.05,
+  maxBytes: 24 * 1024 * 1024,
 };
 
 export interface TrackedSession {
@@ -64,6 +67,7 @@ export class KeepAlive {
   readonly #sessions = new Map<string, TrackedSession>();
   readonly #spent = new Map<string, { day: number; usd: number }>();
   readonly #busy = new Set<string>();
+  #bytes = 0;
   readonly #deps: { agent: Agent; keys: KeyStore; ledger: Ledger; config: KeepAliveConfig; onRefresh?: (keyId: string, sessionId: string, at: number) => void };
 
   constructor(deps: { agent: Agent; keys: KeyStore; ledger: Ledger; config: KeepAliveConfig; onRefresh?: (keyId: string, sessionId: string, at: number) => void }) {
@@ -77,14 +81,36 @@ export class KeepAlive {
   /** After a successful Anthropic-direct turn whose conversation entries are 5m: keep them warm. */
   track(s: TrackedSession): void {
     if (!this.#deps.config.enabled || s.prefixTokens < this.#deps.config.minPrefixTokens) {
-      this.#sessions.delete(sessionKey(s));
+      this.forget(s.keyId, s.sessionId);
       return;
     }
-    this.#sessions.set(sessionKey(s), s);
+    const k = sessionKey(s);
+    const old = this.#sessions.get(k);
+    this.#bytes += s.body.length - (old?.body.length ?? 0);
+    this.#sessions.delete(k); // re-insert: the map's order is least recently active first
+    this.#sessions.set(k, s);
+    for (const [oldest, o] of this.#sessions) {
+      if (this.#bytes <= this.#deps.config.maxBytes || oldest === k) break;
+      this.#drop(oldest, o);
+    }
+  }
+
+  #drop(k: string, s: TrackedSession): void {
+    if (this.#sessions.get(k) === s) {
+      this.#sessions.delete(k);
+      this.#bytes -= s.body.length;
+    }
+  }
+
+  /** Bytes of request bodies held for pings (bounded by maxBytes). */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   forget(keyId: string, sessionId: string): void {
-    this.#sessions.delete(`${keyId}\u0000${sessionId}`);
+    const k = `${keyId}\u0000${sessionId}`;
+    const s = this.#sessions.get(k);
+    if (s) this.#drop(k, s);
   }
 
   /** Sends every ping that is due at `now`. */
@@ -97,7 +123,7 @@ export class KeepAlive {
     const cfg = this.#deps.config;
     const key = this.#deps.keys.get(s.keyId);
     if (now - s.lastTurnAt > cfg.maxIdleMs[s.mode] || !key || key.revokedAt !== null || this.#spentToday(s.keyId, now) >= cfg.budgetUsdPerKeyDay) {
-      this.#sessions.delete(k);
+      this.#drop(k, s);
       return;
     }
     this.#busy.add(k);
@@ -134,7 +160,7 @@ export class KeepAlive {
     });
     const wrote = usage.cacheWrite5m + usage.cacheWrite1h;
     if (status !== 200 || wrote > s.prefixTokens * this.#deps.config.maxWriteShare) {
-      this.#sessions.delete(k); // the entry was gone (or the upstream failed): pinging further only pays for writes
+      this.#drop(k, s); // the entry was gone (or the upstream failed): pinging further only pays for writes
       return;
     }
     s.lastRefreshAt = now;

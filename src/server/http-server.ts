@@ -2,8 +2,12 @@
  * The node:http server: wires the stores and the upstream agent into handleRequest, and shuts
  * down gracefully (stop accepting, let in-flight requests finish up to a timeout, flush the ledger).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { ProxyError, renderAnthropicError, renderOpenAIError } from '../errors.ts';
+import { malformedBodies } from './read-body.ts';
+import { protocolOfPath } from './endpoints.ts';
 import type { Config } from '../config.ts';
 import { handleRequest, type Deps } from '../handle-request.ts';
 import { createRegistry } from '../route/registry.ts';
@@ -69,6 +73,7 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
       else res.destroy();
     });
   });
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -106,4 +111,40 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
 function endpointLabel(rawUrl: string | undefined): string {
   const path = (rawUrl ?? '/').split('?')[0]!;
   return /^\/(api\/anthropic\/v1\/(messages(\/count_tokens)?|models)|api\/v1\/(chat\/completions|responses|messages(\/count_tokens)?|models)|health|metrics|dashboard|admin\/api\/[a-z]+)$/.test(path) ? path : 'other';
+}
+
+/**
+ * Requests Node's HTTP parser rejects (headers over 16 KB, bad Content-Length, malformed chunks) never
+ * reach the handler: answer them here, in the protocol of the path when the request line is readable.
+ */
+function answerClientError(err: Error & { code?: string; rawPacket?: Buffer }, socket: Duplex): void {
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const message = tooLarge ? 'Request headers are too large (over 16 KB).' : `Malformed HTTP request: ${err.code ?? err.message}.`;
+  const render = (path: string) => JSON.stringify(protocolOfPath(path) === 'anthropic' ? renderAnthropicError(status, message) : renderOpenAIError(status, message, tooLarge ? 'headers_too_large' : 'malformed_request'));
+  // A request whose head was fine but whose body is malformed already has a response object.
+  const res = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+  // The client is gone (reset, or closed before its body was complete): nobody to answer. The handler
+  // reading the body must still hear of it, to record the turn as a client abort.
+  if (err.code === 'ECONNRESET' || err.code === 'HPE_INVALID_EOF_STATE') {
+    res?.req.destroy(err);
+    return void socket.destroy();
+  }
+  if (res) {
+    if (!res.headersSent) {
+      // The handler is reading this body: it records the turn with this error once the socket closes.
+      malformedBodies.set(res.req, new ProxyError('BODY_INVALID', message));
+      const body = render((res.req?.url ?? '/').split('?')[0]!);
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+      res.once('finish', () => socket.destroy());
+      setTimeout(() => socket.destroy(), 1000).unref();
+      // After a parse error the socket no longer feeds the request: end the handler's body read.
+      res.req.destroy(err);
+    } else socket.destroy();
+    return;
+  }
+  if (!socket.writable) return void socket.destroy();
+  const path = /^[A-Z]+ (\S+)/.exec(err.rawPacket?.toString('latin1', 0, 2048) ?? '')?.[1]?.split('?')[0] ?? '/';
+  const body = render(path);
+  socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }

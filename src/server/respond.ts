@@ -10,7 +10,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 export function sendError(res: ServerResponse, protocol: ClientProtocol, err: ProxyError, requestId: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
-    res.destroy(err);
+    // Already answered (e.g. a malformed body answered by the server's clientError handler), or mid-stream.
+    if (!res.writableEnded) res.destroy(err);
     return;
   }
   // Claude Code and the SDKs retry errors 10 times unless told not to; a bad key or body never heals.

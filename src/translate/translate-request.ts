@@ -34,7 +34,16 @@ export function translateRequest(o: { from: WireProtocol; to: WireProtocol; raw:
   }
   const pair = PAIRS[`${o.from}->${o.to}`];
   if (!pair) throw new ProxyError('NO_ROUTE', `Model "${o.request.model}" is served over ${o.to}, and Synrouter does not translate ${o.from} to it.`, { param: 'model' });
-  const t = pair.translateRequest(o.request, { upstreamModel: o.route.upstreamModel });
+  let t: ReturnType<Pair['translateRequest']>;
+  try {
+    t = pair.translateRequest(o.request, { upstreamModel: o.route.upstreamModel });
+  } catch (err) {
+    if (err instanceof ProxyError || err instanceof RangeError) throw err;
+    // The validators check what the flow needs; a translator tripping over a malformed part is the
+    // client's 400, never a 500 (logged so that a real translator bug stays visible).
+    console.warn(`[synrouter] ${o.from} -> ${o.to}: request not translatable: ${(err as Error).message}`);
+    throw new ProxyError('BODY_INVALID', `The request could not be translated for the upstream: ${(err as Error).message}`, { cause: err });
+  }
   const raw = Buffer.from(JSON.stringify(t.body));
   const context: PairContext = {
     clientModel: o.request.model,

@@ -20,6 +20,8 @@ const DROP_REQUEST_HEADERS = new Set([
   'transfer-encoding', 'upgrade', 'host', 'content-length', 'authorization', 'x-api-key',
   // The meter reads the response as it streams: ask for it uncompressed.
   'accept-encoding',
+  // The body was read whole (and decompressed) here: it goes upstream plain, in one piece.
+  'content-encoding', 'expect',
 ]);
 
 export function forwardHeaders(client: IncomingHttpHeaders, spec: ProviderSpec, apiKey: string): Record<string, string> {

@@ -16,10 +16,17 @@ export function parseJsonBody(raw: Buffer): unknown {
 
 const invalid = (param: string, message: string) => new ProxyError('BODY_INVALID', message, { param });
 
+/** Real model ids are short; a longer one is a mistake or an attack on every place a model id is kept. */
+export const MAX_MODEL_ID = 256;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isBlock = (v: unknown) => isObject(v) && typeof v.type === 'string';
+
 export function validateMessagesRequest(body: unknown, op: 'messages' | 'count_tokens'): MessagesRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body', 'The request body must be a JSON object.');
   const b = body as Record<string, unknown>;
   if (typeof b.model !== 'string' || b.model === '') throw invalid('model', 'model: Field required and must be a non-empty string.');
+  if (b.model.length > MAX_MODEL_ID) throw invalid('model', `model: must be at most ${MAX_MODEL_ID} characters.`);
   if (!Array.isArray(b.messages)) throw invalid('messages', 'messages: Field required and must be an array.');
   b.messages.forEach((m, i) => {
     if (typeof m !== 'object' || m === null || Array.isArray(m)) throw invalid(`messages.${i}`, `messages.${i}: must be an object with role and content.`);
@@ -27,7 +34,7 @@ export function validateMessagesRequest(body: unknown, op: 'messages' | 'count_t
     if (role !== 'user' && role !== 'assistant' && role !== 'system') throw invalid(`messages.${i}.role`, `messages.${i}.role: must be "user", "assistant" or "system".`);
     if (typeof content !== 'string' && !Array.isArray(content)) throw invalid(`messages.${i}.content`, `messages.${i}.content: must be a string or an array of content blocks.`);
     if (Array.isArray(content)) content.forEach((c, j) => {
-      if (typeof c !== 'object' || c === null || typeof (c as { type?: unknown }).type !== 'string') {
+      if (!isBlock(c)) {
         throw invalid(`messages.${i}.content.${j}`, `messages.${i}.content.${j}: must be a content block object with a string "type".`);
       }
     });
@@ -39,7 +46,9 @@ export function validateMessagesRequest(body: unknown, op: 'messages' | 'count_t
   }
   if (b.stream !== undefined && typeof b.stream !== 'boolean') throw invalid('stream', 'stream: must be a boolean.');
   if (b.system !== undefined && typeof b.system !== 'string' && !Array.isArray(b.system)) throw invalid('system', 'system: must be a string or an array of text blocks.');
+  if (Array.isArray(b.system)) b.system.forEach((blk, i) => { if (!isBlock(blk)) throw invalid(`system.${i}`, `system.${i}: must be a content block object with a string "type".`); });
   if (b.tools !== undefined && !Array.isArray(b.tools)) throw invalid('tools', 'tools: must be an array.');
+  if (Array.isArray(b.tools)) b.tools.forEach((t, i) => { if (!isObject(t)) throw invalid(`tools.${i}`, `tools.${i}: must be a tool object.`); });
   if (b.metadata !== undefined && (typeof b.metadata !== 'object' || b.metadata === null || Array.isArray(b.metadata))) throw invalid('metadata', 'metadata: must be an object.');
   return b as MessagesRequest;
 }
