@@ -3,7 +3,7 @@ import type { ClientProtocol } from './errors.ts';
 import type { KeyRecord } from './store/keys.ts';
 import type { Route } from './route/resolve-route.ts';
 import type { TurnRow } from './store/ledger.ts';
-import { ZERO_USAGE, type Usage } from './meter/usage.ts';
+import { totalInput, ZERO_USAGE, type Usage } from './meter/usage.ts';
 import { costOf, directCostOf } from './meter/cost.ts';
 import type { Registry } from './route/registry.ts';
 import type { Change, MissReason } from './rewrite/cache-engine.ts';
@@ -65,13 +65,15 @@ export function toLedgerRow(t: Turn & { key: KeyRecord }, registry: Registry): T
 
 /**
  * Why a turn missed the cache (fully, or from some point on): the cache engine's reason when it
- * expected the miss; otherwise 'unexpected' when the turn re-wrote with nothing read, or
- * 'below_minimum' when nothing was cacheable at all.
+ * expected the miss. Without the engine (OpenAI-protocol upstreams cache on their own): below the
+ * 1,024-token minimum those providers have (protocols.md §7), else the provider's own miss. On the
+ * Anthropic wire, a turn that wrote but read nothing was unexpected, one that did neither was too short.
  */
 function missReason(t: Turn): string | null {
   if (t.status !== 200) return null;
   const wrote = t.usage.cacheWrite5m + t.usage.cacheWrite1h > 0;
   if (t.expectedMiss && (wrote || t.usage.cacheRead === 0)) return t.expectedMiss;
   if (t.usage.cacheRead > 0 || t.usage.input + t.usage.cacheWrite5m + t.usage.cacheWrite1h === 0) return null;
+  if (t.route && t.route.wire !== 'anthropic') return totalInput(t.usage) < 1024 ? 'below_minimum' : 'provider_cache_miss';
   return wrote ? 'unexpected' : 'below_minimum';
 }

@@ -56,6 +56,7 @@ Claude Code:
   export ANTHROPIC_API_KEY=${clientKey}
 
 Codex CLI (~/.codex/config.toml, then: export SYNROUTER_API_KEY=${clientKey}):
+  model = "anthropic/claude-sonnet-4.6"
   model_provider = "synrouter"
   [model_providers.synrouter]
   name = "Synrouter"

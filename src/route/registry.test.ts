@@ -32,3 +32,10 @@ test('config entries extend and override the built-in list', () => {
   assert.equal(r.resolve('acme/coder-1')?.name, 'Acme');
   assert.equal(r.resolve('z-ai/glm-5.1')?.prices?.input, 1);
 });
+
+test('bare ids without the vendor resolve to the product entry', () => {
+  const r = createRegistry();
+  assert.equal(r.resolve('gpt-5.5')?.id, 'openai/gpt-5.5');
+  assert.equal(r.resolve('deepseek-v4-flash')?.id, 'deepseek/deepseek-v4-flash');
+  assert.equal(r.resolve('claude-sonnet-4.6')?.id, 'anthropic/claude-sonnet-4.6');
+});

@@ -41,6 +41,11 @@ export function createRegistry(extra: readonly ModelEntry[] = []): Registry {
     for (const a of m.aliases ?? []) byName.set(a, m);
   }
   for (const m of models) if (m.anthropicId && !byName.has(m.anthropicId)) byName.set(m.anthropicId, m);
+  // Bare ids without the vendor (`gpt-5.5`, `deepseek-v4-flash`), as clients' built-in providers send them.
+  for (const m of models) {
+    const bare = m.id.slice(m.id.indexOf('/') + 1);
+    if (bare !== m.id && !byName.has(bare)) byName.set(bare, m);
+  }
 
   const resolve = (requested: string): ModelEntry | undefined => {
     const hit = byName.get(requested);

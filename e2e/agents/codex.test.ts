@@ -1,0 +1,155 @@
+/**
+ * The real Codex CLI (pinned in e2e/agents) through a real Synrouter to the simulator.
+ *
+ * Codex reaches a custom base URL only through the Responses API (`wire_api = "responses"`). On a
+ * Claude model Synrouter translates that to Anthropic Messages, so the cache engine applies; on
+ * another model (DeepSeek, served by OpenRouter, played by the simulator) it passes the Responses
+ * request through and the upstream's automatic prefix caching shows as cache reads.
+ *
+ * Each run: `codex exec` completes the tool loop (the simulator asks for `exec_command` three times,
+ * Codex really runs the command and sends its output back), Synrouter records exactly one ledger row
+ * per upstream request under Codex's own thread id (its `session-id` header and `prompt_cache_key`),
+ * with the upstream's token counts, and every turn after the first reads the cache.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ROUNDS, TASK, agentBin, assertLedger, assertToolOutputsFlowBack, describeRun, expectedFinal, makeWorkspace, runCli, settled, startAgentStack,
+  type AgentStack, type LedgerExpectation,
+} from './harness.ts';
+
+const CODEX = agentBin('codex');
+const TIMEOUT_MS = 60_000;
+const sessions: string[] = [];
+
+/**
+ * The config a user writes to $CODEX_HOME/config.toml (docs/clients.md). Top-level keys must come
+ * before the first [table]: TOML puts any key after a table header inside that table.
+ */
+function codexConfig(baseUrl: string, model: string): string {
+  return [
+    `model = "${model}"`,
+    'model_provider = "synrouter"',
+    'check_for_update_on_startup = false',
+    '',
+    '[analytics]',
+    'enabled = false',
+    '',
+    '[features]',
+    'plugins = false',
+    'remote_plugin = false',
+    'apps = false',
+    '',
+    '[model_providers.synrouter]',
+    'name = "Synrouter"',
+    `base_url = "${baseUrl}"`,
+    'env_key = "SYNROUTER_API_KEY"',
+    'wire_api = "responses"',
+    '',
+  ].join('\n');
+}
+
+async function runCodex(stack: AgentStack, model: string) {
+  const ws = makeWorkspace('codex');
+  try {
+    const codexHome = join(ws.root, 'codex-home');
+    mkdirSync(codexHome);
+    writeFileSync(join(codexHome, 'config.toml'), codexConfig(stack.openaiBase, model));
+    return await runCli({
+      bin: CODEX,
+      args: ['exec', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', TASK],
+      cwd: ws.project,
+      env: { PATH: ws.path, HOME: ws.home, CODEX_HOME: codexHome, SYNROUTER_API_KEY: stack.key },
+      timeoutMs: TIMEOUT_MS,
+    });
+  } finally {
+    ws.remove();
+  }
+}
+
+/** One `codex exec` run on its own stack and the checks both tests share; the caller closes the stack. */
+async function codexRun(diagnostic: (m: string) => void, model: string, expect: Omit<LedgerExpectation, 'clientProtocol' | 'endpoint' | 'clientPath' | 'requestedModel'>) {
+  const stack = await startAgentStack();
+  try {
+    const run = await runCodex(stack, model);
+    assert.equal(run.code, 0, describeRun(run, stack));
+    await settled(stack);
+
+    const check = assertLedger(
+      stack,
+      { clientProtocol: 'openai', endpoint: 'responses', clientPath: '/api/v1/responses', requestedModel: model, ...expect },
+      { turns: ROUNDS + 1 },
+    );
+
+    // Codex's thread id: printed on stderr, sent as its session-id / thread-id headers and as
+    // prompt_cache_key; Synrouter files every turn under it.
+    const thread = /^session id: (\S+)$/m.exec(run.stderr)?.[1];
+    assert.ok(thread, `codex printed its session id\n${describeRun(run)}`);
+    for (const c of check.calls) {
+      assert.equal(c.headers['session-id'], thread);
+      assert.equal(c.headers['thread-id'], thread);
+      assert.equal(c.body.prompt_cache_key, thread);
+      assert.equal(c.body.stream, true);
+      assert.equal(c.body.model, model);
+    }
+    assert.equal(check.sessionId, thread, "the ledger's session is Codex's thread id");
+    assert.ok(!sessions.includes(thread), 'a new session per run');
+    sessions.push(thread);
+
+    // Codex executed exec_command: request n+1 carries a function_call_output with the command's output.
+    for (let n = 1; n <= ROUNDS; n++) {
+      const input = check.calls[n]!.body.input as Array<{ type: string; name?: string; call_id?: string; output?: unknown }>;
+      const calls = input.filter((i) => i.type === 'function_call');
+      assert.equal(calls.at(-1)?.name, 'exec_command', `round ${n}: Codex ran its exec_command tool`);
+      const output = input.findLast((i) => i.type === 'function_call_output');
+      assert.equal(output?.call_id, calls.at(-1)?.call_id, `round ${n}: the output answers that call`);
+    }
+    const last = assertToolOutputsFlowBack(check.calls);
+    assert.match(last, /Process exited with code 0/, "the command succeeded in Codex's shell");
+
+    // The task completed: Codex printed the model's final answer, which quotes the last tool output.
+    assert.equal(run.stdout.trim(), expectedFinal(last).trim(), describeRun(run));
+    diagnostic(`codex ran ${run.ms} ms; session ${thread}; cache reads ${check.rows.map((r) => r.cache_read_tokens).join(', ')}`);
+    return { stack, check, run };
+  } catch (error) {
+    await stack.close();
+    throw error;
+  }
+}
+
+test('codex exec on a Claude model: Responses translated to Anthropic, the cache engine makes turns 2..n read the cache', { timeout: 120_000 }, async (t) => {
+  const model = 'anthropic/claude-sonnet-4.6';
+  const { stack, check, run } = await codexRun((m) => t.diagnostic(m), model, { provider: 'anthropic', upstreamPath: '/v1/messages', responseModel: 'claude-sonnet-4-6' });
+  try {
+    // Synrouter's cache engine placed breakpoints on the translated request (Codex sends none).
+    for (const s of check.sims) assert.match(JSON.stringify(s.body), /"cache_control":\{"type":"ephemeral"/, 'the upstream request carries cache_control');
+    assert.ok(check.rows[0]!.cache_write_5m_tokens + check.rows[0]!.cache_write_1h_tokens > 0, 'turn 1 writes the cache on a cold upstream');
+    // Codex does not know a Claude model's metadata and falls back to its generic tool set
+    // (function tools, not the default model's "code mode" custom `exec` tool).
+    assert.match(run.stderr, /Model metadata for `anthropic\/claude-sonnet-4\.6` not found/);
+    assert.ok(!check.calls.some((c) => (c.body.input as Array<{ type: string }>).some((i) => i.type === 'additional_tools')), 'no code-mode additional_tools item');
+  } finally {
+    await stack.close();
+  }
+});
+
+test('codex exec on a non-Claude model: Responses passed through to OpenRouter, whose automatic prefix caching shows as cache reads', { timeout: 120_000 }, async (t) => {
+  const model = 'deepseek/deepseek-v4-flash';
+  const { stack, check } = await codexRun((m) => t.diagnostic(m), model, { provider: 'openrouter', upstreamPath: '/v1/responses', responseModel: model });
+  try {
+    // Same protocol: the upstream gets Codex's own Responses request, keyed by the session.
+    for (const s of check.sims) {
+      const body = s.body as { prompt_cache_key?: string; input?: unknown[] };
+      assert.equal(body.prompt_cache_key, check.sessionId, 'a stable prompt_cache_key from the session');
+      assert.ok(Array.isArray(body.input));
+    }
+    check.rows.slice(1).forEach((r, i) => {
+      const u = check.sims[i + 1]!.usage as { input_tokens_details: { cached_tokens: number } };
+      assert.equal(r.cache_read_tokens, u.input_tokens_details.cached_tokens, `turn ${i + 2}: the cache read is the upstream's cached_tokens`);
+    });
+  } finally {
+    await stack.close();
+  }
+});
