@@ -122,3 +122,19 @@ test('an upstream that goes silent mid-stream is cut after the idle timeout with
     await stack.close();
   }
 });
+
+test('a client that leaves before the upstream answered is a client abort, not a server error', async () => {
+  const stack = await startStack({ simulator: { latencyMs: 1500 } });
+  try {
+    const ctl = new AbortController();
+    const pending = fetch(`${stack.anthropicBase}/v1/messages`, { method: 'POST', signal: ctl.signal, headers: { 'x-api-key': stack.key, 'content-type': 'application/json' }, body: JSON.stringify(MSG) });
+    setTimeout(() => ctl.abort(), 200);
+    await assert.rejects(pending);
+    await new Promise((r) => setTimeout(r, 300));
+    const row = stack.turns().at(-1)!;
+    assert.equal(row.error_code, 'CLIENT_ABORTED');
+    assert.equal(row.aborted, 1);
+  } finally {
+    await stack.close();
+  }
+});

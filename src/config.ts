@@ -101,7 +101,8 @@ export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv;
     providers,
     models: file.models ?? [],
     ledger: { flushMs: 200, batchSize: 200, ...file.ledger },
-    upstream: { headersTimeoutMs: 600_000, bodyIdleTimeoutMs: 300_000, connections: 128, ...file.upstream },
+    // Connections per upstream origin: agents hold a stream per turn for minutes; 128 queued the 129th.
+    upstream: { headersTimeoutMs: 600_000, bodyIdleTimeoutMs: 300_000, connections: 1024, ...file.upstream },
     retry: { ...DEFAULT_RETRY, ...file.retry },
     keepalive: {
       ...DEFAULT_KEEPALIVE, ...file.keepalive,

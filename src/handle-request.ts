@@ -18,10 +18,10 @@ import { identifySession } from './session/identify-session.ts';
 import type { SessionStore } from './session/session-state.ts';
 import { resolveRoutes } from './route/resolve-route.ts';
 import { sendWithRetries } from './upstream/send-with-retries.ts';
-import type { Change, MissReason } from './rewrite/cache-engine.ts';
+import type { Change } from './rewrite/cache-engine.ts';
 import type { SessionCacheState } from './session/session-state.ts';
 import type { Registry } from './route/registry.ts';
-import { rewriteAnthropicRequest } from './rewrite/rewrite-request.ts';
+import { rewriteAnthropicRequest, type Rewritten } from './rewrite/rewrite-request.ts';
 import type { EngineConfig } from './rewrite/cache-engine.ts';
 import { forwardHeaders, sendUpstream } from './upstream/send-upstream.ts';
 import { CLIENT_PROTOCOLS } from './protocols/client-protocols.ts';
@@ -87,7 +87,9 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
     release = deps.limits.admit(turn.key, turn.startedAt);
     await proxyTurn(req, res, endpoint, turn, deps, abort.signal);
   } catch (err) {
-    const e = toProxyError(err);
+    // A client that left while we waited on the upstream is not a server error.
+    const e = abort.signal.aborted && !(err instanceof ProxyError) ? new ProxyError('CLIENT_ABORTED', 'The client went away before the response.', { cause: err }) : toProxyError(err);
+    if (e.code === 'CLIENT_ABORTED') turn.aborted = true;
     if (e.code === 'INTERNAL') console.error(`[synrouter] ${requestId} internal error:`, err);
     turn.status ||= e.status;
     turn.errorCode ??= e.code;
@@ -147,7 +149,7 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
     if (rewritten.shadowBody) turn.shadowUsage = deps.shadowModel.evaluate({ ...evaluate, request: JSON.parse(rewritten.shadowBody.toString('utf8')) });
     // A client that marks nothing caches nothing: its bill is every input token uncached, no model needed.
     else if (!outgoing.raw.includes('"cache_control"')) turn.clientOnlyUsage = { ...ZERO_USAGE, input: totalInput(turn.usage), output: turn.usage.output };
-    else turn.clientOnlyUsage = deps.clientOnly.evaluate({ ...evaluate, request: outgoing.anthropic });
+    else turn.clientOnlyUsage = deps.clientOnly.evaluate({ ...evaluate, request: outgoing.anthropic, ...(rewritten.engine.clientPrompt ? { prompt: rewritten.engine.clientPrompt } : {}) });
   }
 }
 
@@ -179,7 +181,7 @@ function keepWarm(o: { req: IncomingMessage; route: Route; turn: Turn; deps: Dep
 interface RewriteResult {
   body: Buffer;
   changes: Change[];
-  engine?: { nextState: SessionCacheState; expectedMiss: MissReason | null };
+  engine?: Rewritten['engine'];
   hideUsageChunk: boolean;
   /** Shadow keys: the body the engine would have sent (the client's is what goes upstream). */
   shadowBody?: Buffer;

@@ -58,6 +58,8 @@ export interface EngineResult {
   /** Why the cache is expected to miss this turn, or null when a hit is expected. */
   expectedMiss: MissReason | null;
   fingerprint: Fingerprint;
+  /** The client's own request as the cache sees it, when the engine rendered exactly that (no trims, no reordering). */
+  clientPrompt?: Prompt;
 }
 
 const MAX_GAPS = 50;
@@ -123,7 +125,8 @@ export function runCacheEngine(input: EngineInput): EngineResult {
     breakpoints: allBreakpoints(prompt, placements).map((b) => ({ hash: hashes[b.index]!, ttl: b.ttl })),
     tailVolatile, trims: trims.decisions, gaps, ttl: conversationTtl, startedAt, turns: (state?.turns ?? 0) + 1,
   };
-  return { edits, changes, nextState, expectedMiss: expectMiss(input, prompt, hashes, fp), fingerprint: fp };
+  const clientPrompt = trims.edits.length === 0 && !reordered ? prompt : undefined;
+  return { edits, changes, nextState, expectedMiss: expectMiss(input, prompt, hashes, fp), fingerprint: fp, ...(clientPrompt ? { clientPrompt } : {}) };
 }
 
 function expectMiss(input: EngineInput, prompt: Prompt, hashes: string[], fp: Fingerprint): MissReason | null {

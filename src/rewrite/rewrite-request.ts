@@ -7,6 +7,7 @@ import { scanJson, type ObjectNode } from '../json/scan-json.ts';
 import { applyEdits, insertMember, replaceValue, type Edit } from '../json/splice.ts';
 import type { MessagesRequest } from '../protocols/anthropic/types.ts';
 import { minCacheableTokens } from '../protocols/anthropic/cache-rules.ts';
+import type { Prompt } from '../protocols/anthropic/prompt.ts';
 import type { Route } from '../route/resolve-route.ts';
 import type { SessionCacheState } from '../session/session-state.ts';
 import type { Fingerprint } from '../session/fingerprint.ts';
@@ -18,7 +19,7 @@ export interface Rewritten {
   body: Buffer;
   changes: Change[];
   /** Present when the cache engine ran. */
-  engine?: { nextState: SessionCacheState; expectedMiss: MissReason | null };
+  engine?: { nextState: SessionCacheState; expectedMiss: MissReason | null; clientPrompt?: Prompt };
 }
 
 /** Depth of the byte skeleton: root > messages > message > content > block > tool_result content > block. */
@@ -57,7 +58,7 @@ export function rewriteAnthropicRequest(opts: {
     });
     edits.push(...out.edits);
     changes.push(...out.changes);
-    engine = { nextState: out.nextState, expectedMiss: out.expectedMiss };
+    engine = { nextState: out.nextState, expectedMiss: out.expectedMiss, ...(out.clientPrompt ? { clientPrompt: out.clientPrompt } : {}) };
   }
   return { body: applyEdits(raw, edits), changes, ...(engine ? { engine } : {}) };
 }

@@ -1,0 +1,312 @@
+/**
+ * Synrouter's overhead benchmark (issue 8, "Performance"). One command, one run, one report:
+ *
+ *   direct     wrk -> mock upstream
+ *   nginx      wrk -> nginx (1 worker, proxy_buffering off, upstream keepalive) -> mock upstream
+ *   node floor wrk -> node:http + undici pass-through, body buffered, no work (reference) -> mock upstream
+ *   synrouter  wrk -> Synrouter (child process, own SQLite file, coding key, cache engine on) -> mock upstream
+ *
+ * for a 200 KB agent-shaped Anthropic request (claude-sonnet-4-6), JSON and SSE answers. Per target
+ * and format: wrk c=1 (unloaded latency p50/p99) and c=20 (throughput), the proxy's CPU per request
+ * from /proc/<pid>/stat (utime+stime, all threads), added latency vs direct, foreign CPU during each
+ * run (runs above 20% of a core are marked *), added time to first byte for SSE (sequential node
+ * client, median), and Synrouter's RSS with 1,000 concurrent slow streams.
+ *
+ * Needs wrk and nginx on PATH (bench/run-overhead.sh installs them from Debian).
+ * Options: --profile (afterwards, profile Synrouter under c=20 load with --cpu-prof and summarise),
+ *          --quick (short runs, for trying the harness).
+ * Environment: BENCH_C1_SECONDS (4), BENCH_C20_SECONDS (6), BENCH_WARM_SECONDS (2), BENCH_TTFB_N (40),
+ *              BENCH_STREAMS (1000), BENCH_UPSTREAM_CONNECTIONS (1200, so that every stream gets an
+ *              upstream connection; "default" = Synrouter's own default of 128), BENCH_KEEP_TMP=1.
+ */
+import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { DatabaseSync } from 'node:sqlite';
+import { agentBody, countMarkers, describeBody } from './body.ts';
+import { startUpstream, startNginx, startFloor, startSynrouter, runWrk, type WrkResult, type Proc } from './processes.ts';
+import { CpuWatch, cpuMs, rssKiB } from './proc.ts';
+import { post, ttfb, manyStreams } from './clients.ts';
+import { summarizeProfile } from './profile-summary.ts';
+
+const argv = new Set(process.argv.slice(2));
+const QUICK = argv.has('--quick');
+const PROFILE = argv.has('--profile');
+const num = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
+const C1_S = num('BENCH_C1_SECONDS', QUICK ? 2 : 4);
+const C20_S = num('BENCH_C20_SECONDS', QUICK ? 3 : 6);
+const WARM_S = num('BENCH_WARM_SECONDS', QUICK ? 1 : 2);
+const TTFB_N = num('BENCH_TTFB_N', QUICK ? 15 : 40);
+const STREAMS = num('BENCH_STREAMS', QUICK ? 200 : 1000);
+const STREAM_EVENTS = 40, STREAM_SPACING_MS = 50, SSE_EVENTS = 20;
+const FOREIGN_LIMIT = 20; // % of one core
+const MODEL = 'claude-sonnet-4-6';
+
+type Target = 'direct' | 'nginx' | 'floor' | 'synrouter';
+type Format = 'json' | 'sse';
+const TARGETS: Target[] = ['direct', 'nginx', 'floor', 'synrouter'];
+const LABEL: Record<Target, string> = { direct: 'direct', nginx: 'nginx', floor: 'node floor (ref.)', synrouter: '**synrouter**' };
+const FORMATS: Format[] = ['json', 'sse'];
+
+interface Measured { wrk: WrkResult; proxyCpuPerReq: number | null; upstreamCpuPerReq: number; foreignPct: number; stealPct: number; synRssKiB: number }
+interface Row { target: Target; format: Format; c1: Measured; c20: Measured }
+
+const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d));
+/** Signed: +0.12 / -0.05. */
+const sg = (x: number, d = 2) => (x >= 0 ? '+' : '') + f(x, d);
+const ms = (us: number) => us / 1000;
+const mib = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`;
+const n0 = (x: number) => x.toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const tmp = mkdtempSync(join(tmpdir(), 'synrouter-overhead-'));
+  const procs: Proc[] = [];
+  const out: string[] = [];
+  try {
+    // ---- inputs ----------------------------------------------------------------------------
+    const bodies = { json: agentBody({ stream: false, targetBytes: 200_000, model: MODEL }), sse: agentBody({ stream: true, targetBytes: 200_000, model: MODEL }) };
+    const bodyFiles = { json: join(tmp, 'body-json.json'), sse: join(tmp, 'body-sse.json') };
+    writeFileSync(bodyFiles.json, bodies.json);
+    writeFileSync(bodyFiles.sse, bodies.sse);
+    const streamBody = agentBody({ stream: true, targetBytes: 8_000, messages: 5, tools: 3, model: MODEL });
+
+    // ---- processes -------------------------------------------------------------------------
+    const upstream = await startUpstream();
+    procs.push(upstream);
+    const nginx = await startNginx(join(tmp, 'nginx'), Number(new URL(upstream.url).port));
+    procs.push(nginx);
+    const floor = await startFloor(upstream.url);
+    procs.push(floor);
+    // Synrouter's undici pool allows config upstream.connections (default 128) connections per origin;
+    // the streams test needs one per stream, so the benchmark raises it unless told otherwise.
+    // Per-key limits (default 600 requests/minute, 32 in flight) would refuse a load generator with
+    // one key: the request-rate limit is off, and the concurrency limit is set high so that its
+    // bookkeeping still runs on every request.
+    const envConn = process.env.BENCH_UPSTREAM_CONNECTIONS ?? String(Math.max(1200, STREAMS + 100));
+    const connections = envConn === 'default' ? undefined : envConn;
+    const synConfig = { ...(connections ? { upstream: { connections: Number(connections) } } : {}), limits: { requestsPerMinute: 0, concurrentRequests: 100_000 } };
+    const configFile = join(tmp, 'synrouter.json');
+    writeFileSync(configFile, JSON.stringify(synConfig));
+    const syn = await startSynrouter({ dir: join(tmp, 'synrouter'), upstreamUrl: upstream.url, configFile });
+    procs.push(syn);
+    const nginxWorker = nginx.workerPid();
+    if (!nginxWorker) throw new Error('nginx worker not found');
+    const watch = new CpuWatch(() => [upstream.pid, nginx.pid, nginxWorker, floor.pid, syn.pid]);
+    const proxyPids: Record<Target, number[]> = { direct: [], nginx: [nginx.pid, nginxWorker], floor: [floor.pid], synrouter: [syn.pid] };
+    const urls: Record<Target, string> = {
+      direct: `${upstream.url}/v1/messages`,
+      nginx: `${nginx.url}/v1/messages`,
+      floor: `${floor.url}/v1/messages`,
+      synrouter: `${syn.url}/api/anthropic/v1/messages`,
+    };
+    // What Claude Code sends, plus the mock's knobs (forwarded like any other header).
+    const headers: Record<string, string> = {
+      'x-api-key': syn.key, 'anthropic-version': '2023-06-01', 'anthropic-beta': 'claude-code-20250219,interleaved-thinking-2025-05-14',
+      'x-claude-code-session-id': '5e55104d-bench-4000-8000-000000000001', 'user-agent': 'claude-cli/2.1.0 (external, cli)',
+      'x-bench-events': String(SSE_EVENTS), 'x-bench-spacing-ms': '0',
+    };
+    const stats = async () => (await (await fetch(`${upstream.url}/__stats`)).json()) as { requests: number; withCacheControl: number; cacheControlMarkers: number; bytesIn: number; maxOpenStreams: number; openStreams: number; lastBarrier: number };
+    const control = async (path: string) => { await fetch(`${upstream.url}${path}`, { method: 'POST' }); };
+
+    // ---- correctness checks: every target answers; Synrouter's cache engine really ran ------
+    const checks: string[] = [];
+    await control('/__scan?on=1');
+    for (const target of TARGETS) {
+      for (const format of FORMATS) {
+        const before = await stats();
+        const r = await post(urls[target], bodies[format], headers);
+        const after = await stats();
+        const ok = r.status === 200 && (format === 'json' ? r.body.includes('"usage"') : r.body.includes('event: message_stop'));
+        if (!ok) throw new Error(`${target} ${format}: status ${r.status}: ${r.body.toString('utf8', 0, 500)}`);
+        const markers = after.cacheControlMarkers - before.cacheControlMarkers;
+        const sent = after.bytesIn - before.bytesIn;
+        const own = countMarkers(bodies[format]);
+        if (target === 'synrouter') {
+          if (markers <= own) throw new Error(`Synrouter added no cache_control (${format}: ${markers} upstream, ${own} from the client): the cache engine did not run`);
+          checks.push(`synrouter ${format}: the upstream received ${n0(sent)} bytes with ${markers} cache_control markers (the client sent ${n0(bodies[format].length)} bytes with ${own}): the cache engine added ${markers - own}`);
+        } else if (markers !== own || sent !== bodies[format].length) throw new Error(`${target} ${format}: body altered on the way (${sent} bytes, ${markers} markers)`);
+      }
+    }
+    await control('/__scan?on=0');
+
+    const waitQuiet = async (): Promise<void> => {
+      const start = performance.now();
+      while (performance.now() - start < 2000) {
+        const a = watch.snapshot();
+        await sleep(400);
+        if (CpuWatch.foreign(a, watch.snapshot()).foreignPct < FOREIGN_LIMIT) return;
+      }
+    };
+
+    // ---- memory: many concurrent slow streams through a fresh Synrouter (and the node floor) --
+    const memTest = async (target: 'synrouter' | 'floor', pid: number) => {
+      log(`memory: ${STREAMS} concurrent streams through ${target}, held until all are open, then ${STREAM_EVENTS} events ${STREAM_SPACING_MS} ms apart`);
+      await waitQuiet();
+      await control('/__reset');
+      const before = rssKiB(pid);
+      let peak = before;
+      const cpu0 = cpuMs(pid);
+      const r = await manyStreams({
+        url: urls[target], body: streamBody, count: STREAMS, rampMs: 500,
+        headers: { ...headers, 'x-bench-events': String(STREAM_EVENTS), 'x-bench-spacing-ms': String(STREAM_SPACING_MS), 'x-bench-barrier': String(STREAMS) },
+        onTick: () => { peak = Math.max(peak, rssKiB(pid)); },
+      });
+      const cpu = cpuMs(pid) - cpu0;
+      const st = await stats();
+      const upstreamPeak = st.maxOpenStreams;
+      const together = st.lastBarrier;
+      const end = rssKiB(pid);
+      await sleep(2000);
+      return { ...r, before, peak, end, after: rssKiB(pid), cpuPerStream: cpu / STREAMS, upstreamPeak, together };
+    };
+    const mem = { synrouter: await memTest('synrouter', syn.pid), floor: await memTest('floor', floor.pid) };
+
+    // ---- load runs -------------------------------------------------------------------------
+    const measure = async (target: Target, format: Format, c: number, seconds: number): Promise<Measured> => {
+      await waitQuiet();
+      const a = watch.snapshot();
+      const wrk = await runWrk({ url: urls[target], connections: c, seconds, bodyFile: bodyFiles[format], headers });
+      const b = watch.snapshot();
+      const cpuOf = (pids: number[]) => pids.reduce((s, p) => s + (b.perPid.get(p) ?? 0) - (a.perPid.get(p) ?? 0), 0);
+      const { foreignPct, stealPct } = CpuWatch.foreign(a, b);
+      const errors = wrk.err_connect + wrk.err_read + wrk.err_write + wrk.err_status + wrk.err_timeout;
+      if (errors) log(`  ${target} ${format} c=${c}: wrk errors ${JSON.stringify({ connect: wrk.err_connect, read: wrk.err_read, write: wrk.err_write, status: wrk.err_status, timeout: wrk.err_timeout })}`);
+      return {
+        wrk, foreignPct, stealPct,
+        proxyCpuPerReq: target === 'direct' ? null : cpuOf(proxyPids[target]) / wrk.requests,
+        upstreamCpuPerReq: cpuOf([upstream.pid]) / wrk.requests,
+        synRssKiB: rssKiB(syn.pid),
+      };
+    };
+    const rows: Row[] = [];
+    for (const format of FORMATS) {
+      for (const target of TARGETS) {
+        log(`${format} ${target}: warm-up ${WARM_S}s, c=1 ${C1_S}s, c=20 ${C20_S}s`);
+        await runWrk({ url: urls[target], connections: 20, seconds: WARM_S, bodyFile: bodyFiles[format], headers });
+        const c1 = await measure(target, format, 1, C1_S);
+        const c20 = await measure(target, format, 20, C20_S);
+        rows.push({ target, format, c1, c20 });
+        log(`  c=1 p50 ${f(ms(c1.wrk.p50_us), 3)} ms, c=20 ${f(c20.wrk.rps, 0)} req/s, proxy CPU ${f(c20.proxyCpuPerReq, 3)} ms/req, foreign ${f(c1.foreignPct, 0)}% / ${f(c20.foreignPct, 0)}%`);
+      }
+    }
+
+    // ---- time to first byte (SSE), sequential ---------------------------------------------
+    const ttfbs = {} as Record<Target, Awaited<ReturnType<typeof ttfb>>>;
+    for (const target of TARGETS) {
+      await waitQuiet();
+      ttfbs[target] = await ttfb(urls[target], bodies.sse, headers, TTFB_N, 5);
+    }
+
+    // ---- ledger: one row per turn, usage metered ------------------------------------------
+    await syn.stop(); // SIGTERM: finishes in-flight requests, flushes the ledger
+    const db = new DatabaseSync(syn.dbPath, { readOnly: true });
+    const ledger = db.prepare(`SELECT count(*) AS rows, sum(engine IS NOT NULL) AS engine, sum(cache_read_tokens > 0 AND output_tokens > 0) AS metered,
+      sum(streamed) AS streamed, count(DISTINCT session_id) AS sessions FROM turns`).get() as Record<string, number>;
+    const byStatus = db.prepare(`SELECT status, coalesce(error_code, '') AS code, aborted, count(*) AS n FROM turns GROUP BY 1, 2, 3 ORDER BY 4 DESC`).all() as Array<{ status: number; code: string; aborted: number; n: number }>;
+    db.close();
+    const internalErrors = (syn.stderr().match(/internal error/g) ?? []).length;
+
+    // ---- the report ------------------------------------------------------------------------
+    const wrkV = (spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout || '').split('\n')[0]!.replace(/ \[.*$/, '').replace(/^wrk /, '').trim();
+    const get = (format: Format, t: Target) => rows.find((r) => r.format === format && r.target === t)!;
+    out.push(`## Synrouter overhead benchmark (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC)`, '');
+    out.push(`- Node ${process.version} (Synrouter, node floor, upstream), nginx ${nginx.version}, wrk ${wrkV}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}); everything shares the same cores.`);
+    out.push(`- Request: ${describeBody(bodies.json)}; model ${MODEL}; Claude Code headers; coding key; cache engine on.`);
+    out.push(`- Upstream (node:http, own process): JSON answer ${n0(upstream.jsonBytes)} bytes with usage; SSE ${SSE_EVENTS} content_block_delta events, no spacing. nginx: 1 worker, proxy_buffering off, keepalive 128. node floor: node:http + undici, body buffered, no JSON or other work (what any Node proxy pays).`);
+    out.push(`- wrk -t1: warm-up ${WARM_S} s at c=20, then c=1 for ${C1_S} s (unloaded latency) and c=20 for ${C20_S} s (throughput). CPU = utime+stime of the proxy's processes (/proc) / requests. Added = target minus direct, at c=1.`);
+    out.push('');
+    for (const format of FORMATS) {
+      out.push(`### ${format === 'json' ? 'JSON' : 'SSE'} (200 KB request)`, '');
+      out.push('| target | req/s c=20 | p50 c=20 ms | p99 c=20 ms | p50 c=1 ms | p99 c=1 ms | added p50 / p99 ms | proxy CPU ms/req c=20 / c=1 | upstream CPU ms/req | foreign CPU % c=1 / c=20 |');
+      out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+      const direct = get(format, 'direct');
+      for (const r of rows.filter((x) => x.format === format)) {
+        const mark = (m: Measured) => `${f(m.foreignPct, 0)}${m.foreignPct > FOREIGN_LIMIT ? '*' : ''}`;
+        const added = r.target === 'direct' ? '—' : `${sg(ms(r.c1.wrk.p50_us - direct.c1.wrk.p50_us), 3)} / ${sg(ms(r.c1.wrk.p99_us - direct.c1.wrk.p99_us), 2)}`;
+        const bad = (m: Measured) => m.wrk.err_status + m.wrk.err_connect + m.wrk.err_read + m.wrk.err_timeout;
+        const badNote = bad(r.c1) + bad(r.c20) > 0 ? ` (**INVALID: ${bad(r.c1) + bad(r.c20)} failed responses**)` : '';
+        out.push(`| ${LABEL[r.target]}${badNote} | ${f(r.c20.wrk.rps, 0)} | ${f(ms(r.c20.wrk.p50_us))} | ${f(ms(r.c20.wrk.p99_us))} | ${f(ms(r.c1.wrk.p50_us), 3)} | ${f(ms(r.c1.wrk.p99_us), 2)} | ${added} | ${r.target === 'direct' ? '—' : `${f(r.c20.proxyCpuPerReq, 3)} / ${f(r.c1.proxyCpuPerReq, 3)}`} | ${f(r.c20.upstreamCpuPerReq, 3)} | ${mark(r.c1)} / ${mark(r.c20)} |`);
+      }
+      out.push('');
+    }
+    out.push(`### SSE time to first byte (sequential node:http client, one keep-alive connection, 200 KB request; median of ${TTFB_N} after 5 warm-up)`, '');
+    out.push(`| target | headers p50 ms | first event p50 ms | first event p90 ms | whole stream p50 ms | added first event p50 ms | failures |`, '|---|---:|---:|---:|---:|---:|---:|');
+    for (const t of TARGETS) {
+      const x = ttfbs[t];
+      out.push(`| ${LABEL[t]} | ${f(x.headersP50, 3)} | ${f(x.firstByteP50, 3)} | ${f(x.firstByteP90, 3)} | ${f(x.totalP50, 3)} | ${t === 'direct' ? '—' : sg(x.firstByteP50 - ttfbs.direct.firstByteP50, 3)} | ${x.failures} |`);
+    }
+    out.push('');
+
+    out.push('### Ratios and goals (issue 8, on Node 24: added p50 < 1 ms; CPU per 200 KB turn < 3x nginx)', '');
+    out.push('| format | Synrouter req/s vs direct / nginx | CPU/req vs nginx | CPU/req vs node floor | added p50 (nginx, floor) | added p99 (nginx, floor) | added TTFB p50 (nginx, floor) | goal p50 < 1 ms | goal CPU < 3x nginx |');
+    out.push('|---|---:|---:|---:|---:|---:|---:|---|---|');
+    for (const format of FORMATS) {
+      const d = get(format, 'direct'), n = get(format, 'nginx'), fl = get(format, 'floor'), s = get(format, 'synrouter');
+      const cpuRatio = s.c20.proxyCpuPerReq! / n.c20.proxyCpuPerReq!;
+      const add = (r: Row, k: 'p50_us' | 'p99_us') => ms(r.c1.wrk[k] - d.c1.wrk[k]);
+      const tf = (t: Target) => ttfbs[t].firstByteP50 - ttfbs.direct.firstByteP50;
+      out.push(`| ${format.toUpperCase()} | ${f(s.c20.wrk.rps / d.c20.wrk.rps, 3)}x / ${f(s.c20.wrk.rps / n.c20.wrk.rps, 3)}x | ${f(cpuRatio, 1)}x (${f(s.c20.proxyCpuPerReq, 2)} vs ${f(n.c20.proxyCpuPerReq, 3)} ms) | ${f(s.c20.proxyCpuPerReq! / fl.c20.proxyCpuPerReq!, 1)}x (+${f(s.c20.proxyCpuPerReq! - fl.c20.proxyCpuPerReq!, 2)} ms of Synrouter's own work) `
+        + `| ${sg(add(s, 'p50_us'), 2)} ms (${sg(add(n, 'p50_us'), 3)}, ${sg(add(fl, 'p50_us'), 3)}) | ${sg(add(s, 'p99_us'), 2)} ms (${sg(add(n, 'p99_us'), 2)}, ${sg(add(fl, 'p99_us'), 2)}) `
+        + `| ${format === 'sse' ? `${sg(tf('synrouter'), 2)} ms (${sg(tf('nginx'), 2)}, ${sg(tf('floor'), 2)})` : '—'} | ${add(s, 'p50_us') < 1 ? 'met' : `**not met** (${f(add(s, 'p50_us'), 1)} ms)`} | ${cpuRatio < 3 ? 'met' : `**not met** (${f(cpuRatio, 0)}x)`} |`);
+    }
+    out.push('', `Node floor vs nginx CPU/req: JSON ${f(get('json', 'floor').c20.proxyCpuPerReq! / get('json', 'nginx').c20.proxyCpuPerReq!, 1)}x, SSE ${f(get('sse', 'floor').c20.proxyCpuPerReq! / get('sse', 'nginx').c20.proxyCpuPerReq!, 1)}x (the transport alone, before any Synrouter work).`, '');
+
+    out.push(`### Memory: ${STREAMS} concurrent slow SSE streams through freshly started proxies (${n0(streamBody.length)}-byte agent request, one session each; the upstream sends message_start, holds every stream until all ${STREAMS} are open, then ${STREAM_EVENTS} deltas ${STREAM_SPACING_MS} ms apart)`, '');
+    out.push('| proxy | streams completed | failed | open together at upstream | wall s | RSS before | peak during | at end | 2 s after | CPU ms/stream |');
+    out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const t of ['synrouter', 'floor'] as const) {
+      const m = mem[t];
+      out.push(`| ${LABEL[t]} | ${m.completed} of ${STREAMS} | ${m.failed} | ${m.together} (peak ${m.upstreamPeak}) | ${f(m.wallMs / 1000, 1)} | ${mib(m.before)} | ${mib(m.peak)} (${sg((m.peak - m.before) / 1024, 0)} MiB, ${f((m.peak - m.before) / STREAMS, 0)} KiB/stream) | ${mib(m.end)} | ${mib(m.after)} | ${f(m.cpuPerStream, 2)} |`);
+      if (m.errors.length) out.push('', `${t} stream errors (first ${m.errors.length}): ${m.errors.join(' | ')}`, '');
+    }
+    out.push('', `Synrouter RSS after the 200 KB load runs: ${rows.filter((r) => r.target === 'synrouter').map((r) => `${mib(r.c20.synRssKiB)} (after ${r.format.toUpperCase()})`).join(', ')}.`);
+    out.push(`Synrouter's upstream pool: ${connections ? `upstream.connections = ${connections} from the config file. With Synrouter's default (128 per origin) the 129th concurrent stream waits for a connection (BENCH_UPSTREAM_CONNECTIONS=default to measure that)` : "Synrouter's default upstream.connections (128 per origin)"}.`);
+    out.push('');
+
+    out.push('### Checks', '');
+    for (const c of checks) out.push(`- ${c}`);
+    out.push(`- ledger after SIGTERM: ${ledger.rows} rows; engine ran on ${ledger.engine}; usage metered (cache read and output > 0) on ${ledger.metered}; streamed ${ledger.streamed}; sessions ${ledger.sessions}`);
+    out.push(`- ledger rows by outcome: ${byStatus.map((r) => `${r.status}${r.code ? ' ' + r.code : ''}${r.aborted ? ' (aborted)' : ''}: ${r.n}`).join(', ')}; "internal error" lines in Synrouter's log: ${internalErrors}${internalErrors ? ' (wrk closes its connections mid-request when a run ends)' : ''}`);
+    const all = rows.flatMap((r) => [[r, r.c1, 'c=1'], [r, r.c20, 'c=20']] as const);
+    const contaminated = all.filter(([, m]) => m.foreignPct > FOREIGN_LIMIT);
+    out.push(`- foreign CPU (machine user+nice+system minus this benchmark's processes, % of one core): ${contaminated.length ? `${contaminated.length} of ${all.length} runs over ${FOREIGN_LIMIT}%, marked * (contaminated): ${contaminated.map(([r, m, c]) => `${r.format} ${r.target} ${c} ${f(m.foreignPct, 0)}%`).join(', ')}` : `every run under ${FOREIGN_LIMIT}%`}; max steal ${f(Math.max(...all.map(([, m]) => m.stealPct)), 1)}%`);
+    const wrkErr = all.filter(([, m]) => m.wrk.err_status + m.wrk.err_connect + m.wrk.err_read + m.wrk.err_timeout > 0);
+    out.push(`- wrk errors: ${wrkErr.length ? `**${wrkErr.map(([r, m, c]) => `${r.format} ${r.target} ${c}: ${m.wrk.err_status} non-2xx, ${m.wrk.err_connect + m.wrk.err_read + m.wrk.err_timeout} socket errors`).join('; ')}** (those rows are invalid)` : 'none (all 2xx)'}`);
+    out.push(`- Synrouter config for the run: ${JSON.stringify(synConfig)}`);
+    out.push(`- wall time: ${f((performance.now() - t0) / 1000, 0)} s`);
+    console.log(out.join('\n'));
+
+    // ---- optional: where Synrouter's CPU goes ----------------------------------------------
+    if (PROFILE) {
+      for (const format of FORMATS) {
+        const dir = join(tmp, `profile-${format}`);
+        log(`profile (${format}): Synrouter with --cpu-prof under wrk c=20 for ${C20_S} s`);
+        const p = await startSynrouter({ dir, upstreamUrl: upstream.url, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir], configFile });
+        const h = { ...headers, 'x-api-key': p.key };
+        const cpu0 = cpuMs(p.pid);
+        const w1 = await runWrk({ url: `${p.url}/api/anthropic/v1/messages`, connections: 20, seconds: WARM_S, bodyFile: bodyFiles[format], headers: h });
+        const w2 = await runWrk({ url: `${p.url}/api/anthropic/v1/messages`, connections: 20, seconds: C20_S, bodyFile: bodyFiles[format], headers: h });
+        const cpu = cpuMs(p.pid) - cpu0;
+        await p.stop();
+        const file = readdirSync(dir).find((x) => x.endsWith('.cpuprofile'));
+        const n = w1.requests + w2.requests;
+        console.log(`\n### Profile: ${format.toUpperCase()}, wrk c=20, ${n} requests, ${f(w2.rps, 0)} req/s under the profiler; process CPU (all threads) ${f(cpu / n, 2)} ms/req\n`);
+        console.log(file ? summarizeProfile(join(dir, file), n) : `(no .cpuprofile written in ${dir})`);
+        if (file && process.env.BENCH_KEEP_TMP) console.log(`\nprofile: ${join(dir, file)}`);
+      }
+    }
+  } finally {
+    for (const p of procs.reverse()) await p.stop().catch(() => {});
+    if (process.env.BENCH_KEEP_TMP) log(`kept ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
