@@ -12,6 +12,7 @@ import type { ModelEntry } from './route/registry.ts';
 import { BUILTIN_PROVIDERS, declaredProvider, type ProviderSpec } from './upstream/providers.ts';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './rewrite/cache-engine.ts';
 import type { TrimPolicy } from './rewrite/trim-tool-results.ts';
+import { DEFAULT_LAYER_PATTERNS } from './rewrite/layer-tools.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './upstream/retry-policy.ts';
 import { DEFAULT_LIMITS, type LimitsConfig } from './auth/limits.ts';
 import { DEFAULT_KEEPALIVE, type KeepAliveConfig } from './keepalive/keep-alive.ts';
@@ -76,15 +77,24 @@ export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv;
   const file = path ? readConfigFile(path) : {};
 
   const providers: Record<string, ProviderConfig> = {};
-  const declared: Record<string, ProviderSpec> = { ...BUILTIN_PROVIDERS };
+  // Order: Anthropic direct, then the providers declared in the file (in file order), then OpenRouter,
+  // which serves every model. resolve-route.ts ranks routes the same way whatever this order is:
+  // a declared provider that lists a model comes before OpenRouter for it, and Anthropic direct
+  // (when keyed) stays first for Claude models even when a declared provider lists them too.
+  const fileDeclared: Record<string, ProviderSpec> = {};
   for (const [name, p] of Object.entries(file.providers ?? {})) {
-    if (declared[name]) continue;
-    if ((p.protocol !== 'anthropic' && p.protocol !== 'openai') || !p.baseUrl) throw new ConfigError(`provider "${name}" needs "protocol" ("anthropic" or "openai") and "baseUrl"`);
-    declared[name] = declaredProvider(name, { protocol: p.protocol, baseUrl: p.baseUrl, ...(p.auth ? { auth: p.auth } : {}), ...(p.serves ? { serves: p.serves } : {}), ...(p.responses ? { responses: true } : {}) });
+    if (BUILTIN_PROVIDERS[name]) continue;
+    const baseEnv = `SYNROUTER_${envNameOf(name)}_BASE_URL`;
+    if (p.protocol !== 'anthropic' && p.protocol !== 'openai') throw new ConfigError(`provider "${name}" needs "protocol" ("anthropic" or "openai")`);
+    const baseUrl = env[baseEnv] || p.baseUrl;
+    if (!baseUrl) throw new ConfigError(`provider "${name}" needs a base URL: set "baseUrl" in the config file or ${baseEnv}`);
+    fileDeclared[name] = declaredProvider(name, { protocol: p.protocol, baseUrl, ...(p.auth ? { auth: p.auth } : {}), ...(p.serves ? { serves: p.serves } : {}), ...(p.responses ? { responses: true } : {}) });
   }
+  const { openrouter, ...firstBuiltins } = BUILTIN_PROVIDERS;
+  const declared: Record<string, ProviderSpec> = { ...firstBuiltins, ...fileDeclared, ...(openrouter ? { openrouter } : {}) };
   for (const [name, spec] of Object.entries(declared)) {
     const fp = file.providers?.[name];
-    const envName = name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+    const envName = envNameOf(name);
     const envKeys = env[`SYNROUTER_${envName}_API_KEY`];
     const apiKeys = envKeys !== undefined ? splitKeys(envKeys) : fp?.apiKeys ?? (fp?.apiKey ? [fp.apiKey] : []);
     if (apiKeys.length === 0) continue;
@@ -120,7 +130,8 @@ export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv;
         coding: { ...DEFAULT_ENGINE_CONFIG.trim.coding, ...file.engine?.trim?.coding },
         general: { ...DEFAULT_ENGINE_CONFIG.trim.general, ...file.engine?.trim?.general },
       },
-      ...(file.engine?.layerPatterns ? { layerPatterns: file.engine.layerPatterns } : {}),
+      // Per layer: overriding one layer's pattern keeps the defaults of the others (layer-tools.ts).
+      ...(file.engine?.layerPatterns ? { layerPatterns: { ...DEFAULT_LAYER_PATTERNS, ...file.engine.layerPatterns } } : {}),
       ...(file.engine?.ttl ? { ttl: file.engine.ttl } : {}),
     },
   };
@@ -139,6 +150,11 @@ function readConfigFile(path: string): FileConfig {
   } catch (err) {
     throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+/** `my-lab` -> `MY_LAB`, as in SYNROUTER_MY_LAB_API_KEY. */
+function envNameOf(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 }
 
 function splitKeys(v: string): string[] {

@@ -8,7 +8,7 @@ export type Layer = 'core' | 'extended' | 'platform' | 'mcp';
 
 export const LAYERS: readonly Layer[] = ['core', 'extended', 'platform', 'mcp'];
 
-/** Default name patterns; `config.layers` may replace any of them. Unmatched names are 'extended'. */
+/** Default name patterns; config `engine.layerPatterns` replaces them per layer (merged over these in config.ts). Unmatched names are 'extended'. */
 export const DEFAULT_LAYER_PATTERNS: Readonly<Record<Exclude<Layer, 'extended'>, string>> = {
   mcp: '^mcp(__|_|-)|__',
   core: '^(bash|shell|exec(_command)?|run(_terminal)?(_cmd|_command)?|execute(_command)?|terminal|read|read_file|write|write_file|edit|edit_file|multi_?edit|apply_patch|str_replace.*|glob|grep|ls|list(_files|_dir)?|search(_files)?|find(_files)?|view|create_file|delete_file|move_file|codebase_search|file_search)$',

@@ -39,3 +39,14 @@ test('bare ids without the vendor resolve to the product entry', () => {
   assert.equal(r.resolve('deepseek-v4-flash')?.id, 'deepseek/deepseek-v4-flash');
   assert.equal(r.resolve('claude-sonnet-4.6')?.id, 'anthropic/claude-sonnet-4.6');
 });
+
+test('the vendor prefix on a bare Anthropic id resolves to the listed entry, not to an unlisted one', () => {
+  const r = createRegistry();
+  const sonnet = r.resolve('anthropic/claude-sonnet-4-6');
+  assert.equal(sonnet?.id, 'anthropic/claude-sonnet-4.6');
+  assert.equal(sonnet?.unlisted, undefined);
+  assert.notEqual(sonnet?.prices, null);
+  assert.equal(r.resolve('anthropic/claude-opus-4-8[1m]')?.id, 'anthropic/claude-opus-4.8');
+  assert.equal(r.resolve('anthropic/claude-haiku-4-5-20251001')?.id, 'anthropic/claude-haiku-4.5');
+  assert.equal(r.resolve('anthropic/gpt-5.5'), undefined, 'another vendor\'s model is not an Anthropic id');
+});

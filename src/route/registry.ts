@@ -54,6 +54,9 @@ export function createRegistry(extra: readonly ModelEntry[] = []): Registry {
     const bare = requested.replace(/\[[^\]]*\]$/, '');
     if (bare !== requested && byName.has(bare)) return byName.get(bare);
     const vendorless = bare.startsWith('anthropic/') ? bare.slice('anthropic/'.length) : bare;
+    // The vendor prefix on a bare Anthropic id (`anthropic/claude-sonnet-4-6`) is the listed model.
+    const prefixed = vendorless !== bare ? byName.get(vendorless) : undefined;
+    if (prefixed?.anthropicId) return prefixed;
     if (/^claude-[a-z0-9.-]+$/.test(vendorless)) {
       return { id: `anthropic/${vendorless}`, name: vendorless, context: 0, anthropicId: vendorless.replaceAll('.', '-'), prices: null, unlisted: true };
     }

@@ -1,6 +1,6 @@
 /**
  * Where a model goes: Claude models to Anthropic direct when a key is configured, else OpenRouter;
- * other models to OpenRouter or to a declared compatible provider that lists them.
+ * other models to a declared compatible provider that lists them, else OpenRouter (order: providerRank).
  */
 import { createHash } from 'node:crypto';
 import type { ProviderConfig } from '../config.ts';
@@ -55,7 +55,9 @@ export function resolveRoutes(opts: RouteQuery): Route[] {
 
 function routesFor(entry: ModelEntry, opts: RouteQuery): Route[] {
   const out: Route[] = [];
-  for (const [name, provider] of Object.entries(opts.providers)) {
+  const ranked = Object.entries(opts.providers).map((p, i) => ({ p, i, rank: providerRank(p[1]) }));
+  ranked.sort((a, b) => a.rank - b.rank || a.i - b.i);
+  for (const { p: [name, provider] } of ranked) {
     const upstreamModel = upstreamModelFor(entry, provider);
     if (upstreamModel === undefined) continue;
     const wire = pickWire(opts.client, entry, provider.spec.paths);
@@ -79,12 +81,40 @@ function pickWire(client: WireProtocol, entry: ModelEntry, offered: Partial<Reco
   return has('anthropic') ? 'anthropic' : undefined;
 }
 
-/** Provider order is Anthropic first (object insertion order of the config), so direct wins over OpenRouter. */
+/**
+ * Route order for a model, whatever the order of the config: Anthropic direct first (Claude models
+ * only; when its key is configured, it stays first even if a declared provider lists the model too,
+ * as it is the route with fast mode and cache keep-alive, and the one the README promises), then
+ * the compatible providers declared in the config file that list the model (so a declared provider
+ * for a model OpenRouter also serves is the primary route, not a fallback), then OpenRouter, which
+ * serves every model. Ties keep the config's order.
+ */
+function providerRank(provider: ProviderConfig): number {
+  const serves = provider.spec.serves ?? 'all';
+  return serves === 'anthropic' ? 0 : serves === 'all' ? 2 : 1;
+}
+
 function upstreamModelFor(entry: ModelEntry, provider: ProviderConfig): string | undefined {
   const serves = provider.spec.serves ?? 'all';
   if (serves === 'anthropic') return entry.anthropicId;
-  if (serves === 'all') return entry.unlisted ? entry.anthropicId : entry.id;
+  if (serves === 'all') return vendorModelId(entry);
   return serves.includes(entry.id) ? entry.id : undefined;
+}
+
+/**
+ * The `vendor/model` id for a provider that serves every model (OpenRouter).
+ * - Unlisted Claude ids keep the vendor prefix, with a trailing `-<major>-<minor>` version written
+ *   with a dot as OpenRouter names Claude models (`claude-opus-5-5` -> `anthropic/claude-opus-5.5`);
+ *   dated snapshot ids are sent as given, with the prefix.
+ * - The product's `-fast` Claude ids: no OpenRouter id for Anthropic's fast mode is known
+ *   (shared/reference/models.md, protocols.md §3.2 name none), so the base id is sent
+ *   (`anthropic/claude-opus-4.8-fast` -> `anthropic/claude-opus-4.8`): the request runs at standard
+ *   speed instead of failing, and is priced by the response model (standard rates) or OpenRouter's cost.
+ */
+function vendorModelId(entry: ModelEntry): string {
+  if (entry.unlisted) return entry.id.replace(/-(\d+)-(\d{1,2})$/, '-$1.$2');
+  if (entry.anthropicId && entry.id.endsWith('-fast')) return entry.id.slice(0, -'-fast'.length);
+  return entry.id;
 }
 
 /** Same scope (session fingerprint), same upstream key: the provider's cache is per key/workspace. */

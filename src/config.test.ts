@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ConfigError, loadConfig } from './config.ts';
+import { classifyTool, DEFAULT_LAYER_PATTERNS } from './rewrite/layer-tools.ts';
+
+function file(content: object): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'synrouter-config-')), 'config.json');
+  writeFileSync(path, JSON.stringify(content));
+  return path;
+}
+
+const declared = {
+  port: 9100,
+  db: '/var/lib/synrouter/from-file.db',
+  providers: {
+    anthropic: { apiKeys: ['ant-file'] },
+    mylab: { protocol: 'anthropic', baseUrl: 'https://llm.example.com/', auth: 'bearer', apiKey: 'lab-file', serves: ['acme/coder-1'] },
+  },
+  models: [{ id: 'acme/coder-1', name: 'Acme Coder 1', context: 200000, prices: null }],
+};
+
+test('config file values apply when the environment says nothing', () => {
+  const c = loadConfig({ configPath: file(declared), env: {} });
+  assert.equal(c.port, 9100);
+  assert.equal(c.dbPath, '/var/lib/synrouter/from-file.db');
+  assert.deepEqual(Object.keys(c.providers), ['anthropic', 'mylab']);
+  assert.deepEqual(c.providers.anthropic!.apiKeys, ['ant-file']);
+  assert.equal(c.providers.anthropic!.baseUrl, 'https://api.anthropic.com');
+  assert.equal(c.providers.mylab!.baseUrl, 'https://llm.example.com', 'trailing slash dropped');
+  assert.deepEqual(c.providers.mylab!.apiKeys, ['lab-file']);
+  assert.equal(c.providers.mylab!.spec.auth, 'bearer');
+  assert.deepEqual(c.providers.mylab!.spec.serves, ['acme/coder-1']);
+  assert.equal(c.models[0]!.id, 'acme/coder-1');
+});
+
+test('environment overrides win over the file: port, db, and key and base URL of a provider declared in the file', () => {
+  const c = loadConfig({
+    configPath: file(declared),
+    env: {
+      SYNROUTER_PORT: '9200', SYNROUTER_DB: 'rel/env.db',
+      SYNROUTER_MYLAB_API_KEY: 'lab-env-1, lab-env-2', SYNROUTER_MYLAB_BASE_URL: 'https://env.example.com/',
+      SYNROUTER_ANTHROPIC_API_KEY: 'ant-env', SYNROUTER_OPENROUTER_API_KEY: 'or-env', SYNROUTER_OPENROUTER_BASE_URL: 'http://127.0.0.1:9/api',
+    },
+  });
+  assert.equal(c.port, 9200);
+  assert.equal(c.dbPath, resolve('rel/env.db'));
+  assert.deepEqual(c.providers.mylab!.apiKeys, ['lab-env-1', 'lab-env-2']);
+  assert.equal(c.providers.mylab!.baseUrl, 'https://env.example.com');
+  assert.deepEqual(c.providers.anthropic!.apiKeys, ['ant-env']);
+  assert.equal(c.providers.openrouter!.baseUrl, 'http://127.0.0.1:9/api');
+  // Anthropic direct, then declared providers, then OpenRouter (resolve-route.ts ranks routes the same way).
+  assert.deepEqual(Object.keys(c.providers), ['anthropic', 'mylab', 'openrouter']);
+  // CLI overrides (--port, --db) beat both.
+  const o = loadConfig({ configPath: file(declared), env: { SYNROUTER_PORT: '9200' }, overrides: { port: 0, dbPath: '/tmp/x.db' } });
+  assert.equal(o.port, 0);
+  assert.equal(o.dbPath, '/tmp/x.db');
+  // An empty key variable turns the provider off.
+  assert.equal(loadConfig({ configPath: file(declared), env: { SYNROUTER_MYLAB_API_KEY: '' } }).providers.mylab, undefined);
+});
+
+test('SYNROUTER_CONFIG names the file; a bad number is refused', () => {
+  const c = loadConfig({ env: { SYNROUTER_CONFIG: file(declared) } });
+  assert.equal(c.port, 9100);
+  assert.throws(() => loadConfig({ env: { SYNROUTER_PORT: 'eighty' } }), ConfigError);
+});
+
+test('a declared provider may take its base URL from SYNROUTER_<NAME>_BASE_URL alone; with neither, the error names both', () => {
+  const noBase = { providers: { 'my-lab': { protocol: 'openai', apiKey: 'k', serves: ['acme/coder-1'] } } };
+  const c = loadConfig({ configPath: file(noBase), env: { SYNROUTER_MY_LAB_BASE_URL: 'https://lab.example.com/v1' } });
+  assert.equal(c.providers['my-lab']!.baseUrl, 'https://lab.example.com/v1');
+  assert.equal(c.providers['my-lab']!.spec.defaultBaseUrl, 'https://lab.example.com/v1');
+  assert.throws(() => loadConfig({ configPath: file(noBase), env: {} }), (e: unknown) => e instanceof ConfigError && e.message.includes('"baseUrl"') && e.message.includes('SYNROUTER_MY_LAB_BASE_URL'));
+  assert.throws(() => loadConfig({ configPath: file({ providers: { lab: { baseUrl: 'https://x' } } }), env: {} }), (e: unknown) => e instanceof ConfigError && /protocol/.test(e.message));
+});
+
+test('engine.layerPatterns overrides one layer and keeps the default patterns of the others', () => {
+  const c = loadConfig({ configPath: file({ engine: { layerPatterns: { mcp: '^ext_' } } }), env: {} });
+  const p = c.engine.layerPatterns!;
+  assert.equal(p.mcp, '^ext_');
+  assert.equal(p.core, DEFAULT_LAYER_PATTERNS.core);
+  assert.equal(p.platform, DEFAULT_LAYER_PATTERNS.platform);
+  assert.equal(classifyTool('ext_search', p), 'mcp');
+  assert.equal(classifyTool('bash', p), 'core');
+  assert.equal(classifyTool('read_file', p), 'core');
+  assert.equal(classifyTool('send_message', p), 'platform');
+  assert.equal(classifyTool('web_fetch', p), 'extended');
+  assert.equal(loadConfig({ env: {} }).engine.layerPatterns, undefined, 'no override: the engine uses its defaults');
+});
