@@ -230,9 +230,18 @@ test('keep-alive pings count as spend with no direct cost; rows with unknown pri
   assert.equal(s.cacheReadTokens, sums(turnsOnly).cacheReadTokens, 'the ping does not inflate the hit rate');
 });
 
+test('/metrics needs the admin key: none is 401, a client key 403', async () => {
+  const none = await fetch(`${sc.stack.app.url}/metrics`);
+  assert.equal(none.status, 401);
+  assert.equal(((await none.json()) as { error: { type: string } }).error.type, 'authentication_error');
+  const client = await fetch(`${sc.stack.app.url}/metrics`, { headers: { authorization: `Bearer ${sc.stack.key}` } });
+  assert.equal(client.status, 403);
+  await client.body?.cancel();
+});
+
 test('/metrics counts the same turns as the ledger', async () => {
   const rows = sc.stack.turns().filter((r) => r.kind === 'turn');
-  const res = await fetch(`${sc.stack.app.url}/metrics`);
+  const res = await fetch(`${sc.stack.app.url}/metrics`, { headers: { authorization: `Bearer ${sc.adminKey}` } });
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
   const text = await res.text();

@@ -107,6 +107,23 @@ test('an upstream that resets mid-stream: the client gets an in-band error event
   }
 });
 
+test('an upstream that closes cleanly before message_stop: the client still gets an in-band error event', async () => {
+  const stack = await startStack();
+  try {
+    const r = await post(stack, { ...MSG, stream: true }, { 'x-sim-fault': 'end-mid-stream' });
+    assert.equal(r.status, 200);
+    assert.match(r.text, /^event: message_start\n/);
+    assert.doesNotMatch(r.text, /message_stop/);
+    assert.match(r.text, /event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"Upstream stream failed: the upstream closed the stream before its final event/);
+    assert.equal(stack.turns().at(-1)!.error_code, 'UPSTREAM_ERROR');
+    // An upstream error event is an ending of its own: nothing is appended after it.
+    const e = await post(stack, { ...MSG, stream: true }, { 'x-sim-fault': 'error-mid-stream' });
+    assert.equal((e.text.match(/event: error/g) ?? []).length, 1);
+  } finally {
+    await stack.close();
+  }
+});
+
 test('an upstream that goes silent mid-stream is cut after the idle timeout with an in-band error; a slow but steady stream is not', async () => {
   const stack = await startStack({ config: (c) => ({ ...c, upstream: { ...c.upstream, bodyIdleTimeoutMs: 400 } }) });
   try {

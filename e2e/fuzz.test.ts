@@ -705,7 +705,8 @@ test('model ids are bounded: 8 distinct 256 KB model ids do not stay in memory, 
     own.sim.cache.entries.clear();
     const retained = live() - before.live;
     const ledger = dbBytes() - before.db;
-    const metrics = await request(`${own.app.url}/metrics`);
+    const admin = own.app.deps.keys.create({ name: 'metrics', role: 'admin' }).key;
+    const metrics = await request(`${own.app.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } });
     let metricsBytes = 0;
     for await (const chunk of metrics.body) metricsBytes += (chunk as Buffer).length;
     t.diagnostic(`answers ${JSON.stringify([...new Set(statuses)])}; retained ${mb(retained)} MB; ledger file +${mb(ledger)} MB; GET /metrics ${metrics.statusCode}, ${mb(metricsBytes)} MB`);

@@ -56,3 +56,33 @@ test('shadow key: client bytes untouched upstream; the ledger shows what the eng
     await stack.close();
   }
 });
+
+test('a shadow key turned off never trims a tool result that shadow mode forwarded whole', async () => {
+  const stack = await startStack();
+  try {
+    const { key, record } = stack.app.deps.keys.create({ name: 'shadow-trim', mode: 'coding', shadow: true });
+    const client = new Anthropic({ apiKey: key, baseURL: stack.anthropicBase, maxRetries: 0 });
+    // Over the coding mode's trim threshold (README: 40k characters): the engine would trim it.
+    const verbose = Array.from({ length: 3000 }, (_, i) => `line ${i}: ${'x'.repeat(20)}`).join('\n');
+    const messages: Anthropic.MessageParam[] = [
+      { role: 'user', content: 'Run the tests.' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_big', name: 'Bash', input: { command: 'npm test' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_big', content: verbose }] },
+    ];
+    await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 64, system: SYSTEM, tools, messages });
+    const shadowRow = stack.turns().filter((r) => r.key_id === record.id).at(-1)!;
+    assert.ok(JSON.parse(shadowRow.engine!).some((c: { kind: string }) => c.kind === 'trim'), 'the engine would have trimmed it');
+    assert.ok(JSON.stringify(stack.sim.requests.at(-1)!.body).includes(JSON.stringify(verbose)), 'shadow forwarded it whole');
+
+    stack.app.deps.keys.setShadow(record.id, false);
+    messages.push({ role: 'assistant', content: 'Done.' }, { role: 'user', content: 'And now?' });
+    await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 64, system: SYSTEM, tools, messages });
+    const sent = JSON.stringify(stack.sim.requests.at(-1)!.body);
+    assert.ok(sent.includes('cache_control'), 'the engine works for real now');
+    assert.ok(sent.includes(JSON.stringify(verbose)), 'the block already forwarded whole is forwarded whole again');
+    const row = stack.turns().filter((r) => r.key_id === record.id).at(-1)!;
+    assert.ok(!JSON.parse(row.engine!).some((c: { kind: string }) => c.kind === 'trim'));
+  } finally {
+    await stack.close();
+  }
+});

@@ -15,7 +15,7 @@ import { sendError, sendJson } from './server/respond.ts';
 import { listModels } from './server/models-endpoint.ts';
 import { authenticate } from './auth/authenticate.ts';
 import { identifySession } from './session/identify-session.ts';
-import type { SessionStore } from './session/session-state.ts';
+import { commitEngineState, engineStateId, type SessionStore } from './session/session-state.ts';
 import { resolveRoutes } from './route/resolve-route.ts';
 import { sendWithRetries } from './upstream/send-with-retries.ts';
 import type { Change } from './rewrite/cache-engine.ts';
@@ -133,7 +133,7 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
   turn.changes = rewritten.changes;
   if (rewritten.engine) {
     turn.expectedMiss = rewritten.engine.expectedMiss;
-    deps.sessions.set(turn.key!.id, session.id, rewritten.engine.nextState);
+    commitEngineState(deps.sessions, turn.key!, session.id, rewritten.engine.nextState);
   }
   if (turn.streamed) deps.metrics.streamStarted();
   try {
@@ -195,7 +195,7 @@ function rewriteOutgoing(o: { outgoing: Outgoing; route: Route; session: Session
     const rewritten = rewriteAnthropicRequest({
       raw: outgoing.raw, request: outgoing.anthropic, route,
       ...(o.countTokens ? {} : { cache: {
-        mode: key.mode, state: deps.sessions.get(key.id, session.id), now: turn.startedAt, config: deps.engine, fingerprint: session.fingerprint,
+        mode: key.mode, state: deps.sessions.get(key.id, engineStateId(key, session.id)), now: turn.startedAt, config: deps.engine, fingerprint: session.fingerprint,
         ...(keepAliveApplies(route, deps) ? { keepAlive: { maxIdleMs: deps.config.keepalive.maxIdleMs[key.mode] } } : {}),
       } }),
     });

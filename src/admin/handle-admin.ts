@@ -25,6 +25,9 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
   const method = req.method ?? 'GET';
   try {
     if (url.pathname === '/metrics') {
+      // Token counts and spend per model are the operator's business: a Prometheus scrape sends the
+      // admin key as `authorization: Bearer` (scrape_config `authorization.credentials`).
+      authenticate(req.headers, deps.keys, { admin: true });
       if (method !== 'GET' && method !== 'HEAD') throw new AdminError(405, 'method_not_allowed', `${method} is not allowed on /metrics; use GET.`, { allow: 'GET, HEAD' });
       const body = deps.metrics.render();
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });

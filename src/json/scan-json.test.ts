@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scanJson, child } from './scan-json.ts';
+import { scanJson, child, type ObjectNode } from './scan-json.ts';
 import { applyEdits, insertMember, replaceValue } from './splice.ts';
 
 const text = (buf: Buffer, n: { start: number; end: number } | undefined) => buf.toString('utf8', n!.start, n!.end);
@@ -29,7 +29,7 @@ test('containers deeper than maxDepth are skipped as leaves', () => {
 test('edits splice into the original bytes and keep everything else', () => {
   const buf = Buffer.from('{"model":"a",  "system":[{"type":"text","text":"s"}],"x":{}}');
   const root = scanJson(buf);
-  const sys0 = child(child(root, 'system'), 0) as { start: number; end: number; entries: Map<string, unknown> };
+  const sys0 = child(child(root, 'system'), 0) as ObjectNode;
   const out = applyEdits(buf, [
     replaceValue(child(root, 'model')!, '"b"'),
     insertMember(sys0, 'cache_control', '{"type":"ephemeral"}'),

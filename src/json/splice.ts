@@ -16,8 +16,13 @@ export function applyEdits(buf: Buffer, edits: readonly Edit[]): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Insert `"key":<json>` as the last member of the object spanning [start, end). */
-export function insertMember(obj: { start: number; end: number; entries: Map<string, unknown> }, key: string, json: string): Edit {
+/**
+ * Set `"key":<json>` in the object spanning [start, end): appended as its last member, or, when the
+ * key is already there (a client's `"cache_control": null`), its value replaced, never a second key.
+ */
+export function insertMember(obj: { start: number; end: number; entries: Map<string, { start: number; end: number }> }, key: string, json: string): Edit {
+  const existing = obj.entries.get(key);
+  if (existing) return replaceValue(existing, json);
   const close = obj.end - 1;
   const sep = obj.entries.size > 0 ? ',' : '';
   return { start: close, end: close, text: `${sep}${JSON.stringify(key)}:${json}` };

@@ -7,11 +7,15 @@ import type { AnthropicUsage, StreamEvent } from '../protocols/anthropic/types.t
 import { SseParser } from '../sse/sse-parser.ts';
 import type { Usage } from './usage.ts';
 
-/** protocols.md §8.6: with no `cache_creation` split, all cache writes count as 5m. */
+/**
+ * protocols.md §8.6: with no `cache_creation` split, all cache writes count as 5m. A split that adds
+ * up to less than the total (a field missing) leaves the rest as 5m: written tokens are never dropped.
+ */
 export function fromAnthropicUsage(u: AnthropicUsage | null | undefined): Usage {
   const creation = u?.cache_creation_input_tokens ?? 0;
   const w1h = u?.cache_creation?.ephemeral_1h_input_tokens ?? 0;
-  const w5m = u?.cache_creation ? (u.cache_creation.ephemeral_5m_input_tokens ?? 0) : creation;
+  const split5m = u?.cache_creation?.ephemeral_5m_input_tokens ?? 0;
+  const w5m = split5m + Math.max(0, creation - split5m - w1h);
   return { input: u?.input_tokens ?? 0, cacheRead: u?.cache_read_input_tokens ?? 0, cacheWrite5m: w5m, cacheWrite1h: w1h, output: u?.output_tokens ?? 0 };
 }
 

@@ -38,6 +38,9 @@ test('a stream cut before message_delta keeps the message_start numbers', () => 
 
 test('cache writes without a 5m/1h split count as 5m (protocols.md §8.6)', () => {
   assert.deepEqual(fromAnthropicUsage({ input_tokens: 1, cache_creation_input_tokens: 50, output_tokens: 2 }), { input: 1, cacheRead: 0, cacheWrite5m: 50, cacheWrite1h: 0, output: 2 });
+  // A split missing its 5m field: the rest of the total is 5m, nothing is dropped.
+  assert.deepEqual(fromAnthropicUsage({ input_tokens: 1, cache_creation_input_tokens: 50, cache_creation: { ephemeral_1h_input_tokens: 20 }, output_tokens: 2 }), { input: 1, cacheRead: 0, cacheWrite5m: 30, cacheWrite1h: 20, output: 2 });
+  assert.deepEqual(fromAnthropicUsage({ cache_creation_input_tokens: 50, cache_creation: { ephemeral_5m_input_tokens: 10, ephemeral_1h_input_tokens: 40 } }), { input: 0, cacheRead: 0, cacheWrite5m: 10, cacheWrite1h: 40, output: 0 });
 });
 
 test('cost at the response model prices, and the direct cost of the same tokens', () => {

@@ -9,7 +9,9 @@ import type { Usage } from './usage.ts';
 export interface ChatUsage {
   prompt_tokens?: number; completion_tokens?: number;
   prompt_tokens_details?: { cached_tokens?: number | null; cache_write_tokens?: number | null } | null;
-  cost?: number;
+  /** DeepSeek's own name for cached prompt tokens (protocols.md §7); included in prompt_tokens like cached_tokens. */
+  prompt_cache_hit_tokens?: number | null;
+  cost?: unknown;
 }
 export interface ResponsesUsage {
   input_tokens?: number; output_tokens?: number;
@@ -17,8 +19,17 @@ export interface ResponsesUsage {
   cost?: number;
 }
 
+/**
+ * Chat Completions usage -> Usage, for the meter and for the translators (translate/shared/convert-usage.ts)
+ * alike. Uncached = prompt - cached - cache_write (protocols.md §4.4, §8.7), floored at 0 so a provider
+ * that double-reports never yields a negative count. Cached tokens are OpenAI's
+ * `prompt_tokens_details.cached_tokens` or DeepSeek's `prompt_cache_hit_tokens`, whichever is larger
+ * (a provider that sends both reports the same number; one that sends a 0 placeholder in the OpenAI
+ * field still has its hits counted). OpenAI cache writes have no 5m/1h split (their TTL is 30m,
+ * §5.5); they are put in `cacheWrite5m`.
+ */
 export function fromChatUsage(u: ChatUsage | null | undefined): Usage {
-  const cached = u?.prompt_tokens_details?.cached_tokens ?? 0;
+  const cached = Math.max(u?.prompt_tokens_details?.cached_tokens ?? 0, u?.prompt_cache_hit_tokens ?? 0);
   const written = u?.prompt_tokens_details?.cache_write_tokens ?? 0;
   return { input: Math.max(0, (u?.prompt_tokens ?? 0) - cached - written), cacheRead: cached, cacheWrite5m: written, cacheWrite1h: 0, output: u?.completion_tokens ?? 0 };
 }
@@ -53,6 +64,8 @@ export class OpenAIStreamWatcher {
       if (ev.model) this.#s.model = ev.model;
       if (ev.usage) { this.#s.usage = fromChatUsage(ev.usage); this.#s.providerCost = typeof ev.usage.cost === 'number' ? ev.usage.cost : null; }
       if (ev.error) this.#s.error = String(ev.error.message ?? 'error');
+      // Some compatible providers end after the finish_reason chunk without `[DONE]`: that is complete.
+      if (Array.isArray(ev.choices) && ev.choices.some((c: { finish_reason?: unknown }) => c?.finish_reason)) this.#s.completed = true;
       return;
     }
     const r = ev.response;

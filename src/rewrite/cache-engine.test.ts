@@ -164,3 +164,17 @@ test('general mode: tools in stable layers; sessions share the prefix; an MCP ch
   assert.ok(rates[5]! > 0 && rates[5]! < rates[4]!, 'after the MCP change the stable layers still read; only the tail re-writes');
   assert.ok(rates[6]! > rates[5]!, 'later sessions read the new, longer prefix again');
 });
+
+test('a client block with "cache_control": null gets our marker as its value, never a second key', () => {
+  const [first] = scriptSession({ ...BASE, turns: 1 });
+  const body = structuredClone(first!.body) as { system: unknown; tools: Array<Record<string, unknown>> };
+  body.system = [{ type: 'text', text: body.system as string, cache_control: null }];
+  body.tools.at(-1)!.cache_control = null;
+  const { out, sent } = rewrite(body);
+  const text = out.body.toString();
+  const markers = buildPrompt(sent).markers.length;
+  assert.ok(markers >= 2, 'the null fields were free slots the engine used');
+  assert.equal(text.split('"cache_control"').length - 1, markers + [...text.matchAll(/"cache_control":null/g)].length, 'one cache_control key per block');
+  assert.doesNotMatch(text, /"cache_control":null,[^{}]*"cache_control"/, 'no block carries two cache_control keys');
+  assert.equal(validateRequest(sent).ok, true);
+});

@@ -10,7 +10,7 @@ import { TTL_MS } from '../protocols/anthropic/cache-rules.ts';
 import type { JsonObject, MessagesRequest as WireRequest, Ttl } from '../protocols/anthropic/wire-types.ts';
 import type { MessagesRequest } from '../protocols/anthropic/types.ts';
 import { child, type JsonNode, type ObjectNode } from '../json/scan-json.ts';
-import { insertMember, replaceValue, type Edit } from '../json/splice.ts';
+import { applyEdits, insertMember, replaceValue, type Edit } from '../json/splice.ts';
 import type { Fingerprint } from '../session/fingerprint.ts';
 import { shortHash, type SessionCacheState } from '../session/session-state.ts';
 import { planBreakpoints, type Placement } from './plan-breakpoints.ts';
@@ -194,9 +194,11 @@ function markerEdits(raw: Buffer, root: ObjectNode, prompt: Prompt, placements: 
   }
   const items = order.map((orig, i) => {
     const item = toolsNode.items[orig]!;
-    const text = raw.toString('utf8', item.start, item.end);
     const ttl = toolMarkers.get(i);
-    return ttl ? `${text.slice(0, -1)},"cache_control":${marker(ttl)}}` : text;
+    if (!ttl) return raw.toString('utf8', item.start, item.end);
+    // The same splice as in place, relative to the item's own bytes.
+    const edit = insertMember(item as ObjectNode, 'cache_control', marker(ttl));
+    return applyEdits(raw.subarray(item.start, item.end), [{ ...edit, start: edit.start - item.start, end: edit.end - item.start }]).toString('utf8');
   });
   edits.push(replaceValue(toolsNode, `[${items.join(',')}]`));
   return edits;

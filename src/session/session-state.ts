@@ -33,6 +33,22 @@ export interface SessionCacheState {
   turns: number;
 }
 
+/**
+ * Commits a turn's engine state. A shadow key forwarded the client's bytes untouched, so the session's
+ * real state says every block went whole (should shadow be turned off, nothing already sent is trimmed
+ * later), while the engine's own state, trims included, lives under a shadow id for the next modelled turn.
+ */
+export function commitEngineState(store: SessionStore, key: { id: string; shadow: boolean }, sessionId: string, next: SessionCacheState): void {
+  if (!key.shadow) return store.set(key.id, sessionId, next);
+  store.set(key.id, shadowStateId(sessionId), next);
+  const keep = Object.fromEntries(Object.keys(next.trims).map((id) => [id, { action: 'keep' } as const]));
+  store.set(key.id, sessionId, { ...next, trims: keep });
+}
+
+/** Where a shadow key's engine state is kept (the state the engine would have had). */
+export const engineStateId = (key: { shadow: boolean }, sessionId: string) => (key.shadow ? shadowStateId(sessionId) : sessionId);
+const shadowStateId = (sessionId: string) => `${sessionId}\u0000shadow`;
+
 /** Enough hash bits to never collide within one session, at a third of the memory. */
 export const shortHash = (h: string) => h.slice(0, 24);
 
@@ -55,10 +71,9 @@ export class SessionStore {
 
   get(keyId: string, sessionId: string): SessionCacheState | undefined {
     const k = `${keyId}\u0000${sessionId}`;
-    const hit = this.#mem.get(k);
+    const hit = this.#mem.get(k) ?? this.#dirty.get(k)?.state; // evicted from memory, not yet written
     if (hit) {
-      this.#mem.delete(k);
-      this.#mem.set(k, hit);
+      this.#remember(k, hit);
       return hit;
     }
     const row = this.#get.get(keyId, sessionId) as { state: string } | undefined;
@@ -68,8 +83,15 @@ export class SessionStore {
     return state;
   }
 
-  set(keyId: string, sessionId: string, state: SessionCacheState): void {
+  /**
+   * Trim decisions are merged, never replaced: two requests of one session in flight at once (or a
+   * side call such as Claude Code's title request under the same session id) must not make the
+   * session forget a decision, or a block forwarded trimmed could later be forwarded whole.
+   */
+  set(keyId: string, sessionId: string, next: SessionCacheState): void {
     const k = `${keyId}\u0000${sessionId}`;
+    const prev = this.get(keyId, sessionId);
+    const state = prev ? { ...next, trims: { ...prev.trims, ...next.trims } } : next;
     this.#remember(k, state);
     this.#dirty.set(k, { keyId, sessionId, state });
   }

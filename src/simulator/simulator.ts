@@ -8,7 +8,7 @@
 //   x-sim-rounds: N        tool rounds before the final answer (default: options.rounds, else 3)
 //   x-sim-parallel: N      OpenAI routes only: tool calls per tool round (default: options.parallelToolCalls, else 1)
 //   x-sim-delta-ms: N      delay between SSE events
-//   x-sim-fault: status:<code> | reset-mid-stream | stall-mid-stream | error-mid-stream
+//   x-sim-fault: status:<code> | reset-mid-stream | stall-mid-stream | error-mid-stream | end-mid-stream (clean close, no message_stop)
 
 import { pause } from './pause.ts';
 import { apiKeyOf, headerValue, intHeader } from './request-headers.ts';
@@ -240,7 +240,7 @@ export async function startSimulator(opts: SimulatorOptions & { port?: number; h
       const type = errorTypeForStatus(status);
       return fail(x, status, type, defaultErrorMessage(type));
     }
-    if (fault !== undefined && !['reset-mid-stream', 'stall-mid-stream', 'error-mid-stream'].includes(fault)) {
+    if (fault !== undefined && !['reset-mid-stream', 'stall-mid-stream', 'error-mid-stream', 'end-mid-stream'].includes(fault)) {
       return fail(x, 400, 'invalid_request_error', `x-sim-fault: unknown value '${fault}'`);
     }
 
@@ -299,7 +299,7 @@ export async function startSimulator(opts: SimulatorOptions & { port?: number; h
       if (fault === 'reset-mid-stream' || fault === 'error-mid-stream') {
         x.selfDestroyed = true;
         res.destroy();
-      }
+      } else if (fault === 'end-mid-stream') res.end();
       return; // stall: nothing more until the client goes away
     }
 
@@ -329,7 +329,8 @@ export async function startSimulator(opts: SimulatorOptions & { port?: number; h
               data: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
             }),
           );
-        }
+        } else if (fault === 'end-mid-stream') res.end(); // a clean close that never says message_stop
+
         return; // stall: nothing more until the client goes away
       }
     }

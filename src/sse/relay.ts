@@ -24,6 +24,12 @@ export async function relay(opts: {
   onChunk: (chunk: Buffer) => void;
   /** Optional rewrite of what the client receives (the meter still sees the upstream's bytes). */
   transform?: (chunk: Buffer) => Buffer;
+  /**
+   * Whether the stream reached its protocol's final event (or an in-band error). An upstream that
+   * closes cleanly before it is a cut stream all the same: the client must see an error event, not
+   * a reply that silently stops (protocols.md §1.5 event sequence).
+   */
+  complete?: () => boolean;
 }): Promise<void> {
   const { upstream, res } = opts;
   res.writeHead(upstream.status, responseHeaders(upstream.headers, opts.headers));
@@ -39,6 +45,7 @@ export async function relay(opts: {
     const out = opts.transform ? opts.transform(buf) : buf;
     if (out.length && !res.write(out)) await once(res, 'drain', { signal: opts.signal });
   }
+  if (opts.complete && !opts.complete()) throw new Error('the upstream closed the stream before its final event');
   res.end();
 }
 

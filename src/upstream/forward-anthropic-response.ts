@@ -34,6 +34,7 @@ export async function forwardAnthropicResponse(opts: { upstream: UpstreamRespons
         if (stream) stream.push(c);
         else json.push(c);
       },
+      ...(stream ? { complete: () => { const s = stream.summary(); return s.completed || s.error !== null; } } : {}),
     });
   } catch (err) {
     if (opts.signal.aborted) {

@@ -41,6 +41,7 @@ export async function forwardOpenAIResponse(opts: {
         else json.push(c);
       },
       ...(hide ? { transform: (c: Buffer) => hideUsageChunk(hide, c) } : {}),
+      ...(watcher ? { complete: () => { const s = watcher.summary(); return s.completed || s.error !== null; } } : {}),
     });
   } catch (err) {
     if (opts.signal.aborted) {

@@ -39,9 +39,14 @@ export const MIN_CACHEABLE_TOKENS: Readonly<Record<string, number>> = {
   'claude-sonnet-4': 1024,
 };
 
-/** Strips a `-YYYYMMDD` snapshot suffix: `claude-sonnet-4-5-20250929` -> `claude-sonnet-4-5`. */
+/**
+ * The provider's own id without decorations: a `-YYYYMMDD` snapshot suffix (`claude-sonnet-4-5-20250929`
+ * -> `claude-sonnet-4-5`), and OpenRouter's spelling (`anthropic/claude-haiku-4.5` -> `claude-haiku-4-5`),
+ * so the same model has the same cache rules on either route.
+ */
 export function baseModelId(model: string): string {
-  return model.replace(/-\d{8}$/, '');
+  const bare = model.startsWith('anthropic/') ? model.slice('anthropic/'.length).replace(/(\d)\.(\d)/g, '$1-$2') : model;
+  return bare.replace(/-\d{8}$/, '');
 }
 
 export function minCacheableTokens(model: string): number {
