@@ -136,6 +136,10 @@ test('miss reasons: new session, TTL expired, tools changed, model changed, pref
   const state = first.out.engine!.nextState;
   assert.equal(rewrite(b!.body, { state, now: 10_000 }).out.engine!.expectedMiss, null);
   assert.equal(rewrite(b!.body, { state, now: 6 * 60_000 }).out.engine!.expectedMiss, 'ttl_expired');
+  // A 1h stable prefix under a 5m conversation: the conversation part still expires after 5 minutes.
+  const mixed = { ...state, breakpoints: [{ ...state.breakpoints[0]!, ttl: '1h' as const }, ...state.breakpoints.slice(1).map((x) => ({ ...x, ttl: '5m' as const }))] };
+  assert.ok(mixed.breakpoints.length >= 2);
+  assert.equal(rewrite(b!.body, { state: mixed, now: 10 * 60_000 }).out.engine!.expectedMiss, 'ttl_expired');
   const moreTools = structuredClone(b!.body) as any;
   moreTools.tools.push({ name: 'New', input_schema: { type: 'object' } });
   assert.equal(rewrite(moreTools, { state, now: 10_000 }).out.engine!.expectedMiss, 'tools_changed');

@@ -135,7 +135,8 @@ function expectMiss(input: EngineInput, prompt: Prompt, hashes: string[], fp: Fi
   if (state.model !== input.request.model) return 'model_changed';
   if (state.fingerprint.tools !== fp.tools) return 'tools_changed';
   if (state.fingerprint.system !== fp.system) return 'system_changed';
-  const ttl = state.breakpoints.some((b) => b.ttl === '1h') ? '1h' : '5m';
+  // The deepest write decides: a 1h stable prefix under a 5m conversation still loses the conversation.
+  const ttl = state.breakpoints.at(-1)?.ttl ?? '5m';
   if (input.now - Math.max(state.lastAt, state.refreshedAt ?? 0) >= TTL_MS[ttl]) return 'ttl_expired';
   // The last turn's deepest write must be in this request, or the conversation is re-written from the edit on.
   const deepest = state.breakpoints.at(-1);
