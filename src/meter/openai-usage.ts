@@ -11,7 +11,7 @@ export interface ChatUsage {
   prompt_tokens_details?: { cached_tokens?: number | null; cache_write_tokens?: number | null } | null;
   /** DeepSeek's own name for cached prompt tokens (protocols.md §7); included in prompt_tokens like cached_tokens. */
   prompt_cache_hit_tokens?: number | null;
-  cost?: unknown;
+  cost?: number;
 }
 export interface ResponsesUsage {
   input_tokens?: number; output_tokens?: number;

@@ -5,6 +5,7 @@
  * (Anthropic total input = input + cache_creation + cache_read).
  */
 import { fromAnthropicUsage } from '../../meter/anthropic-usage.ts';
+import { fromChatUsage } from '../../meter/openai-usage.ts';
 import { totalInput, type Usage } from '../../meter/usage.ts';
 import type { AnthropicUsage } from './wire-anthropic.ts';
 import type { ChatUsage } from './wire-openai-chat.ts';
@@ -50,17 +51,11 @@ export function responsesUsageFromAnthropic(u: AnthropicUsage | null | undefined
 }
 
 /**
- * Chat Completions usage -> Usage. Uncached = prompt - cached - cache_write (protocols.md §4.4 and
- * §8.7 give this as the assumed identity), floored at 0 so a provider that double-reports never yields
- * a negative count. OpenAI cache writes have no 5m/1h split (their TTL is 30m, §5.5); they are put in
- * `cacheWrite5m`, which is only summed on the way to an Anthropic body.
+ * Chat Completions usage -> Usage is the meter's own `fromChatUsage` (meter/openai-usage.ts), so the
+ * ledger and the translated body count cached tokens (DeepSeek's `prompt_cache_hit_tokens` included)
+ * the same way. Its cache writes land in `cacheWrite5m`, which is only summed on the way to an Anthropic body.
  */
-export function usageFromChat(u: ChatUsage | null | undefined): Usage {
-  const prompt = u?.prompt_tokens ?? 0;
-  const cached = u?.prompt_tokens_details?.cached_tokens ?? u?.prompt_cache_hit_tokens ?? 0;
-  const written = u?.prompt_tokens_details?.cache_write_tokens ?? 0;
-  return { input: Math.max(0, prompt - cached - written), cacheRead: cached, cacheWrite5m: written, cacheWrite1h: 0, output: u?.completion_tokens ?? 0 };
-}
+export const usageFromChat: (u: ChatUsage | null | undefined) => Usage = fromChatUsage;
 
 /** The usage fields an Anthropic client reads (§1.4); `output_tokens_details` only when the provider reported reasoning tokens. */
 export interface AnthropicUsageOut {
