@@ -182,3 +182,65 @@ test('a client block with "cache_control": null gets our marker as its value, ne
   assert.doesNotMatch(text, /"cache_control":null,[^{}]*"cache_control"/, 'no block carries two cache_control keys');
   assert.equal(validateRequest(sent).ok, true);
 });
+
+/** A client's marking habit, applied the same way to every turn (as real clients do). */
+interface MarkerHabit { system: boolean; lastTool: boolean; nestedResult: boolean; lastBlock: boolean; topLevel: boolean; hourFirst: boolean }
+
+function applyHabit(body: Record<string, any>, h: MarkerHabit): void {
+  const marks: Array<Record<string, any>> = [];
+  if (h.system) {
+    if (typeof body.system === 'string') body.system = [{ type: 'text', text: body.system || 'x' }];
+    if (Array.isArray(body.system) && body.system.length) marks.push(body.system.at(-1));
+  }
+  if (h.lastTool && body.tools.length) marks.push(body.tools.at(-1));
+  const lastUser = [...body.messages].reverse().find((m: any) => m.role === 'user' && Array.isArray(m.content) && m.content.some((b: any) => b.type === 'tool_result'));
+  if (h.nestedResult && lastUser) {
+    // A marker on a text block nested inside a tool_result's content (clients.md: Kilo, OpenClaw do this).
+    const r = lastUser.content.find((b: any) => b.type === 'tool_result');
+    r.content = [{ type: 'text', text: typeof r.content === 'string' ? r.content : 'ok' }];
+    marks.push(r.content[0]);
+  }
+  if (h.lastBlock) {
+    const last = body.messages.at(-1).content;
+    if (Array.isArray(last) && last.length && last.at(-1).type !== 'tool_result') marks.push(last.at(-1));
+    else if (Array.isArray(last) && last.length) marks.push(last.at(-1));
+  }
+  marks.forEach((b, i) => { b.cache_control = h.hourFirst && i === 0 ? { type: 'ephemeral', ttl: '1h' } : { type: 'ephemeral' }; });
+  if (h.topLevel && marks.length < 4) body.cache_control = { type: 'ephemeral' };
+}
+
+test('property: whole random sessions (state carried, random gaps, markers nested in tool results, both modes) are never rejected and keep every client marker', () => {
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  let sessions = 0, turnsChecked = 0, hourTurns = 0, bridgeTurns = 0;
+  for (let run = 0; run < 60; run++) {
+    const gaps = Array.from({ length: 12 }, () => pick([2, 30, 200, 290, 400, 1200, 3000]));
+    const shape: SessionShape = {
+      ...BASE, turns: 2 + Math.floor(rnd() * 9), tools: Math.floor(rnd() * 6), toolChars: pick([10, 800, 3000]),
+      systemChars: pick([0, 50, 5000]), resultChars: pick([10, 2000, 45_000]), callsPerTurn: 1 + Math.floor(rnd() * 12),
+      volatileTail: rnd() < 0.3, model: pick(['claude-sonnet-4-6', 'claude-haiku-4-5', 'claude-opus-4-7']),
+      gapSeconds: (t) => gaps[t % gaps.length]!,
+    };
+    const habit: MarkerHabit = { system: rnd() < 0.4, lastTool: rnd() < 0.3, nestedResult: rnd() < 0.3, lastBlock: rnd() < 0.4, topLevel: rnd() < 0.15, hourFirst: rnd() < 0.3 };
+    const turns = scriptSession(shape).map((t) => { const body = structuredClone(t.body) as Record<string, any>; applyHabit(body, habit); return { ...t, body }; });
+    if (!turns.every((t) => validateRequest(t.body).ok)) continue; // only sessions the provider accepts as sent
+    sessions++;
+    const mode = pick(['coding', 'general'] as const);
+    // replaySession throws on any request the simulator rejects (5th breakpoint, 1h after 5m, ...).
+    const replayed = replaySession(turns, { mode });
+    for (const [i, r] of replayed.entries()) {
+      const clientMarkers = buildPrompt(turns[i]!.body as never).markers.map((m) => `${m.path}=${JSON.stringify(m.value)}`);
+      const sent = buildPrompt(r.sent as never);
+      const sentMarkers = sent.markers.map((m) => `${m.path}=${JSON.stringify(m.value)}`);
+      if (mode === 'coding') for (const m of clientMarkers) assert.ok(sentMarkers.includes(m), `run ${run} turn ${i}: client marker ${m} kept`);
+      else assert.ok(sentMarkers.length >= clientMarkers.length, `run ${run} turn ${i}: no client marker dropped`);
+      assert.ok(sent.markers.length + (r.sent.cache_control ? 1 : 0) <= 4, `run ${run} turn ${i}: at most 4 breakpoints`);
+      if (r.changes.some((c) => c.includes('1h'))) hourTurns++;
+      if (r.changes.some((c) => c.includes('bridge'))) bridgeTurns++;
+      turnsChecked++;
+    }
+  }
+  assert.ok(sessions >= 30 && turnsChecked >= 150, `enough sessions ran: ${sessions} sessions, ${turnsChecked} turns`);
+  assert.ok(hourTurns > 0 && bridgeTurns > 0, `the 1h choice (${hourTurns} turns) and the bridge (${bridgeTurns}) were exercised`);
+});
