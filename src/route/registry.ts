@@ -17,6 +17,8 @@ export interface ModelEntry {
   /** Anthropic fast mode (`speed: "fast"`), protocols.md §3.2. */
   speed?: 'fast';
   aliases?: string[];
+  /** Release date, `YYYY-MM-DD` (protocols.md §3.3); absent when unknown. */
+  released?: string;
   /** USD per million tokens; null when unknown. */
   prices: Prices | null;
   /** True when the entry was synthesised for an id the registry does not list. */
