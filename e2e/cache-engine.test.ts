@@ -76,6 +76,22 @@ test('sessions with the same fingerprint go to the same upstream key, and read e
   assert.ok(rows[4]!.cache_read_tokens > 0, "beta's first turn reads the tools + system cached by alpha");
 });
 
+test('different fingerprints spread over the upstream keys; each one keeps to its key', async () => {
+  const keyOf = new Map<string, Set<string>>();
+  for (let agent = 0; agent < 8; agent++) {
+    const system = `Agent ${agent}: you are a meticulous coding agent. `.repeat(150);
+    for (const task of ['first task', 'second task']) {
+      const before = stack.sim.requests.length;
+      await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 64, system, tools, messages: [{ role: 'user', content: task }] });
+      const used = stack.sim.requests.slice(before).map((r) => String(r.headers['x-api-key']));
+      keyOf.set(system, new Set([...(keyOf.get(system) ?? []), ...used]));
+    }
+  }
+  for (const keys of keyOf.values()) assert.equal(keys.size, 1, 'one fingerprint, one upstream key');
+  const all = new Set([...keyOf.values()].flatMap((k) => [...k]));
+  assert.ok(all.size > 1, `8 fingerprints used ${all.size} of the 3 keys: the keys are shared out, not always the first`);
+});
+
 test('a verbose tool result is trimmed once and forwarded with the same bytes on every later turn', async () => {
   const before = stack.sim.requests.length;
   await agentLoop('Run the whole test suite', { resultChars: 120_000 });
