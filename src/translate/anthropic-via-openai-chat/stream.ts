@@ -3,8 +3,11 @@
  * sentinel) -> Anthropic SSE frames with `event:` lines (§1.5), as a reducer.
  *
  * Order: message_start; per text run or tool call content_block_start, content_block_delta*,
- * content_block_stop (a new tool-call index, or text after a tool call, closes the open block:
- * Anthropic blocks do not interleave); message_delta {stop_reason, usage}; message_stop.
+ * content_block_stop; message_delta {stop_reason, usage}; message_stop. Anthropic blocks do not
+ * interleave, chat tool calls may (a provider can send fragments of call 0 after call 1 began): so
+ * text streams live until the first tool call, that call streams live, and whatever comes after it
+ * (other calls, more text) is held and emitted whole, in order of first appearance, at finish_reason.
+ * No argument fragment is ever lost; only calls after the first arrive at the end instead of live.
  *
  * Usage: a chat stream reports usage only in its last chunk (§4.3, requested by request.ts with
  * stream_options.include_usage), after the content. message_start therefore carries zeros and the
@@ -36,8 +39,14 @@ export interface StreamOptions {
 
 type Open = { readonly kind: 'text'; readonly index: number } | { readonly kind: 'tool'; readonly index: number; readonly toolIndex: number } | null;
 
-/** One chat tool call, by its chat `index`. `blockIndex` null = waiting for its name before the block can start. */
-interface ToolCall { readonly blockIndex: number | null; readonly id: string | null; readonly name: string | null; readonly pending: string }
+/**
+ * One chat tool call. `blockIndex` is set once its block started live; until then (waiting for its
+ * name, or held because another call is streaming) its arguments gather in `pending`.
+ */
+interface ToolCall { readonly index: number; readonly blockIndex: number | null; readonly id: string | null; readonly name: string | null; readonly pending: string }
+
+/** Content held until finish_reason, in order of first appearance: text runs and tool calls (by position in `calls`). */
+type Held = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'tool'; readonly call: number };
 
 export interface State {
   readonly opts: StreamOptions;
@@ -45,22 +54,22 @@ export interface State {
   readonly completionId: string;
   readonly nextIndex: number;
   readonly open: Open;
-  readonly tools: Readonly<Record<number, ToolCall>>;
+  /** Every tool call seen, in order of first appearance. */
+  readonly calls: readonly ToolCall[];
+  /** Chat `index` -> position in `calls` of the call that index currently names. */
+  readonly byIndex: Readonly<Record<number, number>>;
+  /** Set once the first tool call's block has started: from then on, other content is held. */
+  readonly holding: boolean;
+  readonly held: readonly Held[];
   readonly finishReason: FinishReason | null;
   readonly sawFinish: boolean;
   readonly usage: ChatUsage | null;
-  /**
-   * Argument fragments that arrived for a tool call whose block was already closed (a provider
-   * interleaving parallel calls). They cannot be delivered in Anthropic's sequential block order;
-   * counted here so the caller can log them.
-   */
-  readonly droppedFragments: number;
 }
 
 export interface Step { state: State; out: string[] }
 
 export function initialState(opts: StreamOptions): State {
-  return { opts, phase: 'waiting', completionId: '', nextIndex: 0, open: null, tools: {}, finishReason: null, sawFinish: false, usage: null, droppedFragments: 0 };
+  return { opts, phase: 'waiting', completionId: '', nextIndex: 0, open: null, calls: [], byIndex: {}, holding: false, held: [], finishReason: null, sawFinish: false, usage: null };
 }
 
 type Kind = { kind: 'done' } | { kind: 'error'; error: OpenAIErrorObject } | { kind: 'chunk'; chunk: ChatCompletionChunk };
@@ -118,9 +127,9 @@ function onChunk(state: State, chunk: ChatCompletionChunk): Step {
   if (choice && !s.sawFinish) {
     const d = choice.delta ?? {};
     // A refusal is what the model said instead of an answer; Anthropic has only text for it.
-    for (const text of [d.content, d.refusal]) if (typeof text === 'string' && text !== '') s = appendText(s, out, text);
+    for (const text of [d.content, d.refusal]) if (typeof text === 'string' && text !== '') s = s.holding ? holdText(s, text) : appendText(s, out, text);
     for (const tc of d.tool_calls ?? []) s = onToolDelta(s, out, tc);
-    if (choice.finish_reason) s = closeOpen({ ...s, finishReason: choice.finish_reason, sawFinish: true }, out);
+    if (choice.finish_reason) s = releaseHeld(closeOpen({ ...s, finishReason: choice.finish_reason, sawFinish: true }, out), out);
   }
   if (chunk.usage) s = { ...s, usage: chunk.usage };
   return { state: s, out };
@@ -138,30 +147,67 @@ function appendText(state: State, out: string[], text: string): State {
   return s;
 }
 
+function holdText(state: State, text: string): State {
+  const last = state.held.at(-1);
+  if (last?.kind === 'text') return { ...state, held: [...state.held.slice(0, -1), { kind: 'text', text: last.text + text }] };
+  return { ...state, held: [...state.held, { kind: 'text', text }] };
+}
+
 function onToolDelta(state: State, out: string[], tc: ToolCallDelta): State {
   const toolIndex = typeof tc?.index === 'number' ? tc.index : 0;
   const args = tc.function?.arguments ?? '';
-  let known: ToolCall | undefined = state.tools[toolIndex];
+  let at: number | undefined = state.byIndex[toolIndex];
+  const known = at === undefined ? undefined : state.calls[at];
   // Some providers number every call 0 and tell them apart by id only: a new id is a new call.
-  if (known && known.blockIndex !== null && tc.id && known.id && tc.id !== known.id) known = undefined;
-  if (known && known.blockIndex !== null) {
-    if (args === '') return state;
-    if (state.open?.kind === 'tool' && state.open.toolIndex === toolIndex) {
-      out.push(frame('content_block_delta', { type: 'content_block_delta', index: known.blockIndex, delta: { type: 'input_json_delta', partial_json: args } }));
-      return state;
-    }
-    return { ...state, droppedFragments: state.droppedFragments + 1 };
+  if (known && tc.id && known.id && tc.id !== known.id) at = undefined;
+  if (at === undefined) {
+    const call: ToolCall = { index: toolIndex, blockIndex: null, id: tc.id || null, name: tc.function?.name || null, pending: args };
+    const s = { ...state, calls: [...state.calls, call], byIndex: { ...state.byIndex, [toolIndex]: state.calls.length } };
+    if (s.holding) return { ...s, held: [...s.held, { kind: 'tool', call: state.calls.length }] };
+    return call.name === null ? s : startLive(s, out, state.calls.length);
   }
-  // First fragment (or a pending call): id and name normally come together in the first one (§4.3).
-  const call: ToolCall = { blockIndex: null, id: tc.id || known?.id || null, name: tc.function?.name || known?.name || null, pending: (known?.pending ?? '') + args };
-  if (call.name === null) return withTool(state, toolIndex, call);
+  const call = state.calls[at]!;
+  if (call.blockIndex !== null) {
+    // The live call: its fragments go out as they come.
+    if (args !== '') out.push(frame('content_block_delta', { type: 'content_block_delta', index: call.blockIndex, delta: { type: 'input_json_delta', partial_json: args } }));
+    return state;
+  }
+  // A call waiting for its name (id and name normally come in the first fragment, §4.3), or held.
+  const next: ToolCall = { ...call, id: call.id || tc.id || null, name: call.name || tc.function?.name || null, pending: call.pending + args };
+  const s = withCall(state, at, next);
+  return !s.holding && next.name !== null ? startLive(s, out, at) : s;
+}
+
+/** The first tool call with a name starts its block now; everything after it is held. */
+function startLive(state: State, out: string[], at: number): State {
   let s = closeOpen(state, out);
+  const call = s.calls[at]!;
   const index = s.nextIndex;
-  const id = toolUseId(call.id, s.completionId, toolIndex);
-  out.push(frame('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id, name: call.name, input: {} } }));
+  out.push(frame('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: toolUseId(call.id, s.completionId, call.index), name: call.name, input: {} } }));
   if (call.pending !== '') out.push(frame('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: call.pending } }));
-  s = withTool(s, toolIndex, { ...call, blockIndex: index, pending: '' });
-  return { ...s, open: { kind: 'tool', index, toolIndex }, nextIndex: index + 1 };
+  s = withCall(s, at, { ...call, blockIndex: index, pending: '' });
+  // Calls seen before this one that are still waiting for a name are held, in order.
+  const waiting: Held[] = s.calls.flatMap((c, i) => (i !== at && c.blockIndex === null ? [{ kind: 'tool' as const, call: i }] : []));
+  return { ...s, open: { kind: 'tool', index, toolIndex: call.index }, nextIndex: index + 1, holding: true, held: [...waiting, ...s.held] };
+}
+
+/** At finish_reason: the held text runs and tool calls, each as one complete block. */
+function releaseHeld(state: State, out: string[]): State {
+  let next = state.nextIndex;
+  for (const h of state.held) {
+    if (h.kind === 'text') {
+      out.push(frame('content_block_start', { type: 'content_block_start', index: next, content_block: { type: 'text', text: '' } }));
+      out.push(frame('content_block_delta', { type: 'content_block_delta', index: next, delta: { type: 'text_delta', text: h.text } }));
+      out.push(frame('content_block_stop', { type: 'content_block_stop', index: next++ }));
+      continue;
+    }
+    const call = state.calls[h.call]!;
+    if (call.name === null) continue; // a call that never got a name cannot become a tool_use
+    out.push(frame('content_block_start', { type: 'content_block_start', index: next, content_block: { type: 'tool_use', id: toolUseId(call.id, state.completionId, call.index), name: call.name, input: {} } }));
+    if (call.pending !== '') out.push(frame('content_block_delta', { type: 'content_block_delta', index: next, delta: { type: 'input_json_delta', partial_json: call.pending } }));
+    out.push(frame('content_block_stop', { type: 'content_block_stop', index: next++ }));
+  }
+  return { ...state, held: [], nextIndex: next };
 }
 
 function closeOpen(state: State, out: string[]): State {
@@ -172,8 +218,8 @@ function closeOpen(state: State, out: string[]): State {
 
 function end(state: State): Step {
   const out: string[] = [];
-  const s = closeOpen(state, out);
-  const sawTools = Object.values(s.tools).some((t) => t.blockIndex !== null);
+  const s = releaseHeld(closeOpen(state, out), out);
+  const sawTools = s.calls.some((c) => c.name !== null);
   out.push(frame('message_delta', {
     type: 'message_delta',
     delta: { stop_reason: mapFinishReason(s.finishReason, sawTools), stop_sequence: null },
@@ -187,8 +233,8 @@ function fail(state: State, err: ErrorObject): Step {
   return { state: { ...state, phase: 'ended' }, out: [errorFrame(err)] };
 }
 
-function withTool(state: State, toolIndex: number, call: ToolCall): State {
-  return { ...state, tools: { ...state.tools, [toolIndex]: call } };
+function withCall(state: State, at: number, call: ToolCall): State {
+  return { ...state, calls: state.calls.map((c, i) => (i === at ? call : c)) };
 }
 
 function frame(event: string, data: unknown): string {
