@@ -76,6 +76,77 @@ test('a provider that stays down falls back to the next provider of the model', 
   }
 });
 
+test('a 429 without retry-after is retried with backoff (not final): the client sees one 200', async () => {
+  const up = await flaky(2, 429);
+  const stack = await startStack({ env: { SYNROUTER_ANTHROPIC_BASE_URL: up.url } });
+  try {
+    const r = await post(stack, MSG);
+    assert.equal(r.status, 200);
+    assert.equal(up.seen(), 3);
+    assert.deepEqual(stack.turns().map((x) => [x.kind, x.status]), [['retry', 429], ['retry', 429], ['turn', 200]]);
+  } finally {
+    await stack.close();
+    await up.close();
+  }
+});
+
+test('a 429 without retry-after that persists goes, after the retries, to the next provider of the model', async () => {
+  const down = await flaky(1000, 429);
+  const stack = await startStack({ env: { SYNROUTER_ANTHROPIC_BASE_URL: down.url, SYNROUTER_OPENROUTER_API_KEY: 'or-key', SYNROUTER_OPENROUTER_BASE_URL: sim.url } });
+  try {
+    const r = await post(stack, MSG);
+    assert.equal(r.status, 200);
+    assert.equal(down.seen(), 3, 'one attempt and two retries on the first provider');
+    assert.deepEqual(stack.turns().map((x) => [x.kind, x.provider, x.status]), [
+      ['retry', 'anthropic', 429], ['retry', 'anthropic', 429], ['retry', 'anthropic', 429], ['turn', 'openrouter', 200],
+    ]);
+  } finally {
+    await stack.close();
+    await down.close();
+  }
+});
+
+test('a nonzero retry-after (1 s) is honoured: the retry waits at least that long', async () => {
+  const up = await flaky(1, 429, { 'retry-after': '1' });
+  const stack = await startStack({ env: { SYNROUTER_ANTHROPIC_BASE_URL: up.url } });
+  try {
+    const t0 = performance.now();
+    const r = await post(stack, MSG);
+    const elapsed = performance.now() - t0;
+    assert.equal(r.status, 200);
+    assert.equal(up.seen(), 2);
+    // Correctness, not speed: retrying sooner than the upstream asked is what retry-after forbids.
+    assert.ok(elapsed >= 1000, `waited ${elapsed.toFixed(0)} ms for a retry-after of 1 s`);
+    assert.deepEqual(stack.turns().map((x) => [x.kind, x.status]), [['retry', 429], ['turn', 200]]);
+  } finally {
+    await stack.close();
+    await up.close();
+  }
+});
+
+test('connection refused is retried, then falls back to the next provider; every failed attempt is a ledger row and an upstream error in /metrics', async () => {
+  // A port nothing listens on: every connection to it is refused.
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+  const refused = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
+  await new Promise<void>((r) => probe.close(() => r()));
+  const stack = await startStack({ env: { SYNROUTER_ANTHROPIC_BASE_URL: refused, SYNROUTER_OPENROUTER_API_KEY: 'or-key', SYNROUTER_OPENROUTER_BASE_URL: sim.url } });
+  try {
+    const r = await post(stack, MSG);
+    assert.equal(r.status, 200);
+    const rows = stack.turns();
+    assert.deepEqual(rows.map((x) => [x.kind, x.provider, x.error_code]), [
+      ['retry', 'anthropic', 'UPSTREAM_UNREACHABLE'], ['retry', 'anthropic', 'UPSTREAM_UNREACHABLE'], ['retry', 'anthropic', 'UPSTREAM_UNREACHABLE'], ['turn', 'openrouter', null],
+    ]);
+    const metrics = stack.app.deps.metrics.render();
+    const errors = [...metrics.matchAll(/^synrouter_upstream_errors_total\{[^}]*code="UPSTREAM_UNREACHABLE"[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    assert.equal(errors, 3, 'the three refused attempts are upstream errors in /metrics');
+    assert.match(metrics, /^synrouter_turns_total\{kind="retry",[^}]*\} 3$/m);
+  } finally {
+    await stack.close();
+  }
+});
+
 test('a retry-after longer than the policy allows is not waited for: the 429 reaches the client with its retry-after', async () => {
   const up = await flaky(1000, 429, { 'retry-after': '120' });
   const stack = await startStack({ env: { SYNROUTER_ANTHROPIC_BASE_URL: up.url } });

@@ -39,7 +39,7 @@ import type { ProviderCacheModel } from './meter/provider-cache-model.ts';
 import type { Inflight } from './server/inflight.ts';
 import type { Limits } from './auth/limits.ts';
 import type { KeepAlive } from './keepalive/keep-alive.ts';
-import { pingBody } from './keepalive/ping-body.ts';
+import { pingAllowed } from './keepalive/ping-body.ts';
 import { totalInput, ZERO_USAGE } from './meter/usage.ts';
 import type { MessagesRequest } from './protocols/anthropic/types.ts';
 
@@ -166,13 +166,14 @@ function keepWarm(o: { req: IncomingMessage; route: Route; turn: Turn; deps: Dep
   // session is pinged only once it has shown it comes back after idling (its shared prefix is kept warm
   // by the agent's other sessions anyway); measured in bench:savings.
   const likelyToContinue = key.mode === 'coding' || o.state.gaps.some((g) => g > 60_000);
-  const ping = o.turn.status === 200 && !turn.aborted && !key.shadow && o.state.ttl === '5m' && likelyToContinue && keepAliveApplies(route, deps) ? pingBody(o.body, o.request) : undefined;
+  // Only the cheap checks here: the ping body is built from o.body when a ping is due (keepalive/).
+  const ping = o.turn.status === 200 && !turn.aborted && !key.shadow && o.state.ttl === '5m' && likelyToContinue && keepAliveApplies(route, deps) && pingAllowed(o.request);
   if (!ping) return deps.keepalive.forget(key.id, o.session.id);
   deps.keepalive.track({
     keyId: key.id, mode: key.mode, sessionId: o.session.id, clientProtocol: turn.clientProtocol, requestedModel: turn.requestedModel ?? route.upstreamModel,
     upstreamModel: route.upstreamModel, providerName: route.providerName, baseUrl: route.provider.baseUrl, path: route.provider.spec.paths.anthropic!,
     headers: { ...forwardHeaders(o.req.headers, route.provider.spec, route.apiKey), 'content-type': 'application/json' },
-    body: ping, prices: deps.registry.pricesFor(route.upstreamModel, route.speed), prefixTokens: totalInput(turn.usage),
+    body: o.body, prices: deps.registry.pricesFor(route.upstreamModel, route.speed), prefixTokens: totalInput(turn.usage),
     lastRefreshAt: turn.startedAt, lastTurnAt: turn.startedAt,
   });
 }

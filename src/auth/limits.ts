@@ -73,7 +73,13 @@ export class Limits {
     };
   }
 
-  /** Adds a recorded turn's cost to the running totals. */
+  /** Whether the key has spent its daily or monthly budget (the keep-alive sends no pings for it then). */
+  overBudget(key: KeyRecord, now: number): boolean {
+    return (key.budgetUsdDay !== null && this.#spent(this.#day, key.id, utcDayStart(now)) >= key.budgetUsdDay)
+      || (key.budgetUsdMonth !== null && this.#spent(this.#month, key.id, utcMonthStart(now)) >= key.budgetUsdMonth);
+  }
+
+  /** Adds a recorded turn's (or keep-alive ping's) cost to the running totals. */
   spend(keyId: string, ts: number, usd: number | null): void {
     if (!usd) return;
     for (const m of [this.#day, this.#month]) {

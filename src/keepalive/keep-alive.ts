@@ -2,21 +2,36 @@
  * Cache keep-alive for Anthropic-direct sessions: after a turn, while the session is likely to
  * continue, a `max_tokens: 0` request with the last turn's exact prefix and breakpoints is sent
  * shortly before the 5m entry would expire (lifetimes count from request start, protocols.md §2.7),
- * which refreshes it for the price of a cache read. Guards: stop as soon as a ping writes instead of
- * reading (the entry was already gone or the prefix changed), when the upstream errors, when the key
- * is revoked, past the mode's maximum idle time, and over the key's daily ping budget. Every ping is a
- * ledger row of kind 'keepalive' whose cost counts against the savings.
+ * which refreshes it for the price of a cache read. A session is dropped (no more pings) when:
+ * - its entry has already expired when the ping falls due (a late tick, a laptop that slept): a ping
+ *   then would pay a full write, which the next real turn pays anyway if the session comes back;
+ * - a ping writes anything: a correct ping of the exact prefix only reads (the last breakpoint's
+ *   entry was written by the turn itself; max_tokens and stream are not part of the cache key), so any
+ *   write means the upstream lost the entry;
+ * - the upstream errors, the key is revoked, or the session idled past its mode's maximum;
+ * - the model's prices are unknown: pings could not be counted against any dollar budget, so none
+ *   are sent (the alternative, a token budget, would be a second budget to configure and explain);
+ * - the key is over its ping budget for the UTC day (`budgetUsdPerKeyDay`; seeded from the ledger's
+ *   keepalive rows of the day, so a restart does not reset it), or over its own daily or monthly spend
+ *   budget (each ping's cost is spend of the key, like a turn's);
+ * - pinging stops being worthwhile: see `worthPinging`.
+ * Every ping is a ledger row of kind 'keepalive' (and a /metrics observation) whose cost counts
+ * against the savings.
  *
  * Time is whatever `tick(now)` is given: a 1-second interval in production, the simulator's manual
  * clock in tests and in the savings benchmark.
  */
 import type { Agent } from 'undici';
+import type { Limits } from '../auth/limits.ts';
+import type { Metrics } from '../meter/metrics.ts';
+import { Queries } from '../store/queries.ts';
+import { pingBody } from './ping-body.ts';
 import { fromAnthropicUsage } from '../meter/anthropic-usage.ts';
-import { costOf, directCostOf } from '../meter/cost.ts';
+import { costOf } from '../meter/cost.ts';
 import { ZERO_USAGE, type Usage } from '../meter/usage.ts';
 import type { Prices } from '../route/registry.ts';
 import type { KeyMode, KeyStore } from '../store/keys.ts';
-import type { Ledger } from '../store/ledger.ts';
+import type { Ledger, TurnRow } from '../store/ledger.ts';
 import { PING_EVERY_MS } from '../rewrite/choose-ttl.ts';
 import { readBounded, tryParse } from '../upstream/read-bounded.ts';
 import { sendUpstream } from '../upstream/send-upstream.ts';
@@ -29,8 +44,6 @@ export interface KeepAliveConfig {
   minPrefixTokens: number;
   /** Spend on pings per key per UTC day, USD. */
   budgetUsdPerKeyDay: number;
-  /** A ping that writes more than this share of the prefix has found the entry gone: stop. */
-  maxWriteShare: number;
   /** Memory for the kept request bodies; past it, the least recently active sessions stop being pinged. */
   maxBytes: number;
 }
@@ -40,7 +53,6 @@ export const DEFAULT_KEEPALIVE: KeepAliveConfig = {
   maxIdleMs: { coding: 60 * 60_000, general: 15 * 60_000 },
   minPrefixTokens: 4096,
   budgetUsdPerKeyDay: 5,
-  maxWriteShare: 0.05,
   maxBytes: 24 * 1024 * 1024,
 };
 
@@ -55,23 +67,73 @@ export interface TrackedSession {
   baseUrl: string;
   path: string;
   headers: Record<string, string>;
+  /**
+   * The last turn's request body as sent upstream (its exact prefix and breakpoints); the ping body
+   * (`max_tokens: 0`, no streaming) is built from it only when a ping is due. The caller has checked
+   * that `max_tokens: 0` is allowed for it (pingAllowed). Only these bytes are kept: they are what
+   * `maxBytes` bounds.
+   */
   body: Buffer;
   prices: Prices | null;
+  /** All input tokens of the last turn: what one re-write of the entry would cost at the 5m price. */
   prefixTokens: number;
   /** Start of the last request (turn or ping) that refreshed the entry. */
   lastRefreshAt: number;
   lastTurnAt: number;
 }
 
+/** A 5m entry lives this long from the start of the request that last wrote or read it (protocols.md §2.7). */
+const ENTRY_TTL_MS = 5 * 60_000;
+/** A ping must reach the upstream while the entry lives: one due this close to expiry is not sent (transit, clock skew). */
+const ARRIVAL_MARGIN_MS = 5_000;
+const DAY_MS = 86_400_000;
+
+interface Tracked extends TrackedSession {
+  /** USD spent on this session's pings since its last real turn. */
+  pingUsd: number;
+  /** What the last ping cost (the same request each time, so the next one's price); null before the first. */
+  lastPingUsd: number | null;
+}
+
+export interface KeepAliveDeps {
+  agent: Agent;
+  keys: KeyStore;
+  ledger: Ledger;
+  config: KeepAliveConfig;
+  /** Each ping's cost is spend of the key; a key over its daily or monthly budget is not pinged for. */
+  limits: Limits;
+  /** Each ping is observed like any ledger row (GET /metrics: spend, savings, upstream errors). */
+  metrics: Metrics;
+  onRefresh?: (keyId: string, sessionId: string, at: number) => void;
+}
+
+/**
+ * "Repeat while worthwhile", made explicit (the break-even rule of renting against buying): a session
+ * is pinged only while its pings since its last real turn, the next one included, cost no more than
+ * one write of its prefix at the 5m price. Past that point, whenever the session returns, letting the
+ * entry expire and re-writing it once would have been cheaper than the pings, so the pings of one idle
+ * spell never cost more than the miss they are meant to avoid (at Sonnet prices, 12 pings: 54 minutes).
+ * The next ping is priced as the previous one (the same request, the same usage), the first as a read
+ * of the whole prefix.
+ */
+export function worthPinging(s: { prefixTokens: number; prices: Prices; pingUsd: number; lastPingUsd: number | null }): boolean {
+  const write = costOf({ ...ZERO_USAGE, cacheWrite5m: s.prefixTokens }, s.prices)!;
+  const next = s.lastPingUsd ?? costOf({ ...ZERO_USAGE, cacheRead: s.prefixTokens }, s.prices)!;
+  return s.pingUsd + next <= write * (1 + 1e-9);
+}
+
 export class KeepAlive {
-  readonly #sessions = new Map<string, TrackedSession>();
+  readonly #sessions = new Map<string, Tracked>();
   readonly #spent = new Map<string, { day: number; usd: number }>();
   readonly #busy = new Set<string>();
   #bytes = 0;
-  readonly #deps: { agent: Agent; keys: KeyStore; ledger: Ledger; config: KeepAliveConfig; onRefresh?: (keyId: string, sessionId: string, at: number) => void };
+  readonly #deps: KeepAliveDeps;
+  readonly #queries: Queries;
 
-  constructor(deps: { agent: Agent; keys: KeyStore; ledger: Ledger; config: KeepAliveConfig; onRefresh?: (keyId: string, sessionId: string, at: number) => void }) {
+  constructor(deps: KeepAliveDeps) {
     this.#deps = deps;
+    // The store's connection (keys and ledger share it): a key's ping spend of the day is seeded from its keepalive rows.
+    this.#queries = new Queries(deps.keys.connection);
   }
 
   get size(): number {
@@ -79,11 +141,13 @@ export class KeepAlive {
   }
 
   /** After a successful Anthropic-direct turn whose conversation entries are 5m: keep them warm. */
-  track(s: TrackedSession): void {
-    if (!this.#deps.config.enabled || s.prefixTokens < this.#deps.config.minPrefixTokens) {
-      this.forget(s.keyId, s.sessionId);
+  track(session: TrackedSession): void {
+    // Unknown prices: a ping's cost could not be counted against any budget, so there are no pings.
+    if (!this.#deps.config.enabled || session.prefixTokens < this.#deps.config.minPrefixTokens || !session.prices) {
+      this.forget(session.keyId, session.sessionId);
       return;
     }
+    const s: Tracked = { ...session, pingUsd: 0, lastPingUsd: null };
     const k = sessionKey(s);
     const old = this.#sessions.get(k);
     this.#bytes += s.body.length - (old?.body.length ?? 0);
@@ -95,7 +159,7 @@ export class KeepAlive {
     }
   }
 
-  #drop(k: string, s: TrackedSession): void {
+  #drop(k: string, s: Tracked): void {
     if (this.#sessions.get(k) === s) {
       this.#sessions.delete(k);
       this.#bytes -= s.body.length;
@@ -119,10 +183,34 @@ export class KeepAlive {
     await Promise.all(due.map(([k, s]) => this.#ping(k, s, now)));
   }
 
-  async #ping(k: string, s: TrackedSession, now: number): Promise<void> {
+  /** Why a due ping is not sent (the session is dropped), or null to send it. */
+  #stopReason(s: Tracked, now: number): string | null {
     const cfg = this.#deps.config;
+    // A late tick (timer starved, laptop asleep): the entry is gone and a ping would pay a full write.
+    if (now + ARRIVAL_MARGIN_MS >= s.lastRefreshAt + ENTRY_TTL_MS) return 'expired';
+    if (now - s.lastTurnAt > cfg.maxIdleMs[s.mode]) return 'idle';
     const key = this.#deps.keys.get(s.keyId);
-    if (now - s.lastTurnAt > cfg.maxIdleMs[s.mode] || !key || key.revokedAt !== null || this.#spentToday(s.keyId, now) >= cfg.budgetUsdPerKeyDay) {
+    if (!key || key.revokedAt !== null) return 'revoked';
+    if (!s.prices) return 'unpriced';
+    if (!worthPinging({ prefixTokens: s.prefixTokens, prices: s.prices, pingUsd: s.pingUsd, lastPingUsd: s.lastPingUsd })) return 'not_worth_it';
+    if (this.#spentToday(s.keyId, now) >= cfg.budgetUsdPerKeyDay) return 'ping_budget';
+    if (this.#deps.limits.overBudget(key, now)) return 'key_budget';
+    return null;
+  }
+
+  async #ping(k: string, s: Tracked, now: number): Promise<void> {
+    if (this.#stopReason(s, now) !== null) {
+      this.#drop(k, s);
+      return;
+    }
+    // Built now, not on every turn: scanning a large body costs CPU, and most turns are never pinged.
+    let body: Buffer | undefined;
+    try {
+      body = pingBody(s.body);
+    } catch {
+      body = undefined;
+    }
+    if (!body) {
       this.#drop(k, s);
       return;
     }
@@ -133,7 +221,7 @@ export class KeepAlive {
     let model: string | null = null;
     let errorCode: string | null = null;
     try {
-      const res = await sendUpstream(this.#deps.agent, { baseUrl: s.baseUrl, path: s.path, method: 'POST', headers: s.headers, body: s.body, signal: AbortSignal.timeout(60_000) });
+      const res = await sendUpstream(this.#deps.agent, { baseUrl: s.baseUrl, path: s.path, method: 'POST', headers: s.headers, body, signal: AbortSignal.timeout(60_000) });
       status = res.status;
       const json = tryParse(await readBounded(res.body)) as { model?: string; usage?: never } | undefined;
       if (status === 200) {
@@ -149,7 +237,9 @@ export class KeepAlive {
     }
     const cost = costOf(usage, s.prices);
     this.#spend(s.keyId, now, cost ?? 0);
-    this.#deps.ledger.record({
+    s.pingUsd += cost ?? 0;
+    s.lastPingUsd = cost ?? 0;
+    const row: TurnRow = {
       ts: now, requestId: `ka_${now}_${s.sessionId}`.slice(0, 64), kind: 'keepalive', keyId: s.keyId, sessionId: s.sessionId,
       clientProtocol: s.clientProtocol, endpoint: 'keepalive', requestedModel: s.requestedModel, responseModel: model, provider: s.providerName,
       status, errorCode, streamed: false, aborted: false, inputTokens: usage.input, cacheReadTokens: usage.cacheRead,
@@ -157,9 +247,14 @@ export class KeepAlive {
       // A ping has no "direct" counterpart: without Synrouter it would not exist. Its cost is pure spend.
       costUsd: cost, costDirectUsd: 0, costClientUsd: 0, missReason: null, engine: null,
       latencyMs: Math.round((performance.now() - started) * 100) / 100, ttfbMs: null,
-    });
+    };
+    this.#deps.ledger.record(row);
+    this.#deps.metrics.observeTurn(row);
+    this.#deps.limits.spend(row.keyId, row.ts, row.costUsd);
+    // A correct ping of the exact prefix writes nothing (the turn wrote every breakpoint's entry, and
+    // max_tokens / stream are not part of the cache key): any write means the entry was gone.
     const wrote = usage.cacheWrite5m + usage.cacheWrite1h;
-    if (status !== 200 || wrote > s.prefixTokens * this.#deps.config.maxWriteShare) {
+    if (status !== 200 || wrote > 0) {
       this.#drop(k, s); // the entry was gone (or the upstream failed): pinging further only pays for writes
       return;
     }
@@ -167,14 +262,21 @@ export class KeepAlive {
     this.#deps.onRefresh?.(s.keyId, s.sessionId, now);
   }
 
+  /** The key's ping spend of the UTC day; the first look at a key each day (or since start) reads the ledger. */
   #spentToday(keyId: string, now: number): number {
-    const day = Math.floor(now / 86_400_000);
-    const e = this.#spent.get(keyId);
-    return e && e.day === day ? e.usd : 0;
+    const day = Math.floor(now / DAY_MS);
+    let e = this.#spent.get(keyId);
+    if (!e || e.day !== day) {
+      // Pings of this key today from before a restart. (Rows this process queued are not missed: its
+      // pings of the day all come after this first look.)
+      e = { day, usd: this.#queries.totals({ since: day * DAY_MS, until: (day + 1) * DAY_MS, keyId }).keepaliveCostUsd };
+      this.#spent.set(keyId, e);
+    }
+    return e.usd;
   }
 
   #spend(keyId: string, now: number, usd: number): void {
-    const day = Math.floor(now / 86_400_000);
+    const day = Math.floor(now / DAY_MS);
     const e = this.#spent.get(keyId);
     this.#spent.set(keyId, { day, usd: (e && e.day === day ? e.usd : 0) + usd });
   }

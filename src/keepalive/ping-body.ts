@@ -15,10 +15,20 @@ interface PingRelevant {
   stream?: unknown;
 }
 
-export function pingBody(lastBody: Buffer, parsed: PingRelevant): Buffer | undefined {
-  if (parsed.thinking?.type === 'enabled') return undefined;
-  if (parsed.output_config?.format !== undefined && parsed.output_config.format !== null) return undefined;
-  if (parsed.tool_choice?.type === 'any' || parsed.tool_choice?.type === 'tool') return undefined;
+/** Whether `max_tokens: 0` is allowed for this request (cheap: a few property reads, done on every turn). */
+export function pingAllowed(parsed: PingRelevant): boolean {
+  if (parsed.thinking?.type === 'enabled') return false;
+  if (parsed.output_config?.format !== undefined && parsed.output_config.format !== null) return false;
+  if (parsed.tool_choice?.type === 'any' || parsed.tool_choice?.type === 'tool') return false;
+  return true;
+}
+
+/**
+ * The ping for a turn's body (scans the whole body: built only when a ping is due, not on every
+ * turn). Undefined when the request is not one `max_tokens: 0` allows, or has no max_tokens.
+ */
+export function pingBody(lastBody: Buffer, parsed?: PingRelevant): Buffer | undefined {
+  if (parsed && !pingAllowed(parsed)) return undefined;
   const root = scanJson(lastBody, 1) as ObjectNode;
   const edits: Edit[] = [];
   const maxTokens = root.entries.get('max_tokens');

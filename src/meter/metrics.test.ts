@@ -128,12 +128,40 @@ test('render() parses as Prometheus text, and the counts match the observed turn
   assert.equal(value(p, 'synrouter_cost_usd_total', { model: 'acme/unknown' }), undefined);
   assert.equal(value(p, 'synrouter_cache_misses_total', { reason: 'new_session' }), 1);
   assert.equal(value(p, 'synrouter_upstream_errors_total', { model, code: 'UPSTREAM_ERROR' }), 1);
-  assert.equal(value(p, 'synrouter_turn_ttfb_seconds_count', { model }), 3, 'rows with a ttfb');
-  assert.equal(value(p, 'synrouter_turn_ttfb_seconds_bucket', { model, le: '0.5' }), 2);
-  assert.equal(value(p, 'synrouter_turn_ttfb_seconds_bucket', { model, le: '1' }), 3);
+  assert.equal(value(p, 'synrouter_turn_ttfb_seconds_count', { model }), 2, 'client turns with a ttfb (the ping is not a client request)');
+  assert.equal(value(p, 'synrouter_turn_ttfb_seconds_bucket', { model, le: '0.5' }), 1);
+  assert.equal(value(p, 'synrouter_turn_ttfb_seconds_bucket', { model, le: '1' }), 2);
   assert.equal(value(p, 'synrouter_active_streams'), 1);
   assert.equal(p.types.get('synrouter_turn_duration_seconds'), 'histogram');
   assert.equal(p.samples.filter((s) => s.name === 'synrouter_turn_duration_seconds_bucket' && s.labels.model === model).length, BUCKETS.length + 1);
+});
+
+test('pings and retried attempts: counted by kind, their cost is spend (pings lower the savings), their upstream errors count; tokens, direct cost and latency are client turns only', () => {
+  const m = new Metrics();
+  const model = 'claude-sonnet-4-6';
+  m.observeTurn(row({ costUsd: 0.001, costDirectUsd: 0.004, costClientUsd: 0.003, latencyMs: 120, ttfbMs: 30 }));
+  // A keep-alive ping as keep-alive.ts records it: no direct or client-only counterpart.
+  m.observeTurn(row({ kind: 'keepalive', endpoint: 'keepalive', streamed: false, inputTokens: 0, cacheReadTokens: 5000, cacheWrite5mTokens: 0, outputTokens: 0, costUsd: 0.0015, costDirectUsd: 0, costClientUsd: 0, latencyMs: 900, ttfbMs: null }));
+  // A failed ping and a failed attempt before a turn's answer (send-with-retries.ts).
+  m.observeTurn(row({ kind: 'keepalive', status: 502, errorCode: 'UPSTREAM_UNREACHABLE', inputTokens: 0, cacheReadTokens: 0, cacheWrite5mTokens: 0, outputTokens: 0, costUsd: 0, costDirectUsd: 0, costClientUsd: 0, latencyMs: 5, ttfbMs: null }));
+  m.observeTurn(row({ kind: 'retry', status: 529, errorCode: 'UPSTREAM_ERROR', inputTokens: 0, cacheReadTokens: 0, cacheWrite5mTokens: 0, outputTokens: 0, costUsd: 0, costDirectUsd: 0, costClientUsd: 0, missReason: 'new_session', latencyMs: 40, ttfbMs: null }));
+  const p = parsePrometheus(m.render());
+  const close = (a: number | undefined, b: number) => assert.ok(a !== undefined && Math.abs(a - b) < 1e-12, `${a} ≈ ${b}`);
+  assert.equal(value(p, 'synrouter_turns_total', { kind: 'turn', model, status: '200' }), 1);
+  assert.equal(value(p, 'synrouter_turns_total', { kind: 'keepalive', model, status: '200' }), 1);
+  assert.equal(value(p, 'synrouter_turns_total', { kind: 'keepalive', model, status: '502' }), 1);
+  assert.equal(value(p, 'synrouter_turns_total', { kind: 'retry', model, status: '529' }), 1);
+  close(value(p, 'synrouter_cost_usd_total', { model }), 0.001 + 0.0015);
+  close(value(p, 'synrouter_cost_direct_usd_total', { model }), 0.004);
+  close(value(p, 'synrouter_cost_client_only_usd_total', { model }), 0.003);
+  close(value(p, 'synrouter_savings_usd', { model }), 0.004 - 0.001 - 0.0015);
+  assert.equal(value(p, 'synrouter_tokens_total', { kind: 'cache_read', model }), 1000, 'the ping\'s 5000 read tokens are not client tokens');
+  assert.equal(value(p, 'synrouter_upstream_errors_total', { model, code: 'UPSTREAM_ERROR' }), 1);
+  assert.equal(value(p, 'synrouter_upstream_errors_total', { model, code: 'UPSTREAM_UNREACHABLE' }), 1);
+  assert.equal(value(p, 'synrouter_turn_duration_seconds_count', { model }), 1, 'only the client turn');
+  assert.equal(value(p, 'synrouter_turn_ttfb_seconds_count', { model }), 1);
+  assert.equal(value(p, 'synrouter_cache_misses_total', { reason: 'new_session' }), undefined, 'a retried attempt is not a miss of its own');
+  assert.equal(value(p, 'synrouter_turns_unpriced_total', { model }), undefined);
 });
 
 test('label values are escaped, and model names beyond the cap are counted as "other"', () => {

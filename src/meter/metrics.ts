@@ -78,8 +78,8 @@ export class Metrics {
   readonly #requests = new Family('synrouter_http_requests_total', 'counter', 'HTTP answers by endpoint (path, or "other") and status.', () => ({ n: 0 }));
   readonly #httpDuration = new Family('synrouter_http_request_duration_seconds', 'histogram', 'Time from request to the end of the answer, by endpoint.', () => new Histogram());
   readonly #turns = new Family('synrouter_turns_total', 'counter', 'Ledger rows by kind (turn, retry, keepalive), model and status.', () => ({ n: 0 }));
-  readonly #turnDuration = new Family('synrouter_turn_duration_seconds', 'histogram', 'Turn latency (request start to last byte), by model.', () => new Histogram());
-  readonly #ttfb = new Family('synrouter_turn_ttfb_seconds', 'histogram', 'Time to the first byte sent to the client, by model.', () => new Histogram());
+  readonly #turnDuration = new Family('synrouter_turn_duration_seconds', 'histogram', 'Turn latency (request start to last byte), by model; client turns only.', () => new Histogram());
+  readonly #ttfb = new Family('synrouter_turn_ttfb_seconds', 'histogram', 'Time to the first byte sent to the client, by model; client turns only.', () => new Histogram());
   readonly #tokens = new Family('synrouter_tokens_total', 'counter', 'Tokens by kind (input, cache_read, cache_write_5m, cache_write_1h, output) and model; turns only.', () => ({ n: 0 }));
   readonly #cost = new Family('synrouter_cost_usd_total', 'counter', 'Spend in USD at the response model\'s prices (cache-write premiums and keep-alive pings included).', () => ({ n: 0 }));
   readonly #direct = new Family('synrouter_cost_direct_usd_total', 'counter', 'What the same turns would have cost sent directly with no caching, USD.', () => ({ n: 0 }));
@@ -87,7 +87,7 @@ export class Metrics {
   readonly #savings = new Family('synrouter_savings_usd', 'gauge', 'Direct cost minus spend since start, USD (net of cache-write premiums and pings; can go down, so a gauge).', () => ({ n: 0 }));
   readonly #unpriced = new Family('synrouter_turns_unpriced_total', 'counter', 'Turns with tokens but unknown prices (left out of the USD metrics).', () => ({ n: 0 }));
   readonly #misses = new Family('synrouter_cache_misses_total', 'counter', 'Turns that missed the cache, by the cache engine\'s reason.', () => ({ n: 0 }));
-  readonly #upstreamErrors = new Family('synrouter_upstream_errors_total', 'counter', 'Turns that failed upstream (error code UPSTREAM_*), by model and code.', () => ({ n: 0 }));
+  readonly #upstreamErrors = new Family('synrouter_upstream_errors_total', 'counter', 'Failed upstream requests (error code UPSTREAM_*: turns, retried attempts and keep-alive pings), by model and code.', () => ({ n: 0 }));
 
   constructor(opts: { maxModels?: number } = {}) {
     this.#maxModels = opts.maxModels ?? 100;
@@ -119,14 +119,20 @@ export class Metrics {
     this.#series(this.#httpDuration, { endpoint })?.value.observe(ms / 1000);
   }
 
-  /** One ledger row: tokens, cost, savings, latency and time to first byte by model. */
+  /**
+   * One ledger row, of any kind: every row counts in synrouter_turns_total (by kind), its cost is spend
+   * and its UPSTREAM_* error an upstream error. Only client turns ('turn') count tokens, direct and
+   * client-only cost, latency and time to first byte: a keep-alive ping is not a request by the client
+   * (no direct counterpart, so it lowers the savings by its cost), and a retried attempt's time is part
+   * of its turn's latency.
+   */
   observeTurn(row: TurnRow): void {
     const model = this.#model(row.responseModel ?? row.requestedModel);
     const kind = String(row.kind);
     const isTurn = kind === 'turn';
     this.#add(this.#turns, { kind, model, status: String(row.status) }, 1);
-    if (row.latencyMs !== null) this.#series(this.#turnDuration, { model })?.value.observe(row.latencyMs / 1000);
-    if (row.ttfbMs !== null) this.#series(this.#ttfb, { model })?.value.observe(row.ttfbMs / 1000);
+    if (isTurn && row.latencyMs !== null) this.#series(this.#turnDuration, { model })?.value.observe(row.latencyMs / 1000);
+    if (isTurn && row.ttfbMs !== null) this.#series(this.#ttfb, { model })?.value.observe(row.ttfbMs / 1000);
     if (isTurn) for (const [k, field] of TOKEN_KINDS) if (row[field] > 0) this.#add(this.#tokens, { kind: k, model }, row[field]);
     const tokens = row.inputTokens + row.cacheReadTokens + row.cacheWrite5mTokens + row.cacheWrite1hTokens + row.outputTokens;
     if (row.costUsd !== null) {
@@ -139,7 +145,7 @@ export class Metrics {
     } else if (isTurn && tokens > 0) {
       this.#add(this.#unpriced, { model }, 1);
     }
-    if (row.missReason) this.#add(this.#misses, { reason: row.missReason }, 1);
+    if (isTurn && row.missReason) this.#add(this.#misses, { reason: row.missReason }, 1);
     if (row.errorCode?.startsWith('UPSTREAM')) this.#add(this.#upstreamErrors, { model, code: row.errorCode }, 1);
   }
 

@@ -36,6 +36,8 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
   const sessions = new SessionStore(db);
   const ledger = new Ledger(db, config.ledger);
   const agent = createUpstreamAgent(config.upstream);
+  const metrics = new Metrics();
+  const limits = new Limits(db, config.limits);
   const deps: Deps = {
     config,
     keys,
@@ -43,15 +45,15 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
     sessions,
     engine: config.engine,
     clock: opts.clock ?? Date,
-    metrics: new Metrics(),
+    metrics,
     clientOnly: new ProviderCacheModel(),
     shadowModel: new ProviderCacheModel(),
     inflight: new Inflight(),
-    limits: new Limits(db, config.limits),
+    limits,
     registry: createRegistry(config.models),
     agent,
     keepalive: new KeepAlive({
-      agent, keys, ledger, config: config.keepalive,
+      agent, keys, ledger, config: config.keepalive, limits, metrics,
       // The engine's TTL check (miss reasons) must know the entries were refreshed.
       onRefresh: (keyId, sessionId, at) => {
         const state = sessions.get(keyId, sessionId);

@@ -2,7 +2,10 @@
  * When and how long to wait before trying again. Only before the first byte reaches the client:
  * after that the stream ends with the protocol's in-band error instead (sse/relay.ts).
  * Retryable: 408, 409, 429, 5xx and 529 (Anthropic's overloaded), and connection errors — the set
- * the official SDKs retry (protocols.md §1.6). A spend-cap 429 without retry-after is final.
+ * the official SDKs retry (protocols.md §1.6). A 429 is retryable with or without retry-after: without
+ * one the backoff decides the wait, and once the retries are spent the next route is tried. (A
+ * spend-cap 429 has no retry-after, §1.6: retrying the same key then costs two quick attempts, and the
+ * fallback to another provider or model is what serves the client.)
  */
 export interface RetryPolicy {
   /** Extra attempts on the same route. */
@@ -15,8 +18,8 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { retries: 2, baseDelayMs: 250, maxDelayMs: 10_000 };
 
 export function isRetryableStatus(status: number, headers: Record<string, string | string[] | undefined>): boolean {
-  if (status === 429) return headers['retry-after'] !== undefined || headers['x-should-retry'] === 'true';
-  return status === 408 || status === 409 || status >= 500;
+  // x-should-retry: true is the provider saying so for any status (the SDKs honour it too).
+  return headers['x-should-retry'] === 'true' || status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
 /** Delay before retry `attempt` (1-based): retry-after when given, else exponential backoff with jitter. */
