@@ -93,6 +93,50 @@ test('a stream still running when the grace period ends gets an error event, nev
   assert.equal(rows.length, 1, 'the cut turn is in the ledger');
 });
 
+test('SIGTERM with many streams in flight: new connections are refused, every stream ends with message_stop or an error event, every turn is in the ledger', async () => {
+  const s = await serve({ SYNROUTER_SHUTDOWN_GRACE_MS: '1500' });
+  // Three finish within the grace period (40 deltas x 20 ms), three stall and outlive it.
+  const kinds = ['steady', 'stall', 'steady', 'stall', 'steady', 'stall'] as const;
+  const texts = kinds.map(() => '');
+  let started = 0;
+  let signal!: () => void;
+  const allStarted = new Promise<void>((r) => { signal = r; });
+  const reads = kinds.map(async (kind, i) => {
+    const res = await stream(s.url, s.key, kind === 'steady' ? { 'x-sim-delta-ms': '20' } : { 'x-sim-fault': 'stall-mid-stream' });
+    let seen = false;
+    for await (const c of res.body) {
+      texts[i] += c.toString();
+      if (!seen && texts[i]!.includes('message_start')) {
+        seen = true;
+        if (++started === kinds.length) signal();
+      }
+    }
+  });
+  await allStarted;
+  // A JSON answer half sent when the grace ends: no SSE frame is glued onto it, the connection is reset.
+  const json = await request(`${s.url}/api/anthropic/v1/messages`, {
+    method: 'POST', headers: { 'x-api-key': s.key, 'content-type': 'application/json', 'x-sim-fault': 'stall-mid-stream' },
+    body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  let jsonText = '';
+  const jsonRead = (async () => { for await (const c of json.body) jsonText += c.toString(); })();
+  s.proc.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 200));
+  await assert.rejects(fetch(`${s.url}/health`), 'a new connection after SIGTERM is refused');
+  await Promise.all(reads);
+  await assert.rejects(jsonRead, 'the half-sent JSON body ends in a reset');
+  assert.doesNotMatch(jsonText, /event:/);
+  const [code] = await once(s.proc, 'exit');
+  assert.equal(code, 0);
+  texts.forEach((t, i) => {
+    const ending = /event: message_stop\ndata: [^\n]*\n\n$/.test(t) ? 'stop' : /event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"Synrouter is shutting down[^\n]*\n\n$/.test(t) ? 'error' : 'cut';
+    assert.equal(ending, kinds[i] === 'steady' ? 'stop' : 'error', `stream ${i} (${kinds[i]}) ended with ${ending}`);
+  });
+  const rows = turns(s.db);
+  assert.equal(rows.length, kinds.length + 1, 'one ledger row per request');
+  assert.equal(rows.filter((r) => r.status === 200 && r.error_code === null).length, 3);
+});
+
 test('after kill -9 the store is consistent and at most the last batch window of rows is lost', async () => {
   const s = await serve({});
   const post = () => fetch(`${s.url}/api/anthropic/v1/messages`, {
