@@ -34,16 +34,24 @@ export interface KeepAliveTerms {
 }
 
 /**
+ * Pings stop once those since the last turn would cost more than one 5m write of the prefix
+ * (keepalive/ worthPinging): 1.25 / 0.1 = 12 reads, so about 54 minutes of idling at most.
+ */
+const MAX_PINGS = Math.floor(1.25 / 0.1);
+
+/**
  * Expected cost of the next turn's input, in base-input-token units. With keep-alive, a 5m entry
- * survives a gap for floor(gap / PING_EVERY) pings at 0.1 each, and is lost only past maxIdle.
+ * survives a gap for floor(gap / PING_EVERY) pings at 0.1 each, and is lost only past the idle
+ * limit (the mode's, or the break-even point of the pings, whichever comes first).
  */
 export function expectedTurnCost(ttl: Ttl, prefixTokens: number, newTokens: number, gapsMs: readonly number[], keepAlive?: KeepAliveTerms): number {
   const q = gapProbabilities(gapsMs);
   if (ttl === '1h') return 2 * newTokens + prefixTokens * ((1 - q.q1h) * 0.1 + q.q1h * 2);
   if (!keepAlive) return 1.25 * newTokens + prefixTokens * ((1 - q.q5) * 0.1 + q.q5 * 1.25);
   const n = gapsMs.length;
-  const pings = gapsMs.reduce((sum, g) => sum + Math.floor(Math.min(g, keepAlive.maxIdleMs) / PING_EVERY_MS), 0) / (n + PRIOR_WEIGHT);
-  const lost = (gapsMs.filter((g) => g > keepAlive.maxIdleMs).length + PRIOR_LONG * PRIOR_WEIGHT * 0.1) / (n + PRIOR_WEIGHT);
+  const maxIdle = Math.min(keepAlive.maxIdleMs, MAX_PINGS * PING_EVERY_MS);
+  const pings = gapsMs.reduce((sum, g) => sum + Math.floor(Math.min(g, maxIdle) / PING_EVERY_MS), 0) / (n + PRIOR_WEIGHT);
+  const lost = (gapsMs.filter((g) => g > maxIdle).length + PRIOR_LONG * PRIOR_WEIGHT * 0.1) / (n + PRIOR_WEIGHT);
   return 1.25 * newTokens + prefixTokens * (0.1 + pings * 0.1 + lost * 1.15);
 }
 
