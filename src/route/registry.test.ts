@@ -16,8 +16,18 @@ test('an unlisted Claude id still resolves, with unknown prices; other unknown i
   const r = createRegistry();
   const e = r.resolve('claude-opus-5-5');
   assert.equal(e?.anthropicId, 'claude-opus-5-5');
-  assert.equal(e?.prices, null);
+  assert.equal(e?.prices, null, 'Opus 5.5 prices come from third parties only (protocols.md 3.1): unknown');
   assert.equal(r.resolve('gpt-nonexistent'), undefined);
+});
+
+test("unlisted Claude models with Anthropic's own prices are priced, not listed", () => {
+  const r = createRegistry();
+  const sonnet45 = r.resolve('claude-sonnet-4-5-20250929');
+  assert.equal(sonnet45?.unlisted, true);
+  assert.deepEqual(sonnet45?.prices, { input: 3, output: 15, cacheRead: 0.3, cacheWrite5m: 3.75, cacheWrite1h: 6 });
+  assert.equal(r.pricesFor('claude-opus-4-5')?.cacheWrite1h, 10);
+  assert.equal(r.pricesFor('anthropic/claude-sonnet-5')?.cacheRead, 0.2);
+  assert.ok(!r.models.some((m) => m.id.includes('sonnet-4.5') || m.id.includes('sonnet-4-5')), 'not in the model list');
 });
 
 test('fast mode prices apply to the bare response id when the request asked for speed fast', () => {

@@ -32,7 +32,7 @@ export interface Registry {
   pricesFor(responseModel: string, speed?: 'fast'): Prices | null;
 }
 
-const BUILTIN = JSON.parse(readFileSync(new URL('./models.json', import.meta.url), 'utf8')) as { models: ModelEntry[] };
+const BUILTIN = JSON.parse(readFileSync(new URL('./models.json', import.meta.url), 'utf8')) as { models: ModelEntry[]; unlistedAnthropicPrices: Record<string, Prices> };
 
 export function createRegistry(extra: readonly ModelEntry[] = []): Registry {
   const models = [...BUILTIN.models.filter((m) => !extra.some((e) => e.id === m.id)), ...extra];
@@ -60,7 +60,9 @@ export function createRegistry(extra: readonly ModelEntry[] = []): Registry {
     const prefixed = vendorless !== bare ? byName.get(vendorless) : undefined;
     if (prefixed?.anthropicId) return prefixed;
     if (/^claude-[a-z0-9.-]+$/.test(vendorless)) {
-      return { id: `anthropic/${vendorless}`, name: vendorless, context: 0, anthropicId: vendorless.replaceAll('.', '-'), prices: null, unlisted: true };
+      const anthropicId = vendorless.replaceAll('.', '-');
+      const prices = BUILTIN.unlistedAnthropicPrices[anthropicId.replace(/-\d{8}$/, '')] ?? null;
+      return { id: `anthropic/${vendorless}`, name: vendorless, context: 0, anthropicId, prices, unlisted: true };
     }
     return undefined;
   };
