@@ -1,7 +1,9 @@
 /**
- * THE flow of a request, one stage per line, in order:
- *   server (match route, bounded body) -> auth -> session -> route -> rewrite -> upstream
- *   -> sse (stream back as it arrives) + meter (on the side) -> store (one ledger row per turn).
+ * THE flow of a request, in order:
+ *   server (match route, bounded body) -> auth (key, limits) -> session (id, fingerprint) -> route
+ *   -> translate (only when the protocols differ) -> rewrite (cache engine / cache keys) -> upstream
+ *   (retries, fallbacks) -> sse (stream back as it arrives) + meter (on the side) -> store (one ledger
+ *   row per turn); then keepalive (warm the idle session) and the counterfactual bills for the savings.
  * Each stage lives in the folder of the same name; this file only calls them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -18,18 +20,13 @@ import { identifySession } from './session/identify-session.ts';
 import { commitEngineState, engineStateId, type SessionStore } from './session/session-state.ts';
 import { resolveRoutes } from './route/resolve-route.ts';
 import { sendWithRetries } from './upstream/send-with-retries.ts';
-import type { Change } from './rewrite/cache-engine.ts';
-import type { SessionCacheState } from './session/session-state.ts';
 import type { Registry } from './route/registry.ts';
-import { rewriteAnthropicRequest, type Rewritten } from './rewrite/rewrite-request.ts';
 import type { EngineConfig } from './rewrite/cache-engine.ts';
 import { forwardHeaders, sendUpstream } from './upstream/send-upstream.ts';
 import { CLIENT_PROTOCOLS } from './protocols/client-protocols.ts';
-import { translateRequest, type Outgoing } from './translate/translate-request.ts';
+import { translateRequest } from './translate/translate-request.ts';
+import { rewriteOutgoing } from './rewrite/rewrite-outgoing.ts';
 import { forwardResponse } from './upstream/forward-response.ts';
-import { rewriteOpenAIRequest } from './rewrite/rewrite-openai-request.ts';
-import type { SessionIdentity } from './session/identify-session.ts';
-import type { Route } from './route/resolve-route.ts';
 import type { KeyStore } from './store/keys.ts';
 import type { Ledger } from './store/ledger.ts';
 import { newTurn, toLedgerRow, type Turn } from './turn.ts';
@@ -39,9 +36,8 @@ import type { ProviderCacheModel } from './meter/provider-cache-model.ts';
 import type { Inflight } from './server/inflight.ts';
 import type { Limits } from './auth/limits.ts';
 import type { KeepAlive } from './keepalive/keep-alive.ts';
-import { pingAllowed } from './keepalive/ping-body.ts';
-import { totalInput, ZERO_USAGE } from './meter/usage.ts';
-import type { MessagesRequest } from './protocols/anthropic/types.ts';
+import { keepAliveApplies, keepWarm } from './keepalive/keep-warm.ts';
+import { recordCounterfactuals } from './meter/counterfactual.ts';
 
 export interface Deps {
   config: Config;
@@ -120,7 +116,11 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
   const routes = resolveRoutes({ requested: request.model, registry: deps.registry, providers: deps.config.providers, scope: session.fingerprint.prefix, client: client.wire, fallbacks: deps.config.fallbacks });
   const { route, outgoing, rewritten, upstream } = await sendWithRetries({ routes, deps, turn, signal, attempt: async (route) => {
     const outgoing = translateRequest({ from: client.wire, to: route.wire, raw, request, route, now: turn.startedAt });
-    const rewritten = rewriteOutgoing({ outgoing, route, session, turn, deps, countTokens: endpoint.op === 'count_tokens' });
+    const key = turn.key!;
+    const rewritten = rewriteOutgoing({
+      outgoing, route, session, key, now: turn.startedAt, state: deps.sessions.get(key.id, engineStateId(key, session.id)), engine: deps.engine,
+      countTokens: endpoint.op === 'count_tokens', ...(keepAliveApplies(route, deps.config.keepalive.enabled) ? { keepAlive: { maxIdleMs: deps.config.keepalive.maxIdleMs[key.mode] } } : {}),
+    });
     const upstream = await sendUpstream(deps.agent, {
       baseUrl: route.provider.baseUrl,
       path: route.provider.spec.paths[route.wire]! + (endpoint.op === 'count_tokens' ? '/count_tokens' : ''),
@@ -142,77 +142,9 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
   } finally {
     if (turn.streamed) deps.metrics.streamEnded();
   }
-  if (rewritten.engine && outgoing.anthropic) keepWarm({ req, route, turn, deps, session, body: rewritten.body, request: outgoing.anthropic, state: rewritten.engine.nextState });
-  // After the client has its answer: what the client's own markers alone would have been billed.
-  if (rewritten.engine && turn.status === 200 && outgoing.anthropic) {
-    const scope = `${route.apiKey}\u0000${route.upstreamModel}`;
-    const evaluate = { scope, model: route.upstreamModel, startMs: turn.startedAt, output: turn.usage.output };
-    if (rewritten.shadowBody) turn.shadowUsage = deps.shadowModel.evaluate({ ...evaluate, request: JSON.parse(rewritten.shadowBody.toString('utf8')) });
-    // A client that marks nothing caches nothing: its bill is every input token uncached, no model needed.
-    else if (!outgoing.raw.includes('"cache_control"')) turn.clientOnlyUsage = { ...ZERO_USAGE, input: totalInput(turn.usage), output: turn.usage.output };
-    else turn.clientOnlyUsage = deps.clientOnly.evaluate({ ...evaluate, request: outgoing.anthropic, ...(rewritten.engine.clientPrompt ? { prompt: rewritten.engine.clientPrompt } : {}) });
+  if (rewritten.engine && outgoing.anthropic) {
+    keepWarm({ keepalive: deps.keepalive, enabled: deps.config.keepalive.enabled, registry: deps.registry, headers: req.headers, route, turn, sessionId: session.id, body: rewritten.body, request: outgoing.anthropic, state: rewritten.engine.nextState });
+    // After the client has its answer: what the client's own markers alone (or the engine, for shadow keys) would have been billed.
+    if (turn.status === 200) recordCounterfactuals({ turn, scope: `${route.apiKey}\u0000${route.upstreamModel}`, model: route.upstreamModel, clientOnly: deps.clientOnly, shadowModel: deps.shadowModel, request: outgoing.anthropic, raw: outgoing.raw, ...(rewritten.engine.clientPrompt ? { clientPrompt: rewritten.engine.clientPrompt } : {}), ...(rewritten.shadowBody ? { shadowBody: rewritten.shadowBody } : {}) });
   }
-}
-
-/** Keep-alive is for Anthropic-direct routes: the cache is ours to refresh there (protocols.md §2.10). */
-function keepAliveApplies(route: Route, deps: Deps): boolean {
-  return deps.config.keepalive.enabled && route.provider.spec.serves === 'anthropic' && route.wire === 'anthropic';
-}
-
-/** After a good turn whose conversation entries are 5m, the keep-alive keeps them warm while the session idles. */
-function keepWarm(o: { req: IncomingMessage; route: Route; turn: Turn; deps: Deps; session: SessionIdentity; body: Buffer; request: MessagesRequest; state: SessionCacheState }): void {
-  const { route, turn, deps } = o;
-  const key = turn.key!;
-  // A coding session is one agent at work: an idle spell is the person or a long tool run. A general-mode
-  // session is pinged only once it has shown it comes back after idling (its shared prefix is kept warm
-  // by the agent's other sessions anyway); measured in bench:savings.
-  const likelyToContinue = key.mode === 'coding' || o.state.gaps.some((g) => g > 60_000);
-  // Only the cheap checks here: the ping body is built from o.body when a ping is due (keepalive/).
-  const ping = o.turn.status === 200 && !turn.aborted && !key.shadow && o.state.ttl === '5m' && likelyToContinue && keepAliveApplies(route, deps) && pingAllowed(o.request);
-  if (!ping) return deps.keepalive.forget(key.id, o.session.id);
-  deps.keepalive.track({
-    keyId: key.id, mode: key.mode, sessionId: o.session.id, clientProtocol: turn.clientProtocol, requestedModel: turn.requestedModel ?? route.upstreamModel,
-    upstreamModel: route.upstreamModel, providerName: route.providerName, baseUrl: route.provider.baseUrl, path: route.provider.spec.paths.anthropic!,
-    headers: { ...forwardHeaders(o.req.headers, route.provider.spec, route.apiKey), 'content-type': 'application/json' },
-    body: o.body, prices: deps.registry.pricesFor(route.upstreamModel, route.speed), prefixTokens: totalInput(turn.usage),
-    lastRefreshAt: turn.startedAt, lastTurnAt: turn.startedAt,
-  });
-}
-
-/** The rewrite stage: the cache engine for Anthropic-wire requests, cache keys for OpenAI-wire ones. */
-interface RewriteResult {
-  body: Buffer;
-  changes: Change[];
-  engine?: Rewritten['engine'];
-  hideUsageChunk: boolean;
-  /** Shadow keys: the body the engine would have sent (the client's is what goes upstream). */
-  shadowBody?: Buffer;
-}
-
-/** Pure with respect to the session: the caller commits the engine's next state once a route answered. */
-function rewriteOutgoing(o: { outgoing: Outgoing; route: Route; session: SessionIdentity; turn: Turn; deps: Deps; countTokens: boolean }): RewriteResult {
-  const { outgoing, route, session, turn, deps } = o;
-  const key = turn.key!;
-  if (outgoing.anthropic) {
-    const rewritten = rewriteAnthropicRequest({
-      raw: outgoing.raw, request: outgoing.anthropic, route,
-      ...(o.countTokens ? {} : { cache: {
-        mode: key.mode, state: deps.sessions.get(key.id, engineStateId(key, session.id)), now: turn.startedAt, config: deps.engine, fingerprint: session.fingerprint,
-        ...(keepAliveApplies(route, deps) ? { keepAlive: { maxIdleMs: deps.config.keepalive.maxIdleMs[key.mode] } } : {}),
-      } }),
-    });
-    if (key.shadow && rewritten.engine) {
-      // Shadow mode: only what routing needs (model id, speed) is changed; the engine's work is modelled.
-      const plain = rewriteAnthropicRequest({ raw: outgoing.raw, request: outgoing.anthropic, route });
-      return { body: plain.body, changes: [...outgoing.changes, { kind: 'shadow', detail: 'forwarded untouched; the engine changes below were not sent' }, ...rewritten.changes], engine: rewritten.engine, hideUsageChunk: false, shadowBody: rewritten.body };
-    }
-    return { body: rewritten.body, changes: [...outgoing.changes, ...rewritten.changes], ...(rewritten.engine ? { engine: rewritten.engine } : {}), hideUsageChunk: false };
-  }
-  const request = outgoing.openai!;
-  const wantUsageChunk = route.wire === 'openai-chat' && request.stream === true && !(request.stream_options as { include_usage?: boolean } | undefined)?.include_usage;
-  const rewritten = rewriteOpenAIRequest({
-    raw: outgoing.raw, request, upstreamModel: route.upstreamModel, sessionId: session.id, wantUsageChunk,
-    ...(route.provider.spec.sessionField ? { sessionField: route.provider.spec.sessionField } : {}),
-  });
-  return { body: rewritten.body, changes: [...outgoing.changes, ...rewritten.changes], hideUsageChunk: wantUsageChunk };
 }

@@ -54,7 +54,7 @@ export async function runSavingsScenario(): Promise<Scenario> {
   await loop('', { metadata, messages: a, maxTurns: 2 });
 
   await loop('Rename the config loader', { stream: true });
-  await loop('Summarise the design notes', { model: 'claude-opus-5', metadata: { user_id: JSON.stringify({ session_id: 'cc-unpriced-1' }) }, maxTurns: 2 });
+  await loop('Summarise the design notes', { model: 'claude-opus-5-5', metadata: { user_id: JSON.stringify({ session_id: 'cc-unpriced-1' }) }, maxTurns: 2 });
   // Rejected before the upstream (max_tokens missing): an error row with no tokens.
   await fetch(`${stack.anthropicBase}/v1/messages`, {
     method: 'POST', headers: { 'x-api-key': stack.key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },

@@ -1,0 +1,25 @@
+/**
+ * The bills the turn did not pay, for the savings shown: what the client's own cache markers alone
+ * would have cost, or (shadow keys) what the engine's rewrite would have cost. Both from Synrouter's
+ * model of the provider's cache, evaluated after the client has its answer.
+ */
+import type { MessagesRequest } from '../protocols/anthropic/types.ts';
+import type { Prompt } from '../protocols/anthropic/prompt.ts';
+import type { Turn } from '../turn.ts';
+import type { ProviderCacheModel } from './provider-cache-model.ts';
+import { totalInput, ZERO_USAGE } from './usage.ts';
+
+export function recordCounterfactuals(o: {
+  turn: Turn; scope: string; model: string; clientOnly: ProviderCacheModel; shadowModel: ProviderCacheModel;
+  /** The request as the client sent it (in Anthropic form), its bytes, and its prompt when the engine rendered exactly it. */
+  request: MessagesRequest; raw: Buffer; clientPrompt?: Prompt;
+  /** Shadow keys: the body the engine would have sent. */
+  shadowBody?: Buffer;
+}): void {
+  const { turn } = o;
+  const evaluate = { scope: o.scope, model: o.model, startMs: turn.startedAt, output: turn.usage.output };
+  if (o.shadowBody) turn.shadowUsage = o.shadowModel.evaluate({ ...evaluate, request: JSON.parse(o.shadowBody.toString('utf8')) });
+  // A client that marks nothing caches nothing: its bill is every input token uncached, no model needed.
+  else if (!o.raw.includes('"cache_control"')) turn.clientOnlyUsage = { ...ZERO_USAGE, input: totalInput(turn.usage), output: turn.usage.output };
+  else turn.clientOnlyUsage = o.clientOnly.evaluate({ ...evaluate, request: o.request, ...(o.clientPrompt ? { prompt: o.clientPrompt } : {}) });
+}
