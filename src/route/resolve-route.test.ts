@@ -60,7 +60,7 @@ test('registry id edge cases: dashed product ids, unlisted Claude ids and -fast 
   // Unlisted: the bare id to Anthropic, the vendor-prefixed dotted id to OpenRouter.
   assert.deepEqual(summary(both, 'claude-opus-5-5'), ['anthropic:claude-opus-5-5', 'openrouter:anthropic/claude-opus-5.5']);
   assert.deepEqual(summary(orOnly, 'anthropic/claude-opus-5.5'), ['openrouter:anthropic/claude-opus-5.5']);
-  assert.deepEqual(summary(orOnly, 'claude-sonnet-4-5-20250929'), ['openrouter:anthropic/claude-sonnet-4-5-20250929']);
+  assert.deepEqual(summary(orOnly, 'claude-sonnet-4-5-20250929'), ['openrouter:anthropic/claude-sonnet-4.5']);
   // -fast: fast mode on Anthropic direct (where the model has it); the base id on OpenRouter.
   assert.deepEqual(summary(both, 'anthropic/claude-opus-4.8-fast'), ['anthropic:claude-opus-4-8:fast', 'openrouter:anthropic/claude-opus-4.8']);
   assert.deepEqual(summary(both, 'anthropic/claude-opus-4.7-fast'), ['anthropic:claude-opus-4-7', 'openrouter:anthropic/claude-opus-4.7']);

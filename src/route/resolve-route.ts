@@ -105,14 +105,15 @@ function upstreamModelFor(entry: ModelEntry, provider: ProviderConfig): string |
  * The `vendor/model` id for a provider that serves every model (OpenRouter).
  * - Unlisted Claude ids keep the vendor prefix, with a trailing `-<major>-<minor>` version written
  *   with a dot as OpenRouter names Claude models (`claude-opus-5-5` -> `anthropic/claude-opus-5.5`);
- *   dated snapshot ids are sent as given, with the prefix.
+ *   a dated snapshot suffix is dropped (OpenRouter names models, not snapshots:
+ *   `claude-sonnet-4-5-20250929` -> `anthropic/claude-sonnet-4.5`).
  * - The product's `-fast` Claude ids: no OpenRouter id for Anthropic's fast mode is known
  *   (shared/reference/models.md, protocols.md §3.2 name none), so the base id is sent
  *   (`anthropic/claude-opus-4.8-fast` -> `anthropic/claude-opus-4.8`): the request runs at standard
  *   speed instead of failing, and is priced by the response model (standard rates) or OpenRouter's cost.
  */
 function vendorModelId(entry: ModelEntry): string {
-  if (entry.unlisted) return entry.id.replace(/-(\d+)-(\d{1,2})$/, '-$1.$2');
+  if (entry.unlisted) return entry.id.replace(/-\d{8}$/, '').replace(/-(\d+)-(\d{1,2})$/, '-$1.$2');
   if (entry.anthropicId && entry.id.endsWith('-fast')) return entry.id.slice(0, -'-fast'.length);
   return entry.id;
 }
