@@ -28,10 +28,11 @@ const sessions: string[] = [];
  * The config a user writes to $CODEX_HOME/config.toml (docs/clients.md). Top-level keys must come
  * before the first [table]: TOML puts any key after a table header inside that table.
  */
-function codexConfig(baseUrl: string, model: string): string {
+function codexConfig(baseUrl: string, model: string, extra: string[] = []): string {
   return [
     `model = "${model}"`,
     'model_provider = "synrouter"',
+    ...extra,
     'check_for_update_on_startup = false',
     '',
     '[analytics]',
@@ -51,12 +52,12 @@ function codexConfig(baseUrl: string, model: string): string {
   ].join('\n');
 }
 
-async function runCodex(stack: AgentStack, model: string) {
+async function runCodex(stack: AgentStack, model: string, extra: string[] = []) {
   const ws = makeWorkspace('codex');
   try {
     const codexHome = join(ws.root, 'codex-home');
     mkdirSync(codexHome);
-    writeFileSync(join(codexHome, 'config.toml'), codexConfig(stack.openaiBase, model));
+    writeFileSync(join(codexHome, 'config.toml'), codexConfig(stack.openaiBase, model, extra));
     return await runCli({
       bin: CODEX,
       args: ['exec', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', TASK],
@@ -70,10 +71,10 @@ async function runCodex(stack: AgentStack, model: string) {
 }
 
 /** One `codex exec` run on its own stack and the checks both tests share; the caller closes the stack. */
-async function codexRun(diagnostic: (m: string) => void, model: string, expect: Omit<LedgerExpectation, 'clientProtocol' | 'endpoint' | 'clientPath' | 'requestedModel'>) {
+async function codexRun(diagnostic: (m: string) => void, model: string, expect: Omit<LedgerExpectation, 'clientProtocol' | 'endpoint' | 'clientPath' | 'requestedModel'>, extraConfig: string[] = []) {
   const stack = await startAgentStack();
   try {
-    const run = await runCodex(stack, model);
+    const run = await runCodex(stack, model, extraConfig);
     assert.equal(run.code, 0, describeRun(run, stack));
     await settled(stack);
 
@@ -130,6 +131,30 @@ test('codex exec on a Claude model: Responses translated to Anthropic, the cache
     // (function tools, not the default model's "code mode" custom `exec` tool).
     assert.match(run.stderr, /Model metadata for `anthropic\/claude-sonnet-4\.6` not found/);
     assert.ok(!check.calls.some((c) => (c.body.input as Array<{ type: string }>).some((i) => i.type === 'additional_tools')), 'no code-mode additional_tools item');
+  } finally {
+    await stack.close();
+  }
+});
+
+test('codex exec on a Claude model with a reasoning effort: Claude thinks on every turn, its signed thinking carried in reasoning items', { timeout: 120_000 }, async (t) => {
+  const model = 'anthropic/claude-sonnet-4.6';
+  const { stack, check } = await codexRun((m) => t.diagnostic(m), model, { provider: 'anthropic', upstreamPath: '/v1/messages', responseModel: 'claude-sonnet-4-6' }, ['model_reasoning_effort = "medium"']);
+  try {
+    check.sims.forEach((s, n) => {
+      const body = s.body as { thinking?: unknown; output_config?: unknown; messages: Array<{ role: string; content: Array<{ type: string }> }> };
+      // The simulator refuses a tool-loop turn whose assistant turn lacks its thinking block; it took them all.
+      assert.deepEqual(body.thinking, { type: 'adaptive' }, `turn ${n + 1}: thinking on`);
+      assert.deepEqual(body.output_config, { effort: 'medium' }, `turn ${n + 1}`);
+      const assistants = body.messages.filter((m) => m.role === 'assistant');
+      assert.equal(assistants.length, n);
+      assert.ok(assistants.every((a) => a.content[0]?.type === 'thinking'), `turn ${n + 1}: every earlier answer opens with its thinking block`);
+    });
+    // Codex sent Synrouter's reasoning items back as it got them.
+    for (const c of check.calls.slice(1)) {
+      const reasoning = (c.body.input as Array<{ type: string; encrypted_content?: string }>).filter((i) => i.type === 'reasoning');
+      assert.ok(reasoning.length > 0 && reasoning.every((r) => r.encrypted_content?.startsWith('srant1:')));
+    }
+    check.rows.slice(1).forEach((r, i) => assert.ok(r.cache_read_tokens >= check.rows[i]!.cache_read_tokens + check.rows[i]!.cache_write_5m_tokens, `turn ${i + 2} reads all turn ${i + 1} read and wrote`));
   } finally {
     await stack.close();
   }

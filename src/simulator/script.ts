@@ -1,10 +1,12 @@
 // Scripted, deterministic replies, so an agent driven by the simulator loops through tool calls:
 // while the request has tools and fewer than `rounds` assistant turns contain a tool_use, answer with a
 // short text plus one tool_use; then end the turn, quoting the last tool result so tests can see the
-// loop ran. The same conversation always gets the same reply bytes.
+// loop ran. The same conversation always gets the same reply bytes. With thinking on, the reply
+// opens with a signed thinking block (thinking.ts).
 
 import { tokensForJson } from '../protocols/anthropic/canonical.ts';
 import { isObject, type JsonObject, type MessagesRequest } from '../protocols/anthropic/wire-types.ts';
+import { thinkingBlock } from './thinking.ts';
 
 export const DEFAULT_ROUNDS = 3;
 
@@ -101,6 +103,7 @@ export function scriptReply(request: MessagesRequest, rounds: number = DEFAULT_R
     const input =
       name === 'Bash' ? { command: `echo synrouter-step-${n}`, description: `Step ${n}` } : inputFromSchema(tool.input_schema);
     const content = [
+      ...thinkingBlock(request, `Step ${n} of the task: ${name} is the tool for it.`),
       { type: 'text', text: `Step ${n}: calling ${name}.` },
       { type: 'tool_use', id: `toolu_sim_${n}`, name, input },
     ];
@@ -108,7 +111,7 @@ export function scriptReply(request: MessagesRequest, rounds: number = DEFAULT_R
   } else {
     const last = lastToolResultText(request);
     const quote = last === undefined ? '' : ` Last tool result: ${Array.from(last).slice(0, 100).join('')}`;
-    const content = [{ type: 'text', text: `Done after ${done} tool calls.${quote}` }];
+    const content = [...thinkingBlock(request, `${done} tool calls ran; time to answer.`), { type: 'text', text: `Done after ${done} tool calls.${quote}` }];
     reply = { content, stop_reason: 'end_turn', output_tokens: outputTokens(content) };
   }
   return limitToMaxTokens(reply, request.max_tokens);

@@ -3,6 +3,7 @@
 
 import { automaticTarget } from './cache-model.ts';
 import { isSupportedModel } from './models.ts';
+import { checkThinkingBlock, checkThinkingRules } from './thinking.ts';
 import { buildPrompt, type Prompt } from '../protocols/anthropic/prompt.ts';
 import { isObject, type MessagesRequest } from '../protocols/anthropic/wire-types.ts';
 
@@ -46,6 +47,8 @@ export function validateRequest(body: unknown, endpoint: Endpoint = 'messages'):
   if (endpoint === 'messages') {
     const output = checkOutputParams(request);
     if (output !== null) return output;
+    const thinking = checkThinkingRules(request);
+    if (thinking !== null) return invalid(thinking);
   }
   return { ok: true, request, prompt };
 }
@@ -120,6 +123,8 @@ function checkMessages(messages: unknown[]): ValidationError | null {
       if (block.type === 'tool_result' && typeof block.tool_use_id !== 'string') {
         return invalid(`${path}.tool_result.tool_use_id: Field required`);
       }
+      const thinking = checkThinkingBlock(block, path);
+      if (thinking !== null) return invalid(thinking);
     }
   }
   return null;

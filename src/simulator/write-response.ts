@@ -126,6 +126,27 @@ export function buildSseEvents(message: AnthropicMessage): SseEvent[] {
           data: { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: partial } },
         });
       }
+    } else if (block.type === 'thinking') {
+      // Text in pieces (none with display "omitted"), then the signature just before the stop (1.5).
+      events.push({
+        event: 'content_block_start',
+        data: { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } },
+      });
+      const thinking = String(block.thinking ?? '');
+      if (thinking !== '') {
+        for (const piece of splitString(thinking, 3)) {
+          events.push({
+            event: 'content_block_delta',
+            data: { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: piece } },
+          });
+        }
+      }
+      events.push({
+        event: 'content_block_delta',
+        data: { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: String(block.signature ?? '') } },
+      });
+    } else if (block.type === 'redacted_thinking') {
+      events.push({ event: 'content_block_start', data: { type: 'content_block_start', index, content_block: { ...block } } });
     } else {
       events.push({
         event: 'content_block_start',

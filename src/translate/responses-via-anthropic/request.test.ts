@@ -116,3 +116,80 @@ test('refusals: bad arguments, server state, name collisions, unknown tool_choic
   const { body } = translateRequest({ input: 'x', tools: [{ type: 'namespace', name: 'ns', tools: [{ type: 'function', name: 't' }] }], tool_choice: { type: 'function', name: 't' } }, { model: 'm' });
   assert.deepEqual(body.tool_choice, { type: 'tool', name: 'ns__t' });
 });
+
+// ---- Claude's thinking carried through reasoning items (reasoning.ts) ----
+
+const carrierOf = (blocks: unknown[]) => `srant1:${Buffer.from(JSON.stringify(blocks)).toString('base64url')}`;
+const THINK_1 = { type: 'thinking', thinking: 'List first, then read.', signature: 'EuYBCkQYAiJAsig1' } as const;
+const REDACTED = { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix' } as const;
+const THINK_2 = { type: 'thinking', thinking: 'Now read the README.', signature: 'EuYBCkQYAiJAsig2' } as const;
+const LOOP_TOOLS: ResponsesRequest['tools'] = [{ type: 'function', name: 'exec_command', parameters: { type: 'object', properties: { cmd: { type: 'string' } } } }];
+const loopRequest = (input: unknown[]): ResponsesRequest => ({
+  model: 'gpt-5-codex', input: input as never, tools: LOOP_TOOLS, tool_choice: 'auto', reasoning: { effort: 'medium', summary: 'auto' },
+  store: false, include: ['reasoning.encrypted_content'], stream: true,
+});
+/** What Codex sends on the next turn: the history, the answer's output items as received, the tool's output. */
+const USER = { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'list the files' }] };
+const TURN_1_OUTPUT = [
+  { type: 'reasoning', id: 'rs_a_0', summary: [{ type: 'summary_text', text: THINK_1.thinking }], encrypted_content: carrierOf([THINK_1]), status: 'completed' },
+  { type: 'reasoning', id: 'rs_a_1', summary: [], encrypted_content: carrierOf([REDACTED]), status: 'completed' },
+  { type: 'message', id: 'msg_a_2', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Listing.', annotations: [] }] },
+  { type: 'function_call', id: 'fc_a_3', call_id: 'toolu_1', name: 'exec_command', arguments: '{"cmd":"ls"}', status: 'completed' },
+];
+const TURN_2_INPUT = [USER, ...TURN_1_OUTPUT, { type: 'function_call_output', call_id: 'toolu_1', output: 'README.md' }];
+const TURN_3_INPUT = [
+  ...TURN_2_INPUT,
+  { type: 'reasoning', id: 'rs_b_0', summary: [{ type: 'summary_text', text: THINK_2.thinking }], encrypted_content: carrierOf([THINK_2]), status: 'completed' },
+  { type: 'function_call', id: 'fc_b_1', call_id: 'toolu_2', name: 'exec_command', arguments: '{"cmd":"cat README.md"}', status: 'completed' },
+  { type: 'function_call_output', call_id: 'toolu_2', output: '# hi' },
+];
+
+test('our reasoning items become the exact thinking blocks at the start of their assistant turn; thinking stays on in the tool loop', () => {
+  const { body, warnings } = translateRequest(loopRequest(TURN_2_INPUT), { model: 'claude-opus-4-8' });
+  assert.deepEqual(body.messages, [
+    { role: 'user', content: [{ type: 'text', text: 'list the files' }] },
+    { role: 'assistant', content: [THINK_1, REDACTED, { type: 'text', text: 'Listing.' }, { type: 'tool_use', id: 'toolu_1', name: 'exec_command', input: { cmd: 'ls' } }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'README.md' }] },
+  ]);
+  // Byte-for-byte (protocols.md §1.3): key order and values as Anthropic sent them.
+  assert.equal(JSON.stringify((body.messages[1]!.content as unknown[])[0]), JSON.stringify(THINK_1));
+  assert.deepEqual(body.thinking, { type: 'adaptive' });
+  assert.deepEqual(body.output_config, { effort: 'medium' });
+  assert.deepEqual(warnings, []);
+
+  const third = translateRequest(loopRequest(TURN_3_INPUT), { model: 'claude-opus-4-8' });
+  assert.deepEqual(third.body.messages[3], { role: 'assistant', content: [THINK_2, { type: 'tool_use', id: 'toolu_2', name: 'exec_command', input: { cmd: 'cat README.md' } }] });
+  assert.deepEqual(third.body.thinking, { type: 'adaptive' });
+  assert.deepEqual(third.warnings, []);
+});
+
+test('thinking carried turn after turn: the same input gives the same bytes, and each turn extends the previous one', () => {
+  const bytes = (input: unknown[]) => JSON.stringify(translateRequest(loopRequest(input), { model: 'claude-opus-4-8' }).body);
+  const t2 = bytes(TURN_2_INPUT);
+  assert.equal(bytes(structuredClone(TURN_2_INPUT)), t2);
+  const messages = (input: unknown[]) => JSON.stringify(translateRequest(loopRequest(input), { model: 'claude-opus-4-8' }).body.messages);
+  assert.ok(messages(TURN_3_INPUT).startsWith(messages(TURN_2_INPUT).slice(0, -2)), 'turn 3 messages extend turn 2');
+  // Thinking config and effort are the same on every turn: nothing before the messages changes (§2.8).
+  const head = (s: string) => s.slice(0, s.indexOf('"messages"')) + s.slice(s.indexOf('"tools"'));
+  assert.equal(head(bytes(TURN_3_INPUT)), head(t2));
+  assert.equal(head(bytes([USER])), head(t2), 'turn 1 (no tool loop yet) has the same thinking config');
+});
+
+test('foreign encrypted_content is still dropped (and the tool loop then has thinking off); a damaged carrier is dropped with a warning', () => {
+  const foreign = TURN_2_INPUT.map((i) => ((i as { type: string }).type === 'reasoning' ? { ...i, encrypted_content: 'gAAAAABpZ2Vu-opaque-openai-blob' } : i));
+  const f = translateRequest(loopRequest(foreign), { model: 'm' });
+  assert.deepEqual(f.body.messages[1], { role: 'assistant', content: [{ type: 'text', text: 'Listing.' }, { type: 'tool_use', id: 'toolu_1', name: 'exec_command', input: { cmd: 'ls' } }] });
+  assert.deepEqual(f.body.thinking, { type: 'disabled' });
+  assert.deepEqual(f.warnings.map((w) => w.code), ['thinking_disabled']);
+
+  const damaged = TURN_2_INPUT.map((i, n) => (n === 1 ? { ...i, encrypted_content: 'srant1:bm9wZQ' } : i));
+  const d = translateRequest(loopRequest(damaged), { model: 'm' });
+  assert.deepEqual((d.body.messages[1]!.content as unknown[])[0], REDACTED, 'the intact carrier still counts');
+  assert.deepEqual(d.warnings.map((w) => [w.code, w.param]), [['dropped_item', 'input[1].encrypted_content']]);
+  assert.deepEqual(d.body.thinking, { type: 'adaptive' });
+});
+
+test('the fixture Codex turn (OpenAI reasoning item) is unchanged: foreign reasoning dropped without a warning', () => {
+  const { warnings } = translateRequest(CODEX, { model: 'claude-opus-4-8' });
+  assert.ok(!warnings.some((w) => w.param?.startsWith('input[4]')));
+});

@@ -8,8 +8,13 @@
  *   user blocks, assistant -> assistant text.
  * - function_call -> assistant tool_use (id = call_id); function_call_output -> user tool_result.
  * - custom_tool_call -> tool_use with input {input: <string>}; custom_tool_call_output -> tool_result.
- * - reasoning -> dropped: its encrypted_content belongs to another provider and Anthropic cannot
- *   read or verify it; the visible summary is not the model's own thinking block either.
+ * - reasoning whose encrypted_content is our carrier (`srant1:`, reasoning.ts) -> the Anthropic
+ *   thinking / redacted_thinking blocks it holds, exactly as Claude sent them, in place: the item
+ *   comes right before the message and function_call items of the same answer, so the blocks open
+ *   that assistant turn, which is what keeps thinking on in a tool loop (reconcileThinking).
+ *   Other reasoning items -> dropped: another provider's encrypted_content means nothing to
+ *   Anthropic, and a summary is not a signed thinking block. A carrier that does not decode is
+ *   dropped with a warning (the turn then counts as thinking-less).
  * - additional_tools -> its tools join the top-level ones (the item itself says nothing to the model).
  * - configuration_update -> its reasoning.effort applies when the body has none (the item's
  *   documented meaning: it stays in effect until replaced); text format updates are dropped.
@@ -27,6 +32,7 @@ import type {
 } from '../shared/wire-anthropic.ts';
 import type { InputItem, MessagePart, ResponsesRequest, ToolChoice, ToolOutput } from '../shared/wire-openai-responses.ts';
 import { ToolSet, flattenName, type ToolNameMap } from './tools.ts';
+import { decodeThinking } from './reasoning.ts';
 import {
   DEFAULT_MAX_TOKENS, imageBlock, invalid, lateSystemText, parseToolArguments, pdfBlock, planThinking, pushTurn,
   reconcileThinking, textBlock, toolResultsFirst, withParallel, type ThinkingStyle, type TranslateWarning,
@@ -112,8 +118,16 @@ export function translateRequest(req: ResponsesRequest, opts: RequestOptions): T
         started = true;
         pushTurn(messages, 'user', [toolResult(item.call_id, item.output, `${param}.output`)]);
         break;
-      case 'reasoning':
-        break; // see the header: not replayable to Anthropic
+      case 'reasoning': {
+        const carried = decodeThinking(item.encrypted_content);
+        if (carried.kind === 'ours') {
+          started = true;
+          pushTurn(messages, 'assistant', carried.blocks);
+        } else if (carried.kind === 'corrupt') {
+          warnings.push({ code: 'dropped_item', message: `A reasoning item's Synrouter thinking carrier is damaged (${carried.reason}) and was left out.`, param: `${param}.encrypted_content` });
+        }
+        break; // foreign: see the header
+      }
       case 'additional_tools':
         tools.addAll(Array.isArray(item.tools) ? item.tools : [], `${param}.tools`);
         break;

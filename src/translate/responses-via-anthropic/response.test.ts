@@ -29,7 +29,9 @@ const MESSAGE: Message = {
   usage: { input_tokens: 120, cache_creation_input_tokens: 2048, cache_read_input_tokens: 30208, output_tokens: 187, output_tokens_details: { thinking_tokens: 40 } },
 };
 
-test('an Anthropic message with text and three kinds of tool call becomes a Response with names mapped back', () => {
+const carrier = (blocks: unknown[]) => `srant1:${Buffer.from(JSON.stringify(blocks)).toString('base64url')}`;
+
+test('an Anthropic message with thinking, text and three kinds of tool call becomes a Response with names mapped back', () => {
   assert.deepEqual(translateResponse(MESSAGE, OPTS), {
     id: 'resp_sr7f3a',
     object: 'response',
@@ -39,10 +41,11 @@ test('an Anthropic message with text and three kinds of tool call becomes a Resp
     incomplete_details: null,
     model: 'anthropic/claude-opus-4.8',
     output: [
-      { type: 'message', id: 'msg_sr7f3a_0', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Three things at once.', annotations: [] }] },
-      { type: 'function_call', id: 'fc_sr7f3a_1', call_id: 'toolu_1', name: 'exec_command', arguments: '{"cmd":"ls"}', status: 'completed' },
-      { type: 'function_call', id: 'fc_sr7f3a_2', call_id: 'toolu_2', name: 'spawn_agent', namespace: 'multi_agent_v1', arguments: '{"task":"summarize"}', status: 'completed' },
-      { type: 'custom_tool_call', id: 'ctc_sr7f3a_3', call_id: 'toolu_3', name: 'apply_patch', input: '*** Begin Patch\n*** End Patch', status: 'completed' },
+      { type: 'reasoning', id: 'rs_sr7f3a_0', summary: [{ type: 'summary_text', text: 'plan' }], encrypted_content: carrier([{ type: 'thinking', thinking: 'plan', signature: 'sig' }]), status: 'completed' },
+      { type: 'message', id: 'msg_sr7f3a_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Three things at once.', annotations: [] }] },
+      { type: 'function_call', id: 'fc_sr7f3a_2', call_id: 'toolu_1', name: 'exec_command', arguments: '{"cmd":"ls"}', status: 'completed' },
+      { type: 'function_call', id: 'fc_sr7f3a_3', call_id: 'toolu_2', name: 'spawn_agent', namespace: 'multi_agent_v1', arguments: '{"task":"summarize"}', status: 'completed' },
+      { type: 'custom_tool_call', id: 'ctc_sr7f3a_4', call_id: 'toolu_3', name: 'apply_patch', input: '*** Begin Patch\n*** End Patch', status: 'completed' },
     ],
     usage: {
       // 120 + 30208 read + 2048 written: Responses input_tokens includes cached tokens.
@@ -53,6 +56,22 @@ test('an Anthropic message with text and three kinds of tool call becomes a Resp
       total_tokens: 32563,
     },
   });
+});
+
+test('redacted thinking, display "omitted" and an unsigned block: encrypted_content only where the block can be replayed', () => {
+  const r = translateResponse({ ...MESSAGE, content: [
+    { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va' },
+    { type: 'thinking', thinking: '', signature: 'EuYBomitted' },
+    { type: 'thinking', thinking: 'cut short', signature: '' },
+    // Upstream key order is not ours: the carrier is built in a fixed order.
+    { signature: 'S', thinking: 'T', type: 'thinking' } as never,
+  ] }, OPTS);
+  assert.deepEqual(r.output, [
+    { type: 'reasoning', id: 'rs_sr7f3a_0', summary: [], encrypted_content: carrier([{ type: 'redacted_thinking', data: 'EmwKAhgBEgy3va' }]), status: 'completed' },
+    { type: 'reasoning', id: 'rs_sr7f3a_1', summary: [], encrypted_content: carrier([{ type: 'thinking', thinking: '', signature: 'EuYBomitted' }]), status: 'completed' },
+    { type: 'reasoning', id: 'rs_sr7f3a_2', summary: [{ type: 'summary_text', text: 'cut short' }], status: 'completed' },
+    { type: 'reasoning', id: 'rs_sr7f3a_3', summary: [{ type: 'summary_text', text: 'T' }], encrypted_content: carrier([{ type: 'thinking', thinking: 'T', signature: 'S' }]), status: 'completed' },
+  ]);
 });
 
 test('max_tokens -> incomplete with the last item marked incomplete; refusal -> content_filter; no thinking count -> 0', () => {

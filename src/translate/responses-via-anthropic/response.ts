@@ -3,15 +3,16 @@
  *
  * One output item per Anthropic block, in order: text -> `message` item with one `output_text`
  * part; tool_use -> `function_call`, or `custom_tool_call` when the tool was a custom (free-form)
- * tool, with the namespace split back off (request.ts flattened `<ns>__<tool>`). Thinking blocks are
- * not output: a reasoning item would need encrypted_content that Codex sends back, and request.ts
- * drops reasoning items (see there). Ids are `<prefix>_<idBase>_<output index>`, so the JSON and the
- * streamed form of one answer carry the same ids and tests can be exact.
+ * tool, with the namespace split back off (request.ts flattened `<ns>__<tool>`); thinking and
+ * redacted_thinking -> one `reasoning` item each (reasoningItem below). Ids are
+ * `<prefix>_<idBase>_<output index>`, so the JSON and the streamed form of one answer carry the same
+ * ids and tests can be exact.
  */
 import { responsesUsageFromAnthropic } from '../shared/convert-usage.ts';
 import type { Message, StopReason } from '../shared/wire-anthropic.ts';
-import type { ItemStatus, OutputItem, ResponseObject } from '../shared/wire-openai-responses.ts';
+import type { ItemStatus, OutputItem, OutputReasoning, ResponseObject } from '../shared/wire-openai-responses.ts';
 import type { ToolNameMap } from './tools.ts';
+import { encodeThinking, replayable, type CarriedBlock } from './reasoning.ts';
 
 export interface ResponseOptions {
   /** Unix seconds, from the caller's clock. */
@@ -20,7 +21,7 @@ export interface ResponseOptions {
   model: string;
   /** From translateRequest: maps flattened tool names back. */
   toolNameMap: ToolNameMap;
-  /** Makes the ids: resp_<idBase>, msg_<idBase>_<n>, fc_<idBase>_<n>, ctc_<idBase>_<n>. */
+  /** Makes the ids: resp_<idBase>, msg_<idBase>_<n>, fc_<idBase>_<n>, ctc_<idBase>_<n>, rs_<idBase>_<n>. */
   idBase: string;
 }
 
@@ -30,6 +31,29 @@ export function responseId(idBase: string): string {
 
 export function messageItemId(idBase: string, outputIndex: number): string {
   return `msg_${idBase}_${outputIndex}`;
+}
+
+export function reasoningItemId(idBase: string, outputIndex: number): string {
+  return `rs_${idBase}_${outputIndex}`;
+}
+
+/**
+ * A thinking or redacted_thinking block -> a reasoning item (protocols.md §5.1 item shape):
+ * - summary: the thinking text as one summary_text (what Claude shows of its thinking is already a
+ *   summary on Claude 4 models); none for redacted thinking or display "omitted".
+ * - encrypted_content: the block itself, for the client to send back (reasoning.ts); absent when
+ *   the block cannot be replayed (no signature).
+ * encrypted_content is sent whether or not the request listed "reasoning.encrypted_content" in
+ * `include`: the field is optional in the SDK's ResponseReasoningItem, whose doc comment says it
+ * "is populated by default for reasoning items returned by POST /v1/responses", so a client that did
+ * not ask ignores it, and every client that replays its history statelessly (store:false, §5.2;
+ * clients.md: Codex, Kilo, OpenClaw) needs it to keep Claude thinking in a tool loop. It also keeps
+ * the translators free of request state: the same block always gives the same item.
+ */
+export function reasoningItem(o: { idBase: string; outputIndex: number; block: CarriedBlock; status: ItemStatus }): OutputReasoning {
+  const b = o.block;
+  const summary = b.type === 'thinking' && typeof b.thinking === 'string' && b.thinking !== '' ? [{ type: 'summary_text' as const, text: b.thinking }] : [];
+  return { type: 'reasoning', id: reasoningItemId(o.idBase, o.outputIndex), summary, ...(replayable(b) ? { encrypted_content: encodeThinking([b]) } : {}), status: o.status };
 }
 
 /**
@@ -103,6 +127,8 @@ export function translateResponse(msg: Message, opts: ResponseOptions): Response
         break;
       case 'thinking':
       case 'redacted_thinking':
+        output.push(reasoningItem({ idBase: opts.idBase, outputIndex, block, status: 'completed' }));
+        break;
       case 'server_tool_use':
       case 'web_search_tool_result':
       case 'web_fetch_tool_result':

@@ -7,7 +7,12 @@
  * tool_use output_item.added(function_call), function_call_arguments.delta*, .done, output_item.done
  * (custom tools: custom_tool_call_input.delta/.done, sent whole at the end because the upstream
  * streams them wrapped in {"input": ...} JSON); then response.completed or response.incomplete with
- * the full response and usage. An upstream error, or an end without message_stop, gives
+ * the full response and usage. Per thinking / redacted_thinking block (response.ts reasoningItem):
+ * output_item.added(reasoning, summary []), then, if Claude shows thinking text,
+ * reasoning_summary_part.added, reasoning_summary_text.delta*, reasoning_summary_text.done,
+ * reasoning_summary_part.done; its output_item.done carries encrypted_content, built from the
+ * thinking deltas and the signature_delta once the block has stopped (the added event has none: an
+ * unfinished carrier must never reach a client). An upstream error, or an end without message_stop, gives
  * response.failed. Ids come from opts.idBase (see response.ts), so output is deterministic.
  *
  * The last item's output_item.done is held until the next block starts or message_stop: only then
@@ -19,7 +24,8 @@ import type { AnthropicUsage, ContentBlock, ErrorObject, StopReason, StreamEvent
 import type { ItemStatus, OutputItem, OutputText, ResponseObject } from '../shared/wire-openai-responses.ts';
 import { responseError } from './errors.ts';
 import type { ToolNameMap } from './tools.ts';
-import { lastItemStatus, mapStatus, messageItemId, responseId, toolCallItem } from './response.ts';
+import { lastItemStatus, mapStatus, messageItemId, reasoningItem, reasoningItemId, responseId, toolCallItem } from './response.ts';
+import type { CarriedBlock } from './reasoning.ts';
 
 export interface StreamOptions {
   /** Unix seconds, from the caller's clock. */
@@ -35,6 +41,8 @@ export interface StreamOptions {
 type Block =
   | { readonly kind: 'text'; readonly outputIndex: number; readonly itemId: string; readonly text: string }
   | { readonly kind: 'tool'; readonly outputIndex: number; readonly callId: string; readonly name: string; readonly item: OutputItem; readonly args: string }
+  /** `block` accumulates thinking_delta and signature_delta; `summaryOpen` once the summary part was announced. */
+  | { readonly kind: 'reasoning'; readonly outputIndex: number; readonly itemId: string; readonly block: CarriedBlock; readonly summaryOpen: boolean }
   | { readonly kind: 'ignored' };
 
 export interface State {
@@ -97,8 +105,15 @@ export function reduce(state: State, event: StreamEvent): Step {
           if (block.item.type === 'function_call') s = emit(s, out, 'response.function_call_arguments.delta', { item_id: block.item.id, output_index: block.outputIndex, delta: d.partial_json });
           return { state: s, out };
         }
-        case 'thinking_delta':
-        case 'signature_delta':
+        case 'thinking_delta': {
+          if (block.kind !== 'reasoning' || block.block.type !== 'thinking' || typeof d.thinking !== 'string' || d.thinking === '') return { state, out };
+          const s = summaryDelta(state, out, event.index, block, d.thinking);
+          return { state: s, out };
+        }
+        case 'signature_delta': {
+          if (block.kind !== 'reasoning' || block.block.type !== 'thinking' || typeof d.signature !== 'string') return { state, out };
+          return { state: withBlock(state, event.index, { ...block, block: { ...block.block, signature: block.block.signature + d.signature } }), out };
+        }
         case 'citations_delta':
           return { state, out };
         default: {
@@ -157,7 +172,19 @@ function startBlock(state: State, out: string[], index: number, cb: ContentBlock
       return emit(s, out, 'response.output_item.added', { output_index: outputIndex, item });
     }
     case 'thinking':
-    case 'redacted_thinking':
+    case 'redacted_thinking': {
+      let s = releaseHeld(state, out, 'completed');
+      const outputIndex = s.nextOutputIndex;
+      const itemId = reasoningItemId(s.opts.idBase, outputIndex);
+      const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+      // Both usually start empty (§1.5); whatever the start already holds counts as the first delta.
+      const block: CarriedBlock = cb.type === 'thinking' ? { type: 'thinking', thinking: '', signature: str(cb.signature) } : { type: 'redacted_thinking', data: str(cb.data) };
+      s = { ...withBlock(s, index, { kind: 'reasoning', outputIndex, itemId, block, summaryOpen: false }), nextOutputIndex: outputIndex + 1 };
+      s = emit(s, out, 'response.output_item.added', { output_index: outputIndex, item: { type: 'reasoning', id: itemId, summary: [], status: 'in_progress' } });
+      const first = cb.type === 'thinking' ? str(cb.thinking) : '';
+      if (first !== '') s = summaryDelta(s, out, index, s.blocks[index] as Extract<Block, { kind: 'reasoning' }>, first);
+      return s;
+    }
     case 'server_tool_use':
     case 'web_search_tool_result':
     case 'web_fetch_tool_result':
@@ -186,6 +213,15 @@ function stopBlock(state: State, out: string[], index: number): State {
     const item: OutputItem = { type: 'message', id: block.itemId, role: 'assistant', status: 'completed', content: [outputText(block.text)] };
     return { ...withBlock(s, index, { kind: 'ignored' }), held: { outputIndex: block.outputIndex, item } };
   }
+  if (block.kind === 'reasoning') {
+    const common = { item_id: block.itemId, output_index: block.outputIndex, summary_index: 0 };
+    if (block.summaryOpen && block.block.type === 'thinking') {
+      s = emit(s, out, 'response.reasoning_summary_text.done', { ...common, text: block.block.thinking });
+      s = emit(s, out, 'response.reasoning_summary_part.done', { ...common, part: { type: 'summary_text', text: block.block.thinking } });
+    }
+    const item = reasoningItem({ idBase: s.opts.idBase, outputIndex: block.outputIndex, block: block.block, status: 'completed' });
+    return { ...withBlock(s, index, { kind: 'ignored' }), held: { outputIndex: block.outputIndex, item } };
+  }
   // A tool without arguments streams no delta; "{}" keeps deltas, .done and the item in agreement and parseable.
   const args = block.args === '' ? '{}' : block.args;
   const item = toolCallItem({ idBase: s.opts.idBase, outputIndex: block.outputIndex, callId: block.callId, name: block.name, args, map: s.opts.toolNameMap, status: 'completed' });
@@ -198,6 +234,15 @@ function stopBlock(state: State, out: string[], index: number): State {
     s = emit(s, out, 'response.function_call_arguments.done', { ...common, name: item.type === 'function_call' ? item.name : '', arguments: args });
   }
   return { ...withBlock(s, index, { kind: 'ignored' }), held: { outputIndex: block.outputIndex, item } };
+}
+
+/** Thinking text: announces the summary part on the first piece, then streams it as summary text. */
+function summaryDelta(state: State, out: string[], index: number, block: Extract<Block, { kind: 'reasoning' }>, text: string): State {
+  if (block.block.type !== 'thinking') return state;
+  const common = { item_id: block.itemId, output_index: block.outputIndex, summary_index: 0 };
+  let s = withBlock(state, index, { ...block, summaryOpen: true, block: { ...block.block, thinking: block.block.thinking + text } });
+  if (!block.summaryOpen) s = emit(s, out, 'response.reasoning_summary_part.added', { ...common, part: { type: 'summary_text', text: '' } });
+  return emit(s, out, 'response.reasoning_summary_text.delta', { ...common, delta: text });
 }
 
 /** Writes the held output_item.done with its final status and files the item. */

@@ -174,10 +174,13 @@ export interface Sampling { temperature?: number; top_p?: number }
  * - Tool loop without a thinking block. With thinking on, Anthropic refuses a request whose final
  *   assistant turn does not start with a thinking block while a tool loop is in progress ("a final
  *   assistant message must start with a thinking block (preceding the lastmost set of tool_use and
- *   tool_result blocks) ... To avoid this requirement, disable thinking"). OpenAI clients never send
- *   Anthropic thinking blocks back (they hold no signature), so thinking is switched off for that
- *   request. Cost: changing the thinking config invalidates the messages part of the cache (§2.8) at
- *   the first tool round and again at the next user prompt.
+ *   tool_result blocks) ... To avoid this requirement, disable thinking"). Responses clients get
+ *   Claude's signed thinking back to us inside reasoning items (responses-via-anthropic/reasoning.ts)
+ *   and the request translator puts the blocks back at the start of their assistant turn, so this
+ *   finds them and thinking stays on. Where they are missing (chat clients, which have no field
+ *   for them; a client that dropped its reasoning items; a stream cut before the signature),
+ *   thinking is switched off for that request. Cost: changing the thinking config invalidates the
+ *   messages part of the cache (§2.8) at that tool round and again at the next user prompt.
  * - Forced tool use (tool_choice any/tool) is refused with thinking on; the client's demand for a
  *   tool call is kept, thinking goes.
  * - Sampling: with thinking on, temperature must be 1 and top_p at least 0.95; other values are

@@ -84,7 +84,10 @@ export interface OutputText { type: 'output_text'; text: string; annotations: un
 export interface OutputMessage { type: 'message'; id: string; role: 'assistant'; status: ItemStatus; content: OutputText[] }
 export interface OutputFunctionCall { type: 'function_call'; id: string; call_id: string; name: string; namespace?: string; arguments: string; status: ItemStatus }
 export interface OutputCustomToolCall { type: 'custom_tool_call'; id: string; call_id: string; name: string; namespace?: string; input: string; status: ItemStatus }
-export type OutputItem = OutputMessage | OutputFunctionCall | OutputCustomToolCall;
+export interface SummaryText { type: 'summary_text'; text: string }
+/** A thinking block as a reasoning item; encrypted_content carries the block itself (responses-via-anthropic/reasoning.ts). */
+export interface OutputReasoning { type: 'reasoning'; id: string; summary: SummaryText[]; encrypted_content?: string; status: ItemStatus }
+export type OutputItem = OutputMessage | OutputFunctionCall | OutputCustomToolCall | OutputReasoning;
 export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
 
 export interface ResponseUsage {
