@@ -4,7 +4,8 @@
  * (protocols.md §5.5, §7), so the edits only help them find the cache: a stable `prompt_cache_key`
  * and, for OpenRouter, the `session_id` that keeps the conversation on one provider (§6.3).
  */
-import { scanJson, type ObjectNode } from '../json/scan-json.ts';
+import { scanJson, type ArrayNode, type ObjectNode } from '../json/scan-json.ts';
+import { CARRIER_PREFIX } from '../translate/responses-via-anthropic/reasoning.ts';
 import { applyEdits, insertMember, replaceValue, type Edit } from '../json/splice.ts';
 import type { Change } from './cache-engine.ts';
 
@@ -21,7 +22,17 @@ export function rewriteOpenAIRequest(opts: {
   const { raw, request } = opts;
   const edits: Edit[] = [];
   const changes: Change[] = [];
-  const root = scanJson(raw, 1) as ObjectNode;
+  const carriers = carrierItems(request.input);
+  const root = scanJson(raw, carriers.length ? 2 : 1) as ObjectNode;
+  if (carriers.length) {
+    // Reasoning items that carry a Claude thinking block (translate/responses-via-anthropic/reasoning.ts)
+    // mean nothing to another provider, which would reject them: a session that moves from a Claude
+    // model to this one drops them. The kept items are the client's own bytes, joined by commas.
+    const input = root.entries.get('input') as ArrayNode;
+    const kept = input.items.filter((_, i) => !carriers.includes(i)).map((n) => raw.toString('utf8', n.start, n.end));
+    edits.push(replaceValue(input, `[${kept.join(',')}]`));
+    changes.push({ kind: 'translate', detail: `dropped ${carriers.length} reasoning item(s) carrying Claude thinking` });
+  }
   if (request.model !== opts.upstreamModel) {
     edits.push(replaceValue(root.entries.get('model')!, JSON.stringify(opts.upstreamModel)));
     changes.push({ kind: 'model', detail: `${request.model} -> ${opts.upstreamModel}` });
@@ -41,4 +52,15 @@ export function rewriteOpenAIRequest(opts: {
     else edits.push(insertMember(root, 'stream_options', '{"include_usage":true}'));
   }
   return { body: applyEdits(raw, edits), changes };
+}
+
+/** Indices of Responses input items that are reasoning items carrying our Claude thinking blocks. */
+function carrierItems(input: unknown): number[] {
+  if (!Array.isArray(input)) return [];
+  const out: number[] = [];
+  input.forEach((item, i) => {
+    const it = item as { type?: unknown; encrypted_content?: unknown } | null;
+    if (it?.type === 'reasoning' && typeof it.encrypted_content === 'string' && it.encrypted_content.startsWith(CARRIER_PREFIX)) out.push(i);
+  });
+  return out;
 }
