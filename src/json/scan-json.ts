@@ -6,6 +6,7 @@
  * The input must already be valid JSON (callers JSON.parse first); this scanner does no validation.
  * Containers deeper than `maxDepth` are skipped and returned as leaves.
  */
+import { isUtf8 } from 'node:buffer';
 
 export interface LeafNode { kind: 'leaf'; start: number; end: number }
 export interface ArrayNode { kind: 'array'; start: number; end: number; items: JsonNode[] }
@@ -14,19 +15,94 @@ export type JsonNode = LeafNode | ArrayNode | ObjectNode;
 
 const QUOTE = 0x22, BACKSLASH = 0x5c, LBRACE = 0x7b, RBRACE = 0x7d, LBRACK = 0x5b, RBRACK = 0x5d;
 const COMMA = 0x2c, COLON = 0x3a;
+/** Bytes of a string scanned in JS before handing the rest to Buffer#indexOf. */
+const SHORT_STRING = 24;
+
+/**
+ * Object keys repeat thousands of times per body (type, text, role, content...): short ASCII keys
+ * without escapes are looked up by a hash of their bytes instead of being decoded each time
+ * (decoding was a third of the scan). Bounded, so hostile bodies cannot grow it.
+ */
+const KEY_CACHE = new Map<number, string>();
+const KEY_CACHE_MAX = 4096;
+const KEY_CACHE_LEN = 40;
+
+/** The key whose JSON string spans [start, end) (quotes included). */
+function decodeKey(buf: Buffer, start: number, end: number): string {
+  const len = end - start - 2;
+  if (len <= KEY_CACHE_LEN) {
+    let h = len;
+    let plain = true;
+    for (let i = start + 1; i < end - 1; i++) {
+      const b = buf[i]!;
+      if (b >= 0x80 || b < 0x20 || b === BACKSLASH) { plain = false; break; }
+      h = (Math.imul(h, 31) + b) | 0;
+    }
+    if (plain) {
+      const hit = KEY_CACHE.get(h);
+      if (hit !== undefined && hit.length === len) {
+        let same = true;
+        for (let i = 0; i < len; i++) if (hit.charCodeAt(i) !== buf[start + 1 + i]) { same = false; break; }
+        if (same) return hit;
+      }
+      const key = buf.toString('latin1', start + 1, end - 1);
+      if (hit === undefined && KEY_CACHE.size < KEY_CACHE_MAX) KEY_CACHE.set(h, key);
+      return key;
+    }
+  }
+  return JSON.parse(buf.toString('utf8', start, end)) as string;
+}
+
+const MINUS = 0x2d, DIGIT_0 = 0x30, DIGIT_9 = 0x39;
+
+const isNumberByte = (b: number) => (b >= DIGIT_0 && b <= DIGIT_9) || b === MINUS || b === 0x2b || b === 0x2e || b === 0x65 || b === 0x45;
+
+/** Keys JSON.stringify(JSON.parse(..)) would not write back in place: array indices come first, `__proto__` is special. */
+const oddKey = (key: string) => key === '__proto__' || (key.length > 0 && key.charCodeAt(0) >= DIGIT_0 && key.charCodeAt(0) <= DIGIT_9);
+
+/** Whether the number token [start, end) is what JSON.stringify writes for its value. */
+function shortestNumber(buf: Buffer, start: number, end: number): boolean {
+  let i = start;
+  if (buf[i] === MINUS) i++;
+  const digits = end - i;
+  if (digits >= 1 && digits <= 15 && (buf[i] !== DIGIT_0 || (digits === 1 && i === start))) {
+    let plain = true;
+    for (let j = i; j < end; j++) { const c = buf[j]!; if (c < DIGIT_0 || c > DIGIT_9) { plain = false; break; } }
+    if (plain) return true;
+  }
+  const text = buf.toString('latin1', start, end);
+  return String(Number(text)) === text;
+}
 
 function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }
 
-export function scanJson(buf: Buffer, maxDepth = 8): JsonNode {
+/**
+ * `audit`, when given, receives the offset of every place where the bytes differ from what
+ * JSON.stringify would write for the parsed value (see `Canonical`): whitespace between tokens,
+ * a duplicate, index-like or `__proto__` key, a number not in shortest form. Escapes are not
+ * checked here (`auditEscapes`).
+ */
+export function scanJson(buf: Buffer, maxDepth = 8, audit?: number[]): JsonNode {
   let pos = 0;
 
-  const skipSpace = (): void => { while (isSpace(buf[pos]!)) pos++; };
+  const skipSpace = (): void => {
+    if (!isSpace(buf[pos]!)) return;
+    audit?.push(pos);
+    while (isSpace(buf[pos]!)) pos++;
+  };
 
-  // Returns the offset just past the closing quote of the string opening at `from`.
+  // Returns the offset just past the closing quote of the string opening at `from`. Short strings
+  // (keys, ids, types) end within a few bytes: a JS loop is faster than a native indexOf call there.
   const stringEnd = (from: number): number => {
     let i = from + 1;
+    const near = Math.min(i + SHORT_STRING, buf.length);
+    for (; i < near; i++) {
+      const b = buf[i]!;
+      if (b === QUOTE) return i + 1;
+      if (b === BACKSLASH) break;
+    }
     for (;;) {
       const q = buf.indexOf(QUOTE, i);
       if (q < 0) throw new SyntaxError('unterminated string');
@@ -50,16 +126,49 @@ export function scanJson(buf: Buffer, maxDepth = 8): JsonNode {
     }
   };
 
+  // skipContainer, also auditing what it skips (keys of every nested object included).
+  const skipAudited = (from: number, audit: number[]): number => {
+    const frames: Array<Set<string> | null> = [];
+    let i = from;
+    for (;;) {
+      const b = buf[i]!;
+      if (b === QUOTE) {
+        const end = stringEnd(i);
+        const keys = frames[frames.length - 1];
+        if (keys && buf[end] === COLON) {
+          const key = decodeKey(buf, i, end);
+          if (keys.has(key) || oddKey(key)) audit.push(i);
+          keys.add(key);
+        }
+        i = end;
+        continue;
+      }
+      if (b === LBRACE) frames.push(new Set());
+      else if (b === LBRACK) frames.push(null);
+      else if (b === RBRACE || b === RBRACK) { frames.pop(); if (frames.length === 0) return i + 1; }
+      else if (b === MINUS || (b >= DIGIT_0 && b <= DIGIT_9)) {
+        let j = i + 1;
+        while (j < buf.length && isNumberByte(buf[j]!)) j++;
+        if (!shortestNumber(buf, i, j)) audit.push(i);
+        i = j;
+        continue;
+      } else if (isSpace(b)) audit.push(i);
+      i++;
+      if (i > buf.length) throw new SyntaxError('unterminated container');
+    }
+  };
+
   const value = (depth: number): JsonNode => {
     skipSpace();
     const start = pos;
     const b = buf[pos]!;
     if (b === QUOTE) { pos = stringEnd(pos); return { kind: 'leaf', start, end: pos }; }
     if (b === LBRACE || b === LBRACK) {
-      if (depth >= maxDepth) { pos = skipContainer(pos); return { kind: 'leaf', start, end: pos }; }
+      if (depth >= maxDepth) { pos = audit ? skipAudited(pos, audit) : skipContainer(pos); return { kind: 'leaf', start, end: pos }; }
       return b === LBRACE ? object(depth) : array(depth);
     }
     while (pos < buf.length && !isSpace(buf[pos]!) && buf[pos] !== COMMA && buf[pos] !== RBRACE && buf[pos] !== RBRACK) pos++;
+    if (audit && (b === MINUS || (b >= DIGIT_0 && b <= DIGIT_9)) && !shortestNumber(buf, start, pos)) audit.push(start);
     return { kind: 'leaf', start, end: pos };
   };
 
@@ -71,11 +180,13 @@ export function scanJson(buf: Buffer, maxDepth = 8): JsonNode {
     for (;;) {
       skipSpace();
       const keyStart = pos;
+      if (buf[pos] !== QUOTE) throw new SyntaxError(`expected a key at ${pos}`);
       pos = stringEnd(pos);
-      const key = JSON.parse(buf.toString('utf8', keyStart, pos)) as string;
+      const key = decodeKey(buf, keyStart, pos);
       skipSpace();
       if (buf[pos] !== COLON) throw new SyntaxError(`expected ':' at ${pos}`);
       pos++;
+      if (audit && (node.entries.has(key) || oddKey(key))) audit.push(keyStart);
       node.entries.set(key, value(depth + 1));
       skipSpace();
       if (buf[pos] === COMMA) { pos++; continue; }
@@ -99,6 +210,100 @@ export function scanJson(buf: Buffer, maxDepth = 8): JsonNode {
   };
 
   return value(0);
+}
+
+/** Depth of the skeleton of an Anthropic Messages body that the cache engine edits in:
+ *  root > messages > message > content > block > tool_result content > block. */
+export const MESSAGES_SKELETON_DEPTH = 7;
+
+/**
+ * Where a JSON text is not in JSON.stringify's form, so that a byte range can stand for
+ * `JSON.stringify(JSON.parse(range))` without re-serialising (prompt hashing and token counts,
+ * protocols/anthropic/prompt.ts). `all`: nothing is (the bytes are not valid UTF-8).
+ */
+export interface Canonical { all: boolean; offsets: number[] }
+
+/** Whether the bytes [start, end) are exactly JSON.stringify of their own parse. */
+export function isCanonicalRange(c: Canonical, start: number, end: number): boolean {
+  if (c.all) return false;
+  const o = c.offsets;
+  let lo = 0, hi = o.length;
+  while (lo < hi) { const mid = (lo + hi) >>> 1; if (o[mid]! < start) lo = mid + 1; else hi = mid; }
+  return lo === o.length || o[lo]! >= end;
+}
+
+const ESCAPE_U = Buffer.from('\\u'), ESCAPE_SLASH = Buffer.from('\\/');
+const HEX = (b: number) => (b >= DIGIT_0 && b <= DIGIT_9 ? b - DIGIT_0 : b >= 0x61 && b <= 0x66 ? b - 0x61 + 10 : -1);
+
+/** Escapes JSON.stringify does not write: `\/`, and `\u` other than lowercase `\u00xx` for a control character without a short form. */
+function auditEscapes(buf: Buffer, audit: number[]): void {
+  for (const needle of [ESCAPE_U, ESCAPE_SLASH]) {
+    for (let i = buf.indexOf(needle); i >= 0; i = buf.indexOf(needle, i + 1)) {
+      let back = 0;
+      while (buf[i - 1 - back] === BACKSLASH) back++;
+      if (back % 2 === 1) continue; // an escaped backslash followed by "u" or "/"
+      if (needle === ESCAPE_U && buf[i + 2] === DIGIT_0 && buf[i + 3] === DIGIT_0) {
+        const hi = HEX(buf[i + 4]!), lo = HEX(buf[i + 5]!);
+        const code = hi * 16 + lo;
+        if (hi >= 0 && hi <= 1 && lo >= 0 && code !== 0x08 && code !== 0x09 && code !== 0x0a && code !== 0x0c && code !== 0x0d) continue;
+      }
+      audit.push(i);
+    }
+  }
+}
+
+const MARKER_KEY = Buffer.from('"cache_control":');
+
+/**
+ * JSON.stringify of the value spanning [start, end) with every `cache_control` member removed, at
+ * any depth (what a `cache_control`-dropping replacer writes), as pieces of `buf`; undefined when
+ * the bytes are not in JSON.stringify's form.
+ */
+export function withoutMarkers(buf: Buffer, c: Canonical, start: number, end: number): Buffer[] | undefined {
+  if (!isCanonicalRange(c, start, end)) return undefined;
+  const parts: Buffer[] = [];
+  let at = start;
+  for (let p = buf.indexOf(MARKER_KEY, start); p >= 0 && p < end; p = buf.indexOf(MARKER_KEY, p + 1)) {
+    if (p < at) continue; // inside a member already removed
+    let back = 0;
+    while (buf[p - 1 - back] === BACKSLASH) back++;
+    if (back % 2 === 1) continue; // an escaped quote inside a string, not a key
+    const valueStart = p + MARKER_KEY.length;
+    const valueEnd = valueStart + scanJson(buf.subarray(valueStart, end), 0).end;
+    let cut: [number, number];
+    if (buf[valueEnd] === COMMA) cut = [p, valueEnd + 1];
+    else if (buf[p - 1] === COMMA) cut = [p - 1, valueEnd];
+    else cut = [p, valueEnd];
+    if (cut[0] > at) parts.push(buf.subarray(at, cut[0]));
+    at = cut[1];
+  }
+  parts.push(buf.subarray(at, end));
+  return parts;
+}
+
+const skeletons = new WeakMap<Buffer, { depth: number; root: JsonNode; canonical: Canonical }>();
+
+/**
+ * `scanJson`, remembered per buffer: the body is scanned once per request and the same skeleton
+ * serves parsing and the rewrite. A skeleton scanned deeper than asked is returned as is (the
+ * nodes down to the asked depth are the same). The buffer must not change afterwards.
+ */
+export function skeleton(buf: Buffer, maxDepth: number): JsonNode {
+  return scanned(buf, maxDepth).root;
+}
+
+/** The skeleton and where the bytes are not in JSON.stringify's form (see `Canonical`). */
+export function scanned(buf: Buffer, maxDepth: number): { root: JsonNode; canonical: Canonical } {
+  const known = skeletons.get(buf);
+  if (known && known.depth >= maxDepth) return known;
+  const offsets: number[] = [];
+  const root = scanJson(buf, maxDepth, offsets);
+  const all = !isUtf8(buf);
+  if (!all) auditEscapes(buf, offsets);
+  offsets.sort((a, b) => a - b);
+  const entry = { depth: maxDepth, root, canonical: { all, offsets } };
+  skeletons.set(buf, entry);
+  return entry;
 }
 
 /** Child of an object node by key, or of an array node by index; undefined when absent. */

@@ -8,6 +8,7 @@ import { parseJsonBody, validateMessagesRequest } from './anthropic/validate-req
 import { validateChatRequest, validateResponsesRequest } from './openai/validate-request.ts';
 import { anthropicStable, chatStable, responsesStable, type StablePrefix } from '../session/fingerprint.ts';
 import type { MessagesRequest } from './anthropic/types.ts';
+import { MESSAGES_SKELETON_DEPTH } from '../json/scan-json.ts';
 import type { ChatRequest, ResponsesRequest } from './openai/validate-request.ts';
 
 export type ClientRequest = MessagesRequest | ChatRequest | ResponsesRequest;
@@ -19,7 +20,8 @@ export interface ClientProtocolSpec {
 }
 
 export const CLIENT_PROTOCOLS: Readonly<Partial<Record<Operation, ClientProtocolSpec>>> = {
-  messages: { wire: 'anthropic', parse: (raw) => validateMessagesRequest(parseJsonBody(raw), 'messages'), stable: (r) => anthropicStable(r as MessagesRequest) },
+  // Scanned as deep as the cache engine needs: parsing, fingerprint and rewrite share one skeleton.
+  messages: { wire: 'anthropic', parse: (raw) => validateMessagesRequest(parseJsonBody(raw, MESSAGES_SKELETON_DEPTH), 'messages'), stable: (r) => anthropicStable(r as MessagesRequest) },
   count_tokens: { wire: 'anthropic', parse: (raw) => validateMessagesRequest(parseJsonBody(raw), 'count_tokens'), stable: (r) => anthropicStable(r as MessagesRequest) },
   chat: { wire: 'openai-chat', parse: (raw) => validateChatRequest(parseJsonBody(raw)), stable: (r) => chatStable(r as ChatRequest) },
   responses: { wire: 'openai-responses', parse: (raw) => validateResponsesRequest(parseJsonBody(raw)), stable: (r) => responsesStable(r as ResponsesRequest) },

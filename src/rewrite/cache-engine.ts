@@ -9,7 +9,7 @@ import { buildPrompt, type Prompt } from '../protocols/anthropic/prompt.ts';
 import { TTL_MS } from '../protocols/anthropic/cache-rules.ts';
 import type { JsonObject, MessagesRequest as WireRequest, Ttl } from '../protocols/anthropic/wire-types.ts';
 import type { MessagesRequest } from '../protocols/anthropic/types.ts';
-import { child, type JsonNode, type ObjectNode } from '../json/scan-json.ts';
+import { child, type Canonical, type JsonNode, type ObjectNode } from '../json/scan-json.ts';
 import { applyEdits, insertMember, replaceValue, type Edit } from '../json/splice.ts';
 import type { Fingerprint } from '../session/fingerprint.ts';
 import { shortHash, type SessionCacheState } from '../session/session-state.ts';
@@ -40,6 +40,8 @@ export interface EngineInput {
   raw: Buffer;
   /** The skeleton of `raw` (scan-json), shared with the other rewrite steps. */
   root: ObjectNode;
+  /** Where `raw` is not in JSON.stringify's form (scan-json): with it, blocks are hashed from their bytes. */
+  canonical?: Canonical;
   request: MessagesRequest;
   mode: KeyMode;
   state: SessionCacheState | undefined;
@@ -89,7 +91,9 @@ export function runCacheEngine(input: EngineInput): EngineResult {
 
   // 3. the prompt as the cache will see it.
   const view = viewAfterEdits(request, trims.edits, reordered);
-  const prompt = buildPrompt(view);
+  const prompt = buildPrompt(view, input.canonical ? {
+    raw: input.raw, root: input.root, canonical: input.canonical, request: request as unknown as WireRequest, ...(reordered ? { toolOrder: reordered } : {}),
+  } : undefined);
   const hashes = prompt.positions.map((p) => shortHash(p.hash));
   const finalMessageFrom = firstPositionOfMessage(prompt, request.messages.length - 1);
   const lcp = state ? commonPrefix(state.lastHashes, hashes) : 0;

@@ -3,7 +3,7 @@
  * models) the cache engine. All edits are spliced into the client's own bytes in one pass; the same
  * inputs give the same bytes.
  */
-import { scanJson, type ObjectNode } from '../json/scan-json.ts';
+import { MESSAGES_SKELETON_DEPTH, scanned, type ObjectNode } from '../json/scan-json.ts';
 import { applyEdits, insertMember, replaceValue, type Edit } from '../json/splice.ts';
 import type { MessagesRequest } from '../protocols/anthropic/types.ts';
 import { minCacheableTokens } from '../protocols/anthropic/cache-rules.ts';
@@ -22,8 +22,6 @@ export interface Rewritten {
   engine?: { nextState: SessionCacheState; expectedMiss: MissReason | null; clientPrompt?: Prompt };
 }
 
-/** Depth of the byte skeleton: root > messages > message > content > block > tool_result content > block. */
-const SKELETON_DEPTH = 7;
 
 export function rewriteAnthropicRequest(opts: {
   raw: Buffer;
@@ -40,7 +38,9 @@ export function rewriteAnthropicRequest(opts: {
   const useEngine = opts.cache !== undefined && route.entry.anthropicId !== undefined;
   if (!needsModel && !needsSpeed && !useEngine) return { body: raw, changes };
 
-  const root = scanJson(raw, useEngine ? SKELETON_DEPTH : 1) as ObjectNode;
+  // Usually scanned already, when the body was parsed (json/parse-json.ts).
+  const { root: scannedRoot, canonical } = scanned(raw, useEngine ? MESSAGES_SKELETON_DEPTH : 1);
+  const root = scannedRoot as ObjectNode;
   if (needsModel) {
     edits.push(replaceValue(root.entries.get('model')!, JSON.stringify(route.upstreamModel)));
     changes.push({ kind: 'model', detail: `${request.model} -> ${route.upstreamModel}` });
@@ -53,7 +53,7 @@ export function rewriteAnthropicRequest(opts: {
   if (useEngine) {
     const c = opts.cache!;
     const out = runCacheEngine({
-      raw, root, request, mode: c.mode, state: c.state, now: c.now, config: c.config, fingerprint: c.fingerprint, ...(c.keepAlive ? { keepAlive: c.keepAlive } : {}),
+      raw, root, canonical, request, mode: c.mode, state: c.state, now: c.now, config: c.config, fingerprint: c.fingerprint, ...(c.keepAlive ? { keepAlive: c.keepAlive } : {}),
       minTokens: minCacheableTokens(route.upstreamModel),
     });
     edits.push(...out.edits);

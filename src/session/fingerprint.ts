@@ -9,19 +9,43 @@
 import { createHash } from 'node:crypto';
 import type { ContentBlock, MessagesRequest } from '../protocols/anthropic/types.ts';
 import type { ChatRequest, ResponsesRequest } from '../protocols/openai/validate-request.ts';
+import { parsedFrom } from '../json/parse-json.ts';
+import { child, MESSAGES_SKELETON_DEPTH, scanned, withoutMarkers, type JsonNode } from '../json/scan-json.ts';
 
 const VOLATILE_SYSTEM = /^x-anthropic-billing-header:/;
 
+type Pieces = ReadonlyArray<string | Buffer>;
+
 /** The parts of a request, in any protocol, that identify the agent and the conversation. */
-export interface StablePrefix { tools: unknown; system: unknown[]; firstUser: unknown }
+export interface StablePrefix {
+  tools: unknown;
+  system: unknown[];
+  firstUser: unknown;
+  /** stableJson of each part as pieces of the request's own bytes, where those are in JSON.stringify's
+   *  form: the same text, so the same hashes, without serialising ~50 KB of tools and system again. */
+  bytes?: { tools?: Pieces; system?: Pieces; firstUser?: Pieces };
+}
 
 export function isVolatileSystemText(text: unknown): boolean {
   return typeof text === 'string' && VOLATILE_SYSTEM.test(text);
 }
 
-/** JSON of a value with every `cache_control` removed: markers do not change a prefix's identity. */
+const dropMarkers = (k: string, val: unknown) => (k === 'cache_control' ? undefined : val);
+
+/**
+ * JSON of a value with every `cache_control` removed: markers do not change a prefix's identity.
+ * A replacer function makes JSON.stringify several times slower, so it is used only on the array
+ * elements whose plain JSON has a `"cache_control":` key (the text is the same either way: a
+ * string containing those bytes would have its quotes escaped).
+ */
 export function stableJson(v: unknown): string {
-  return JSON.stringify(v, (k, val) => (k === 'cache_control' ? undefined : val));
+  if (Array.isArray(v)) {
+    const parts: string[] = [];
+    for (const item of v) parts.push(item === undefined || typeof item === 'function' || typeof item === 'symbol' ? 'null' : stableJson(item));
+    return `[${parts.join(',')}]`;
+  }
+  const plain = JSON.stringify(v);
+  return plain !== undefined && plain.includes('"cache_control":') ? JSON.stringify(v, dropMarkers) : plain;
 }
 
 export function systemBlocks(system: MessagesRequest['system']): ContentBlock[] {
@@ -30,11 +54,42 @@ export function systemBlocks(system: MessagesRequest['system']): ContentBlock[] 
 }
 
 export function anthropicStable(req: MessagesRequest): StablePrefix {
+  const raw = parsedFrom(req);
   return {
     tools: req.tools ?? [],
     system: systemBlocks(req.system).filter((b) => !(b.type === 'text' && isVolatileSystemText(b.text))),
     firstUser: req.messages.find((m) => m.role === 'user')?.content ?? '',
+    ...(raw ? { bytes: anthropicStableBytes(req, raw) } : {}),
   };
+}
+
+/** StablePrefix.bytes of an Anthropic request parsed from `raw` (each part undefined where the bytes will not do). */
+function anthropicStableBytes(req: MessagesRequest, raw: Buffer): NonNullable<StablePrefix['bytes']> {
+  const { root, canonical } = scanned(raw, MESSAGES_SKELETON_DEPTH);
+  const bytes = (n: JsonNode | undefined) => (n ? withoutMarkers(raw, canonical, n.start, n.end) : undefined);
+  const tools = req.tools === undefined ? ['[]'] : bytes(child(root, 'tools'));
+  let system: Pieces | undefined;
+  if (req.system === undefined || (typeof req.system === 'string' && isVolatileSystemText(req.system))) system = ['[]'];
+  else if (typeof req.system === 'string') {
+    const text = bytes(child(root, 'system'));
+    system = text && ['[{"type":"text","text":', ...text, '}]'];
+  } else {
+    const node = child(root, 'system');
+    const parts: Array<string | Buffer> = ['['];
+    let ok = node?.kind === 'array' && node.items.length === req.system.length;
+    for (let i = 0; ok && i < req.system.length; i++) {
+      const b = req.system[i]!;
+      if (b.type === 'text' && isVolatileSystemText(b.text)) continue;
+      const block = bytes(child(node, i));
+      if (!block) ok = false;
+      else { if (parts.length > 1) parts.push(','); parts.push(...block); }
+    }
+    parts.push(']');
+    system = ok ? parts : undefined;
+  }
+  const u = req.messages.findIndex((m) => m.role === 'user');
+  const firstUser = u < 0 ? ['""'] : bytes(child(child(child(root, 'messages'), u), 'content'));
+  return { ...(tools ? { tools } : {}), ...(system ? { system } : {}), ...(firstUser ? { firstUser } : {}) };
 }
 
 export function chatStable(req: ChatRequest): StablePrefix {
@@ -64,10 +119,15 @@ export interface Fingerprint {
 }
 
 const h = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32);
+const hPieces = (pieces: Pieces) => {
+  const hash = createHash('sha256');
+  for (const p of pieces) hash.update(p);
+  return hash.digest('hex').slice(0, 32);
+};
 
 export function fingerprint(stable: StablePrefix): Fingerprint {
-  const tools = h(stableJson(stable.tools));
-  const system = h(stableJson(stable.system));
+  const tools = stable.bytes?.tools ? hPieces(stable.bytes.tools) : h(stableJson(stable.tools));
+  const system = stable.bytes?.system ? hPieces(stable.bytes.system) : h(stableJson(stable.system));
   return { prefix: h(`${tools}:${system}`), tools, system };
 }
 
@@ -76,5 +136,6 @@ export function fingerprint(stable: StablePrefix): Fingerprint {
  * first user turn, which every later request of the same conversation repeats verbatim.
  */
 export function derivedSessionId(fp: Fingerprint, stable: StablePrefix): string {
-  return 'drv_' + h(`${fp.prefix}:${stableJson(stable.firstUser)}`).slice(0, 24);
+  const first = stable.bytes?.firstUser;
+  return 'drv_' + (first ? hPieces([`${fp.prefix}:`, ...first]) : h(`${fp.prefix}:${stableJson(stable.firstUser)}`)).slice(0, 24);
 }

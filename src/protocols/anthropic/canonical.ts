@@ -41,9 +41,15 @@ export function contentBlocks(content: unknown): JsonObject[] {
   return [];
 }
 
-/** The JSON text that is hashed and counted for one block. */
+/** Whether stripCacheControl changes the block (or copies it differently: an own `__proto__` key). */
+function needsStrip(block: JsonObject): boolean {
+  if (Object.hasOwn(block, 'cache_control') || Object.hasOwn(block, '__proto__')) return true;
+  return block.type === 'tool_result' && Array.isArray(block.content) && block.content.some((inner: unknown) => isObject(inner) && needsStrip(inner));
+}
+
+/** The JSON text that is hashed and counted for one block (most blocks carry no marker: no copy then). */
 export function canonicalJson(block: JsonObject): string {
-  return JSON.stringify(stripCacheControl(block));
+  return JSON.stringify(needsStrip(block) ? stripCacheControl(block) : block);
 }
 
 /**

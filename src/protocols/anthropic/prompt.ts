@@ -11,6 +11,11 @@
 //     (tool_choice {type:"auto"}, thinking {type:"disabled"}, output_config.effort "high").
 // Since every hash covers all positions before it, any byte change at or before a block changes that
 // block's hash and all later ones, and nothing else.
+//
+// With a `PromptSource` (the request's own bytes and their skeleton), a block whose bytes are already
+// in JSON.stringify's form is hashed and counted from those bytes, minus its `cache_control` members,
+// instead of being re-serialised: the same bytes, so the same hashes and token counts, at a fraction
+// of the cost. Any other block is rendered with canonicalJson as before.
 
 import { createHash } from 'node:crypto';
 import {
@@ -21,6 +26,8 @@ import {
   tokensForBytes,
 } from './canonical.ts';
 import { isObject, type JsonObject, type MessagesRequest, type Ttl } from './wire-types.ts';
+import { child, isCanonicalRange, MESSAGES_SKELETON_DEPTH, scanned, type Canonical, type JsonNode, type ObjectNode } from '../../json/scan-json.ts';
+import { parsedFrom } from '../../json/parse-json.ts';
 
 export type Segment = 'tools' | 'system' | 'messages';
 
@@ -68,10 +75,81 @@ export interface Prompt {
 
 const SEED = createHash('sha256').update('synrouter-simulator/prefix/v1').digest('hex');
 
-function chain(previous: string, parts: string[]): string {
-  const hash = createHash('sha256').update(previous);
-  for (const part of parts) hash.update('\u0000').update(part);
+/** sha256(previous | NUL segment | NUL extra | NUL canonical): one update per piece of the canonical text. */
+function chain(previous: string, segment: string, extra: string, canonical: ReadonlyArray<string | Buffer>): string {
+  const hash = createHash('sha256').update(`${previous}\u0000${segment}\u0000${extra}\u0000`);
+  for (const part of canonical) hash.update(part);
   return hash.digest('hex');
+}
+
+/** The bytes a request was parsed from, to hash blocks from (see the top of this file). */
+export interface PromptSource {
+  raw: Buffer;
+  /** Skeleton of `raw`, scanned to MESSAGES_SKELETON_DEPTH at least. */
+  root: ObjectNode;
+  canonical: Canonical;
+  /** What `raw` parses to. Blocks of the rendered request that are not this request's own objects
+   *  (edited by the engine) are rendered from their objects. */
+  request: MessagesRequest;
+  /** tools[i] of the rendered request is tools[toolOrder[i]] of `request`. */
+  toolOrder?: readonly number[];
+}
+
+/** The PromptSource of a request as parsed from a body (json/parse-json.ts), when it was. */
+export function promptSourceOf(request: MessagesRequest): PromptSource | undefined {
+  const raw = parsedFrom(request);
+  if (!raw) return undefined;
+  const { root, canonical } = scanned(raw, MESSAGES_SKELETON_DEPTH);
+  return root.kind === 'object' ? { raw, root, canonical, request } : undefined;
+}
+
+const CACHE_CONTROL_MEMBER = '"cache_control":';
+const TEXT_OPEN = '{"type":"text","text":';
+
+/** [start, end) of a `"cache_control":value` member and the comma that goes with it. */
+function memberSpan(raw: Buffer, value: JsonNode): [number, number] | undefined {
+  const start = value.start - CACHE_CONTROL_MEMBER.length;
+  if (raw.toString('latin1', start, value.start) !== CACHE_CONTROL_MEMBER) return undefined;
+  if (raw[value.end] === 0x2c) return [start, value.end + 1];
+  if (raw[start - 1] === 0x2c) return [start - 1, value.end];
+  return [start, value.end];
+}
+
+/**
+ * canonicalJson(block) as pieces of `raw`, or undefined when the bytes are not in canonical form or
+ * the block is one whose stripping this does not follow (a tool_result nested in a tool_result).
+ */
+function blockBytes(source: PromptSource, node: JsonNode | undefined, block: JsonObject): Buffer[] | undefined {
+  if (node?.kind !== 'object' || !isCanonicalRange(source.canonical, node.start, node.end)) return undefined;
+  const { raw } = source;
+  const cuts: Array<[number, number]> = [];
+  const own = node.entries.get('cache_control');
+  if (own) { const span = memberSpan(raw, own); if (!span) return undefined; cuts.push(span); }
+  if (block.type === 'tool_result' && Array.isArray(block.content)) {
+    const inner = node.entries.get('content');
+    if (inner?.kind !== 'array' || inner.items.length !== block.content.length) return undefined;
+    for (let i = 0; i < inner.items.length; i++) {
+      const value = block.content[i] as unknown;
+      if (!isObject(value)) continue;
+      const item = inner.items[i]!;
+      if (item.kind !== 'object' || (value.type === 'tool_result' && Array.isArray(value.content))) return undefined;
+      const marker = item.entries.get('cache_control');
+      if (marker) { const span = memberSpan(raw, marker); if (!span) return undefined; cuts.push(span); }
+    }
+    cuts.sort((a, b) => a[0] - b[0]);
+  }
+  if (cuts.length === 0) return [raw.subarray(node.start, node.end)];
+  const parts: Buffer[] = [];
+  let at = node.start;
+  for (const [start, end] of cuts) { if (start > at) parts.push(raw.subarray(at, start)); at = end; }
+  parts.push(raw.subarray(at, node.end));
+  return parts;
+}
+
+/** canonicalJson of a string turned text block, from the string's bytes. */
+function textBytes(source: PromptSource, node: JsonNode | undefined): Array<string | Buffer> | undefined {
+  if (node?.kind !== 'leaf' || source.raw[node.start] !== 0x22 || !isCanonicalRange(source.canonical, node.start, node.end)) return undefined;
+  return [TEXT_OPEN, source.raw.subarray(node.start, node.end), '}'];
 }
 
 export function markerTtl(value: unknown): Ttl {
@@ -103,18 +181,30 @@ export function renderedParams(request: MessagesRequest): string {
   return JSON.stringify(params);
 }
 
-/** Renders a (shape-valid) request into prompt positions and collects its cache markers. */
-export function buildPrompt(request: MessagesRequest): Prompt {
+/**
+ * Renders a (shape-valid) request into prompt positions and collects its cache markers. With
+ * `source`, blocks are hashed from the request's bytes where that gives the same result.
+ */
+export function buildPrompt(request: MessagesRequest, source?: PromptSource): Prompt {
   const positions: PromptPosition[] = [];
   const markers: CacheMarker[] = [];
   let hash = SEED;
   let cumulative = 0;
 
-  const add = (segment: Segment, path: string, block: JsonObject, extra: string, overhead: number): number => {
-    const canonical = canonicalJson(block);
-    const tokens = tokensForBytes(Buffer.byteLength(canonical, 'utf8')) + overhead;
+  const add = (segment: Segment, path: string, block: JsonObject, extra: string, overhead: number, bytes?: ReadonlyArray<string | Buffer>): number => {
+    let length = 0;
+    let canonical: ReadonlyArray<string | Buffer>;
+    if (bytes) {
+      for (const part of bytes) length += part.length; // string parts are ASCII
+      canonical = bytes;
+    } else {
+      const text = canonicalJson(block);
+      length = Buffer.byteLength(text, 'utf8');
+      canonical = [text];
+    }
+    const tokens = tokensForBytes(length) + overhead;
     cumulative += tokens;
-    hash = chain(hash, [segment, extra, canonical]);
+    hash = chain(hash, segment, extra, canonical);
     const index = positions.length;
     positions.push({
       index,
@@ -141,26 +231,38 @@ export function buildPrompt(request: MessagesRequest): Prompt {
     if (hasMarker(block)) markers.push(marker(position, path, block));
   };
 
+  const original = source?.request;
+  const toolNodes = source ? child(source.root, 'tools') : undefined;
+  const toolNode = (tool: JsonObject, i: number): JsonNode | undefined => {
+    const from = source?.toolOrder ? source.toolOrder[i] : i;
+    return from !== undefined && original?.tools?.[from] === tool ? child(toolNodes, from) : undefined;
+  };
   (request.tools ?? []).forEach((tool, i) => {
     if (!isObject(tool)) return;
-    const index = add('tools', `tools.${i}`, tool, '', 0);
+    const index = add('tools', `tools.${i}`, tool, '', 0, source && blockBytes(source, toolNode(tool, i), tool));
     if (hasMarker(tool)) markers.push({ ...marker(index, `tools.${i}`, tool), blockType: 'tool' });
   });
 
+  const systemNode = original && original.system === request.system ? child(source!.root, 'system') : undefined;
   if (typeof request.system === 'string') {
-    add('system', 'system', { type: 'text', text: request.system }, '', 0);
+    add('system', 'system', { type: 'text', text: request.system }, '', 0, source && textBytes(source, systemNode));
   } else if (Array.isArray(request.system)) {
     request.system.forEach((block, i) => {
       if (!isObject(block)) return;
-      const index = add('system', `system.${i}`, block, '', 0);
+      const index = add('system', `system.${i}`, block, '', 0, source && blockBytes(source, child(systemNode, i), block));
       addMarkers(index, `system.${i}`, block);
     });
   }
 
   let params: string | null = renderedParams(request);
+  const messageNodes = source ? child(source.root, 'messages') : undefined;
   request.messages.forEach((message, m) => {
     const stringContent = typeof message.content === 'string';
-    contentBlocks(message.content).forEach((block, b) => {
+    const blocks = contentBlocks(message.content);
+    const originalContent = original?.messages[m]?.content;
+    const contentNode = originalContent !== undefined && (stringContent ? originalContent === message.content : blocks.length === message.content.length)
+      ? child(child(messageNodes, m), 'content') : undefined;
+    blocks.forEach((block, b) => {
       const path = stringContent ? `messages.${m}.content` : `messages.${m}.content.${b}`;
       let extra = '';
       if (b === 0) extra = `role:${String(message.role)}`;
@@ -168,7 +270,10 @@ export function buildPrompt(request: MessagesRequest): Prompt {
         extra = `params:${params}\u0000${extra}`;
         params = null;
       }
-      const index = add('messages', path, block, extra, b === 0 ? MESSAGE_OVERHEAD_TOKENS : 0);
+      const bytes = !source || !contentNode ? undefined
+        : stringContent ? textBytes(source, contentNode)
+        : Array.isArray(originalContent) && originalContent[b] === block ? blockBytes(source, child(contentNode, b), block) : undefined;
+      const index = add('messages', path, block, extra, b === 0 ? MESSAGE_OVERHEAD_TOKENS : 0, bytes);
       if (!stringContent) addMarkers(index, path, block);
     });
   });

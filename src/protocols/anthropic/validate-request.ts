@@ -4,11 +4,13 @@
  * request the provider would accept is never rejected here.
  */
 import { ProxyError } from '../../errors.ts';
+import { parseJsonBuffer } from '../../json/parse-json.ts';
 import type { MessagesRequest } from './types.ts';
 
-export function parseJsonBody(raw: Buffer): unknown {
+/** `depth`: how deep to scan the byte skeleton that large bodies are parsed along (json/parse-json.ts). */
+export function parseJsonBody(raw: Buffer, depth?: number): unknown {
   try {
-    return JSON.parse(raw.toString('utf8'));
+    return parseJsonBuffer(raw, depth);
   } catch (err) {
     throw new ProxyError('BODY_NOT_JSON', `The request body is not valid JSON: ${(err as Error).message}`);
   }
