@@ -12,6 +12,7 @@ import { skeleton, type JsonNode } from './scan-json.ts';
 
 /** Largest slice decoded at once: its string stays a regular heap object even when two-byte. */
 const PIECE = 60_000;
+const SCRATCH = Buffer.allocUnsafeSlow(PIECE + 2);
 
 const sources = new WeakMap<object, Buffer>();
 
@@ -62,7 +63,13 @@ function fromNode(buf: Buffer, node: JsonNode): unknown {
     let j = i;
     while (j + 1 < items.length && items[j + 1]!.end - first.start <= PIECE) j++;
     if (j === i) out.push(slice(buf, first));
-    else for (const v of JSON.parse(`[${buf.toString('utf8', first.start, items[j]!.end)}]`) as unknown[]) out.push(v);
+    else {
+      // "[" + items i..j + "]", copied into a scratch buffer: decoded once, no string concatenation.
+      SCRATCH[0] = 0x5b;
+      const n = buf.copy(SCRATCH, 1, first.start, items[j]!.end);
+      SCRATCH[n + 1] = 0x5d;
+      for (const v of JSON.parse(SCRATCH.toString('utf8', 0, n + 2)) as unknown[]) out.push(v);
+    }
     i = j + 1;
   }
   return out;

@@ -263,7 +263,10 @@ export function withoutMarkers(buf: Buffer, c: Canonical, start: number, end: nu
   if (!isCanonicalRange(c, start, end)) return undefined;
   const parts: Buffer[] = [];
   let at = start;
-  for (let p = buf.indexOf(MARKER_KEY, start); p >= 0 && p < end; p = buf.indexOf(MARKER_KEY, p + 1)) {
+  // Searched within the range only: the next marker in the body can be 100s of KB further on.
+  const range = buf.subarray(start, end);
+  for (let r = range.indexOf(MARKER_KEY); r >= 0; r = range.indexOf(MARKER_KEY, r + 1)) {
+    const p = start + r;
     if (p < at) continue; // inside a member already removed
     let back = 0;
     while (buf[p - 1 - back] === BACKSLASH) back++;

@@ -22,7 +22,7 @@ export interface ClientProtocolSpec {
 export const CLIENT_PROTOCOLS: Readonly<Partial<Record<Operation, ClientProtocolSpec>>> = {
   // Scanned as deep as the cache engine needs: parsing, fingerprint and rewrite share one skeleton.
   messages: { wire: 'anthropic', parse: (raw) => validateMessagesRequest(parseJsonBody(raw, MESSAGES_SKELETON_DEPTH), 'messages'), stable: (r) => anthropicStable(r as MessagesRequest) },
-  count_tokens: { wire: 'anthropic', parse: (raw) => validateMessagesRequest(parseJsonBody(raw), 'count_tokens'), stable: (r) => anthropicStable(r as MessagesRequest) },
+  count_tokens: { wire: 'anthropic', parse: (raw) => validateMessagesRequest(parseJsonBody(raw, MESSAGES_SKELETON_DEPTH), 'count_tokens'), stable: (r) => anthropicStable(r as MessagesRequest) },
   chat: { wire: 'openai-chat', parse: (raw) => validateChatRequest(parseJsonBody(raw)), stable: (r) => chatStable(r as ChatRequest) },
   responses: { wire: 'openai-responses', parse: (raw) => validateResponsesRequest(parseJsonBody(raw)), stable: (r) => responsesStable(r as ResponsesRequest) },
 };
