@@ -295,6 +295,11 @@ export function skeleton(buf: Buffer, maxDepth: number): JsonNode {
   return scanned(buf, maxDepth).root;
 }
 
+/** Drops what `scanned` remembers about `buf` (for a buffer that will be kept long after its request). */
+export function forgetScan(buf: Buffer): void {
+  skeletons.delete(buf);
+}
+
 /** The skeleton and where the bytes are not in JSON.stringify's form (see `Canonical`). */
 export function scanned(buf: Buffer, maxDepth: number): { root: JsonNode; canonical: Canonical } {
   const known = skeletons.get(buf);

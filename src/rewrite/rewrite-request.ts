@@ -3,7 +3,7 @@
  * models) the cache engine. All edits are spliced into the client's own bytes in one pass; the same
  * inputs give the same bytes.
  */
-import { MESSAGES_SKELETON_DEPTH, scanned, type ObjectNode } from '../json/scan-json.ts';
+import { forgetScan, MESSAGES_SKELETON_DEPTH, scanned, type ObjectNode } from '../json/scan-json.ts';
 import { applyEdits, insertMember, replaceValue, type Edit } from '../json/splice.ts';
 import type { MessagesRequest } from '../protocols/anthropic/types.ts';
 import { minCacheableTokens } from '../protocols/anthropic/cache-rules.ts';
@@ -36,7 +36,7 @@ export function rewriteAnthropicRequest(opts: {
   const needsSpeed = route.speed !== undefined && request.speed === undefined;
   // Cache breakpoints are an Anthropic-model feature; other models cache by prefix on their own (protocols.md §7).
   const useEngine = opts.cache !== undefined && route.entry.anthropicId !== undefined;
-  if (!needsModel && !needsSpeed && !useEngine) return { body: raw, changes };
+  if (!needsModel && !needsSpeed && !useEngine) { forgetScan(raw); return { body: raw, changes }; }
 
   // Usually scanned already, when the body was parsed (json/parse-json.ts).
   const { root: scannedRoot, canonical } = scanned(raw, useEngine ? MESSAGES_SKELETON_DEPTH : 1);
@@ -60,5 +60,8 @@ export function rewriteAnthropicRequest(opts: {
     changes.push(...out.changes);
     engine = { nextState: out.nextState, expectedMiss: out.expectedMiss, ...(out.clientPrompt ? { clientPrompt: out.clientPrompt } : {}) };
   }
+  // The skeleton is not needed after this (a later use scans again): it should not stay in memory
+  // while the response streams, nor for minutes with an unchanged body kept for keep-alive.
+  forgetScan(raw);
   return { body: applyEdits(raw, edits), changes, ...(engine ? { engine } : {}) };
 }
