@@ -128,23 +128,28 @@ export function scanJson(buf: Buffer, maxDepth = 8, audit?: number[]): JsonNode 
 
   // skipContainer, also auditing what it skips (keys of every nested object included).
   const skipAudited = (from: number, audit: number[]): number => {
-    const frames: Array<Set<string> | null> = [];
+    // Per open container: false for an array; for an object its keys so far (none, one, or a Set:
+    // most objects have few keys, and a hostile body can nest millions).
+    const frames: Array<false | null | string | Set<string>> = [];
     let i = from;
     for (;;) {
       const b = buf[i]!;
       if (b === QUOTE) {
         const end = stringEnd(i);
-        const keys = frames[frames.length - 1];
-        if (keys && buf[end] === COLON) {
+        const top = frames.length - 1;
+        const keys = frames[top];
+        if (keys !== false && buf[end] === COLON) {
           const key = decodeKey(buf, i, end);
-          if (keys.has(key) || oddKey(key)) audit.push(i);
-          keys.add(key);
+          if (oddKey(key)) audit.push(i);
+          if (keys === null) frames[top] = key;
+          else if (typeof keys === 'string') { if (keys === key) audit.push(i); frames[top] = new Set([keys, key]); }
+          else if (keys !== undefined) { if (keys.has(key)) audit.push(i); keys.add(key); }
         }
         i = end;
         continue;
       }
-      if (b === LBRACE) frames.push(new Set());
-      else if (b === LBRACK) frames.push(null);
+      if (b === LBRACE) frames.push(null);
+      else if (b === LBRACK) frames.push(false);
       else if (b === RBRACE || b === RBRACK) { frames.pop(); if (frames.length === 0) return i + 1; }
       else if (b === MINUS || (b >= DIGIT_0 && b <= DIGIT_9)) {
         let j = i + 1;

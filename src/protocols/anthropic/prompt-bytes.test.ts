@@ -43,7 +43,7 @@ function write(v: unknown, messy: Messy): string {
   if (Array.isArray(v)) return `[${ws()}${v.map((x) => write(x, messy)).join(`${ws()},${ws()}`)}${ws()}]`;
   if (v && typeof v === 'object') {
     const members = Object.entries(v).map(([k, x]) => `${write(k, messy)}${ws()}:${ws()}${write(x, messy)}`);
-    if (rnd() < messy.duplicate * 0.3 && members.length) members.unshift(`${JSON.stringify(Object.keys(v)[0]!)}:"shadowed"`);
+    if (rnd() < messy.duplicate * 0.3 && members.length) members.unshift(`${JSON.stringify(pick(Object.keys(v)))}:"shadowed"`);
     // Keys that JSON.parse does not keep in place: array indices (enumerated first), __proto__.
     if (rnd() < messy.duplicate * 0.1) members.push(pick(['"9":1', '"__proto__":{"x":1}', '"0":{"cache_control":1}']));
     return `{${ws()}${members.join(`${ws()},${ws()}`)}${ws()}}`;
