@@ -257,6 +257,11 @@ function auditEscapes(buf: Buffer, audit: number[]): void {
   }
 }
 
+/** Bytes [start, end) of `buf` as a plain Uint8Array view (cheaper to make than a Buffer subarray; enough to hash). */
+export function view(buf: Buffer, start: number, end: number): Uint8Array {
+  return new Uint8Array(buf.buffer, buf.byteOffset + start, end - start);
+}
+
 const MARKER_KEY = Buffer.from('"cache_control":');
 
 /**
@@ -264,9 +269,9 @@ const MARKER_KEY = Buffer.from('"cache_control":');
  * any depth (what a `cache_control`-dropping replacer writes), as pieces of `buf`; undefined when
  * the bytes are not in JSON.stringify's form.
  */
-export function withoutMarkers(buf: Buffer, c: Canonical, start: number, end: number): Buffer[] | undefined {
+export function withoutMarkers(buf: Buffer, c: Canonical, start: number, end: number): Uint8Array[] | undefined {
   if (!isCanonicalRange(c, start, end)) return undefined;
-  const parts: Buffer[] = [];
+  const parts: Uint8Array[] = [];
   let at = start;
   // Searched within the range only: the next marker in the body can be 100s of KB further on.
   const range = buf.subarray(start, end);
@@ -282,10 +287,10 @@ export function withoutMarkers(buf: Buffer, c: Canonical, start: number, end: nu
     if (buf[valueEnd] === COMMA) cut = [p, valueEnd + 1];
     else if (buf[p - 1] === COMMA) cut = [p - 1, valueEnd];
     else cut = [p, valueEnd];
-    if (cut[0] > at) parts.push(buf.subarray(at, cut[0]));
+    if (cut[0] > at) parts.push(view(buf, at, cut[0]));
     at = cut[1];
   }
-  parts.push(buf.subarray(at, end));
+  parts.push(view(buf, at, end));
   return parts;
 }
 

@@ -14,7 +14,7 @@ import { child, MESSAGES_SKELETON_DEPTH, scanned, withoutMarkers, type JsonNode 
 
 const VOLATILE_SYSTEM = /^x-anthropic-billing-header:/;
 
-type Pieces = ReadonlyArray<string | Buffer>;
+type Pieces = ReadonlyArray<string | Uint8Array>;
 
 /** The parts of a request, in any protocol, that identify the agent and the conversation. */
 export interface StablePrefix {
@@ -75,7 +75,7 @@ function anthropicStableBytes(req: MessagesRequest, raw: Buffer): NonNullable<St
     system = text && ['[{"type":"text","text":', ...text, '}]'];
   } else {
     const node = child(root, 'system');
-    const parts: Array<string | Buffer> = ['['];
+    const parts: Array<string | Uint8Array> = ['['];
     let ok = node?.kind === 'array' && node.items.length === req.system.length;
     for (let i = 0; ok && i < req.system.length; i++) {
       const b = req.system[i]!;

@@ -26,7 +26,7 @@ import {
   tokensForBytes,
 } from './canonical.ts';
 import { isObject, type JsonObject, type MessagesRequest, type Ttl } from './wire-types.ts';
-import { child, isCanonicalRange, MESSAGES_SKELETON_DEPTH, scanned, type Canonical, type JsonNode, type ObjectNode } from '../../json/scan-json.ts';
+import { child, isCanonicalRange, MESSAGES_SKELETON_DEPTH, scanned, view, type Canonical, type JsonNode, type ObjectNode } from '../../json/scan-json.ts';
 import { parsedFrom } from '../../json/parse-json.ts';
 
 export type Segment = 'tools' | 'system' | 'messages';
@@ -76,7 +76,7 @@ export interface Prompt {
 const SEED = createHash('sha256').update('synrouter-simulator/prefix/v1').digest('hex');
 
 /** sha256(previous | NUL segment | NUL extra | NUL canonical): one update per piece of the canonical text. */
-function chain(previous: string, segment: string, extra: string, canonical: ReadonlyArray<string | Buffer>): string {
+function chain(previous: string, segment: string, extra: string, canonical: ReadonlyArray<string | Uint8Array>): string {
   const hash = createHash('sha256').update(`${previous}\u0000${segment}\u0000${extra}\u0000`);
   for (const part of canonical) hash.update(part);
   return hash.digest('hex');
@@ -119,7 +119,7 @@ function memberSpan(raw: Buffer, value: JsonNode): [number, number] | undefined 
  * canonicalJson(block) as pieces of `raw`, or undefined when the bytes are not in canonical form or
  * the block is one whose stripping this does not follow (a tool_result nested in a tool_result).
  */
-function blockBytes(source: PromptSource, node: JsonNode | undefined, block: JsonObject): Buffer[] | undefined {
+function blockBytes(source: PromptSource, node: JsonNode | undefined, block: JsonObject): Uint8Array[] | undefined {
   if (node?.kind !== 'object' || !isCanonicalRange(source.canonical, node.start, node.end)) return undefined;
   const { raw } = source;
   const cuts: Array<[number, number]> = [];
@@ -138,18 +138,18 @@ function blockBytes(source: PromptSource, node: JsonNode | undefined, block: Jso
     }
     cuts.sort((a, b) => a[0] - b[0]);
   }
-  if (cuts.length === 0) return [raw.subarray(node.start, node.end)];
-  const parts: Buffer[] = [];
+  if (cuts.length === 0) return [view(raw, node.start, node.end)];
+  const parts: Uint8Array[] = [];
   let at = node.start;
-  for (const [start, end] of cuts) { if (start > at) parts.push(raw.subarray(at, start)); at = end; }
-  parts.push(raw.subarray(at, node.end));
+  for (const [start, end] of cuts) { if (start > at) parts.push(view(raw, at, start)); at = end; }
+  parts.push(view(raw, at, node.end));
   return parts;
 }
 
 /** canonicalJson of a string turned text block, from the string's bytes. */
-function textBytes(source: PromptSource, node: JsonNode | undefined): Array<string | Buffer> | undefined {
+function textBytes(source: PromptSource, node: JsonNode | undefined): Array<string | Uint8Array> | undefined {
   if (node?.kind !== 'leaf' || source.raw[node.start] !== 0x22 || !isCanonicalRange(source.canonical, node.start, node.end)) return undefined;
-  return [TEXT_OPEN, source.raw.subarray(node.start, node.end), '}'];
+  return [TEXT_OPEN, view(source.raw, node.start, node.end), '}'];
 }
 
 export function markerTtl(value: unknown): Ttl {
@@ -191,9 +191,9 @@ export function buildPrompt(request: MessagesRequest, source?: PromptSource): Pr
   let hash = SEED;
   let cumulative = 0;
 
-  const add = (segment: Segment, path: string, block: JsonObject, extra: string, overhead: number, bytes?: ReadonlyArray<string | Buffer>): number => {
+  const add = (segment: Segment, path: string, block: JsonObject, extra: string, overhead: number, bytes?: ReadonlyArray<string | Uint8Array>): number => {
     let length = 0;
-    let canonical: ReadonlyArray<string | Buffer>;
+    let canonical: ReadonlyArray<string | Uint8Array>;
     if (bytes) {
       for (const part of bytes) length += part.length; // string parts are ASCII
       canonical = bytes;
