@@ -3,8 +3,10 @@
  * bytes instead of re-serialising the body. Re-serialising costs milliseconds per 200 KB on Node 24
  * (runtime.md §5) and can change bytes the cache prefix depends on (DESIGN.md §3, protocols.md §8.5).
  *
- * The input must already be valid JSON (callers JSON.parse first); this scanner does no validation.
- * Containers deeper than `maxDepth` are skipped and returned as leaves.
+ * The scanner does not validate: callers JSON.parse the input first, or (json/parse-json.ts) pass
+ * every byte range it yields through JSON.parse afterwards. On invalid input it throws or returns
+ * a skeleton that means nothing, and always terminates. Containers deeper than `maxDepth` are
+ * skipped and returned as leaves.
  */
 import { isUtf8 } from 'node:buffer';
 
