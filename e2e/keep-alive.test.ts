@@ -276,3 +276,25 @@ test('pings are spend of the key: a key over its daily budget is not pinged for,
     await b.stack.close();
   }
 });
+
+test('pings due in the same tick see each other in the budget: many idle sessions of one key do not overshoot it', async () => {
+  // One ping of this ~6k-token prefix reads about $0.0018 at Sonnet prices: the budget allows two.
+  const { stack, idle } = await setup({}, (c) => ({ ...c, keepalive: { ...c.keepalive, budgetUsdPerKeyDay: 0.0025 } }));
+  try {
+    const client = new Anthropic({ apiKey: stack.key, baseURL: stack.anthropicBase, maxRetries: 0 });
+    for (let i = 0; i < 6; i++) {
+      await client.messages.create({
+        model: 'claude-sonnet-4-6', max_tokens: 64, system: SYSTEM, messages: [{ role: 'user', content: `Task ${i}.` }],
+        metadata: { user_id: JSON.stringify({ session_id: `ka-many-${i}` }) },
+      });
+    }
+    assert.equal(stack.app.deps.keepalive.size, 6);
+    await idle(5); // every session's ping falls due in the same tick
+    const p = pings(stack);
+    const spent = p.reduce((n, r) => n + r.cost_usd!, 0);
+    assert.ok(p.length >= 1 && p.length <= 2, `${p.length} pings for a budget of two`);
+    assert.ok(spent < 0.0025 + p[0]!.cost_usd!, `ping spend $${spent.toFixed(4)}: at most one ping past the budget`);
+  } finally {
+    await stack.close();
+  }
+});

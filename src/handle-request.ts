@@ -109,7 +109,6 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
   const request = client.parse(raw);
   turn.requestedModel = request.model;
   turn.streamed = request.stream === true;
-  deps.inflight.setStreamed(res, turn.streamed);
   const session = identifySession(req.headers, request, client.stable(request));
   turn.sessionId = session.id;
   // Same fingerprint, same upstream key: the provider's cache is per key (protocols.md §2.8).

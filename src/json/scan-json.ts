@@ -48,7 +48,11 @@ function decodeKey(buf: Buffer, start: number, end: number): string {
         if (same) return hit;
       }
       const key = buf.toString('latin1', start + 1, end - 1);
-      if (hit === undefined && KEY_CACHE.size < KEY_CACHE_MAX) KEY_CACHE.set(h, key);
+      if (hit === undefined) {
+        // Full (one hostile body with thousands of distinct keys): start again rather than stay full.
+        if (KEY_CACHE.size >= KEY_CACHE_MAX) KEY_CACHE.clear();
+        KEY_CACHE.set(h, key);
+      }
       return key;
     }
   }
@@ -305,6 +309,12 @@ const skeletons = new WeakMap<Buffer, { depth: number; root: JsonNode; canonical
  */
 export function skeleton(buf: Buffer, maxDepth: number): JsonNode {
   return scanned(buf, maxDepth).root;
+}
+
+/** The skeleton alone, for edits that hash nothing: the one `scanned` kept if any, else a plain scan (no audit). */
+export function structure(buf: Buffer, maxDepth: number): JsonNode {
+  const known = skeletons.get(buf);
+  return known && known.depth >= maxDepth ? known.root : scanJson(buf, maxDepth);
 }
 
 /** Drops what `scanned` remembers about `buf` (for a buffer that will be kept long after its request). */

@@ -215,6 +215,11 @@ export class KeepAlive {
       return;
     }
     this.#busy.add(k);
+    // Reserved before the first await: pings of one tick run concurrently, and each must see the others'
+    // cost in the budgets, or a key with many idle sessions overshoots them by a ping per session.
+    const estimate = s.lastPingUsd ?? costOf({ ...ZERO_USAGE, cacheRead: s.prefixTokens }, s.prices!) ?? 0;
+    this.#spend(s.keyId, now, estimate);
+    this.#deps.limits.spend(s.keyId, now, estimate);
     const started = performance.now();
     let status = 0;
     let usage: Usage = ZERO_USAGE;
@@ -236,7 +241,7 @@ export class KeepAlive {
       this.#busy.delete(k);
     }
     const cost = costOf(usage, s.prices);
-    this.#spend(s.keyId, now, cost ?? 0);
+    this.#spend(s.keyId, now, (cost ?? 0) - estimate);
     s.pingUsd += cost ?? 0;
     s.lastPingUsd = cost ?? 0;
     const row: TurnRow = {
@@ -250,7 +255,7 @@ export class KeepAlive {
     };
     this.#deps.ledger.record(row);
     this.#deps.metrics.observeTurn(row);
-    this.#deps.limits.spend(row.keyId, row.ts, row.costUsd);
+    this.#deps.limits.spend(row.keyId, row.ts, (cost ?? 0) - estimate);
     // A correct ping of the exact prefix writes nothing (the turn wrote every breakpoint's entry, and
     // max_tokens / stream are not part of the cache key): any write means the entry was gone.
     const wrote = usage.cacheWrite5m + usage.cacheWrite1h;

@@ -34,3 +34,15 @@ test('the stream watcher meters DeepSeek cache hits from the final chunk', () =>
   assert.equal(s.model, 'deepseek/deepseek-v4-flash');
   assert.equal(s.completed, true);
 });
+
+test('a chat stream is complete at [DONE], or once it has finished and given its usage; cut between the two it is not', () => {
+  const sse = (chunks: object[], done = false) => Buffer.from(chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + (done ? 'data: [DONE]\n\n' : ''));
+  const text = { id: 'c', model: 'm', choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: null }] };
+  const finish = { id: 'c', model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] };
+  const usage = { id: 'c', model: 'm', choices: [], usage: { prompt_tokens: 10, completion_tokens: 2 } };
+  const completed = (buf: Buffer) => { const w = new OpenAIStreamWatcher('chat'); w.push(buf); return w.summary().completed; };
+  assert.equal(completed(sse([text, finish])), false, 'finished, but the usage chunk never came');
+  assert.equal(completed(sse([text, finish, usage])), true, 'no [DONE], but finished with usage');
+  assert.equal(completed(sse([text])), false);
+  assert.equal(completed(sse([text, finish, usage], true)), true);
+});

@@ -47,6 +47,7 @@ export class OpenAIStreamWatcher {
   readonly #parser = new SseParser();
   readonly #kind: 'chat' | 'responses';
   #s: OpenAIStreamSummary = { usage: null, model: null, providerCost: null, error: null, completed: false };
+  #finished = false;
 
   constructor(kind: 'chat' | 'responses') {
     this.#kind = kind;
@@ -64,8 +65,11 @@ export class OpenAIStreamWatcher {
       if (ev.model) this.#s.model = ev.model;
       if (ev.usage) { this.#s.usage = fromChatUsage(ev.usage); this.#s.providerCost = typeof ev.usage.cost === 'number' ? ev.usage.cost : null; }
       if (ev.error) this.#s.error = String(ev.error.message ?? 'error');
-      // Some compatible providers end after the finish_reason chunk without `[DONE]`: that is complete.
-      if (Array.isArray(ev.choices) && ev.choices.some((c: { finish_reason?: unknown }) => c?.finish_reason)) this.#s.completed = true;
+      // Some compatible providers end without `[DONE]`: the stream is complete once it has finished and
+      // given its usage (always asked for on the pass-through: by the client, or by Synrouter for it),
+      // which comes after the finish_reason chunk; a stream cut between the two is cut.
+      if (Array.isArray(ev.choices) && ev.choices.some((c: { finish_reason?: unknown }) => c?.finish_reason)) this.#finished = true;
+      if (this.#finished && this.#s.usage) this.#s.completed = true;
       return;
     }
     const r = ev.response;

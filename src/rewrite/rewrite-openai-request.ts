@@ -4,7 +4,7 @@
  * (protocols.md §5.5, §7), so the edits only help them find the cache: a stable `prompt_cache_key`
  * and, for OpenRouter, the `session_id` that keeps the conversation on one provider (§6.3).
  */
-import { scanJson, type ArrayNode, type ObjectNode } from '../json/scan-json.ts';
+import { forgetScan, structure, type ArrayNode, type ObjectNode } from '../json/scan-json.ts';
 import { CARRIER_PREFIX } from '../translate/responses-via-anthropic/reasoning.ts';
 import { applyEdits, insertMember, replaceValue, type Edit } from '../json/splice.ts';
 import type { Change } from './cache-engine.ts';
@@ -23,7 +23,8 @@ export function rewriteOpenAIRequest(opts: {
   const edits: Edit[] = [];
   const changes: Change[] = [];
   const carriers = carrierItems(request.input);
-  const root = scanJson(raw, carriers.length ? 2 : 1) as ObjectNode;
+  // The skeleton parse-json kept for a large body, if any; dropped below (the rewrite is its last use).
+  const root = structure(raw, carriers.length ? 2 : 1) as ObjectNode;
   if (carriers.length) {
     // Reasoning items that carry a Claude thinking block (translate/responses-via-anthropic/reasoning.ts)
     // mean nothing to another provider, which would reject them: a session that moves from a Claude
@@ -51,6 +52,7 @@ export function rewriteOpenAIRequest(opts: {
     else if (existing) edits.push(replaceValue(existing, '{"include_usage":true}'));
     else edits.push(insertMember(root, 'stream_options', '{"include_usage":true}'));
   }
+  forgetScan(raw);
   return { body: applyEdits(raw, edits), changes };
 }
 

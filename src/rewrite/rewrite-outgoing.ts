@@ -40,7 +40,7 @@ export function rewriteOutgoing(o: {
   const { outgoing, route, key } = o;
   if (outgoing.anthropic) {
     const rewritten = rewriteAnthropicRequest({
-      raw: outgoing.raw, request: outgoing.anthropic, route,
+      raw: outgoing.raw, request: outgoing.anthropic, route, keepScan: key.shadow,
       ...(o.countTokens ? {} : { cache: { mode: key.mode, state: o.state, now: o.now, config: o.engine, fingerprint: o.session.fingerprint, ...(o.keepAlive ? { keepAlive: o.keepAlive } : {}) } }),
     });
     if (key.shadow && rewritten.engine) {

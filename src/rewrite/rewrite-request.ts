@@ -3,7 +3,7 @@
  * models) the cache engine. All edits are spliced into the client's own bytes in one pass; the same
  * inputs give the same bytes.
  */
-import { forgetScan, MESSAGES_SKELETON_DEPTH, scanned, type ObjectNode } from '../json/scan-json.ts';
+import { forgetScan, MESSAGES_SKELETON_DEPTH, scanned, structure, type ObjectNode } from '../json/scan-json.ts';
 import { applyEdits, insertMember, replaceValue, type Edit } from '../json/splice.ts';
 import type { MessagesRequest } from '../protocols/anthropic/types.ts';
 import { minCacheableTokens } from '../protocols/anthropic/cache-rules.ts';
@@ -28,6 +28,8 @@ export function rewriteAnthropicRequest(opts: {
   request: MessagesRequest;
   route: Pick<Route, 'upstreamModel' | 'speed' | 'entry'>;
   cache?: { mode: KeyMode; state: SessionCacheState | undefined; now: number; config: EngineConfig; fingerprint: Fingerprint; keepAlive?: KeepAliveTerms };
+  /** Keep the body's skeleton for a second rewrite of the same bytes (shadow keys); the last one drops it. */
+  keepScan?: boolean;
 }): Rewritten {
   const { raw, request, route } = opts;
   const edits: Edit[] = [];
@@ -38,8 +40,9 @@ export function rewriteAnthropicRequest(opts: {
   const useEngine = opts.cache !== undefined && route.entry.anthropicId !== undefined;
   if (!needsModel && !needsSpeed && !useEngine) { forgetScan(raw); return { body: raw, changes }; }
 
-  // Usually scanned already, when the body was parsed (json/parse-json.ts).
-  const { root: scannedRoot, canonical } = scanned(raw, useEngine ? MESSAGES_SKELETON_DEPTH : 1);
+  // Usually scanned already, when the body was parsed (json/parse-json.ts). Only the engine hashes
+  // blocks, so only it needs the audit of where the bytes differ from JSON.stringify's form.
+  const { root: scannedRoot, canonical } = useEngine ? scanned(raw, MESSAGES_SKELETON_DEPTH) : { root: structure(raw, 1), canonical: undefined };
   const root = scannedRoot as ObjectNode;
   if (needsModel) {
     edits.push(replaceValue(root.entries.get('model')!, JSON.stringify(route.upstreamModel)));
@@ -62,6 +65,6 @@ export function rewriteAnthropicRequest(opts: {
   }
   // The skeleton is not needed after this (a later use scans again): it should not stay in memory
   // while the response streams, nor for minutes with an unchanged body kept for keep-alive.
-  forgetScan(raw);
+  if (!opts.keepScan) forgetScan(raw);
   return { body: applyEdits(raw, edits), changes, ...(engine ? { engine } : {}) };
 }

@@ -61,6 +61,9 @@ test('registry id edge cases: dashed product ids, unlisted Claude ids and -fast 
   assert.deepEqual(summary(both, 'claude-opus-5-5'), ['anthropic:claude-opus-5-5', 'openrouter:anthropic/claude-opus-5.5']);
   assert.deepEqual(summary(orOnly, 'anthropic/claude-opus-5.5'), ['openrouter:anthropic/claude-opus-5.5']);
   assert.deepEqual(summary(orOnly, 'claude-sonnet-4-5-20250929'), ['openrouter:anthropic/claude-sonnet-4.5']);
+  assert.deepEqual(summary(orOnly, 'claude-3-7-sonnet-20250219'), ['openrouter:anthropic/claude-3.7-sonnet']);
+  assert.deepEqual(summary(orOnly, 'claude-opus-5-5-fast'), ['openrouter:anthropic/claude-opus-5.5']);
+  assert.deepEqual(summary(orOnly, 'claude-opus-4'), ['openrouter:anthropic/claude-opus-4']);
   // -fast: fast mode on Anthropic direct (where the model has it); the base id on OpenRouter.
   assert.deepEqual(summary(both, 'anthropic/claude-opus-4.8-fast'), ['anthropic:claude-opus-4-8:fast', 'openrouter:anthropic/claude-opus-4.8']);
   assert.deepEqual(summary(both, 'anthropic/claude-opus-4.7-fast'), ['anthropic:claude-opus-4-7', 'openrouter:anthropic/claude-opus-4.7']);

@@ -103,9 +103,10 @@ function upstreamModelFor(entry: ModelEntry, provider: ProviderConfig): string |
 
 /**
  * The `vendor/model` id for a provider that serves every model (OpenRouter).
- * - Unlisted Claude ids keep the vendor prefix, with a trailing `-<major>-<minor>` version written
- *   with a dot as OpenRouter names Claude models (`claude-opus-5-5` -> `anthropic/claude-opus-5.5`);
- *   a dated snapshot suffix is dropped (OpenRouter names models, not snapshots:
+ * - Unlisted Claude ids keep the vendor prefix, with the `<major>-<minor>` version written with a
+ *   dot as OpenRouter names Claude models, wherever it stands (`claude-opus-5-5` ->
+ *   `anthropic/claude-opus-5.5`, `claude-3-7-sonnet` -> `anthropic/claude-3.7-sonnet`); a dated
+ *   snapshot suffix and a `-fast` are dropped (OpenRouter names models, not snapshots or speeds:
  *   `claude-sonnet-4-5-20250929` -> `anthropic/claude-sonnet-4.5`).
  * - The product's `-fast` Claude ids: no OpenRouter id for Anthropic's fast mode is known
  *   (shared/reference/models.md, protocols.md §3.2 name none), so the base id is sent
@@ -113,7 +114,7 @@ function upstreamModelFor(entry: ModelEntry, provider: ProviderConfig): string |
  *   speed instead of failing, and is priced by the response model (standard rates) or OpenRouter's cost.
  */
 function vendorModelId(entry: ModelEntry): string {
-  if (entry.unlisted) return entry.id.replace(/-\d{8}$/, '').replace(/-(\d+)-(\d{1,2})$/, '-$1.$2');
+  if (entry.unlisted) return entry.id.replace(/-fast$/, '').replace(/-\d{8}$/, '').replace(/-(\d+)-(\d{1,2})(?=-|$)/, '-$1.$2');
   if (entry.anthropicId && entry.id.endsWith('-fast')) return entry.id.slice(0, -'-fast'.length);
   return entry.id;
 }

@@ -7,10 +7,10 @@
 import type { ServerResponse } from 'node:http';
 import type { ClientProtocol } from '../errors.ts';
 import { renderAnthropicError, renderOpenAIError } from '../errors.ts';
-import { endStreamWithError } from '../sse/relay.ts';
+import { endStreamWithError, isEventStream } from '../sse/relay.ts';
 
 type Protocol = ClientProtocol | 'openai-responses';
-interface Entry { protocol: Protocol; abort: AbortController; done: Promise<void>; streamed: boolean }
+interface Entry { protocol: Protocol; abort: AbortController; done: Promise<void> }
 
 export class Inflight {
   readonly #entries = new Map<ServerResponse, Entry>();
@@ -19,7 +19,7 @@ export class Inflight {
   track(res: ServerResponse, protocol: Protocol, abort: AbortController): () => void {
     let finish!: () => void;
     const done = new Promise<void>((r) => { finish = r; });
-    this.#entries.set(res, { protocol, abort, done, streamed: true });
+    this.#entries.set(res, { protocol, abort, done });
     return () => {
       this.#entries.delete(res);
       finish();
@@ -29,12 +29,6 @@ export class Inflight {
   setProtocol(res: ServerResponse, protocol: Protocol): void {
     const e = this.#entries.get(res);
     if (e) e.protocol = protocol;
-  }
-
-  /** Whether the client asked for a stream: a JSON answer already half sent has no in-band error. */
-  setStreamed(res: ServerResponse, streamed: boolean): void {
-    const e = this.#entries.get(res);
-    if (e) e.streamed = streamed;
   }
 
   get size(): number {
@@ -49,13 +43,13 @@ export class Inflight {
   /** Ends every open request with an error saying the server is shutting down, and aborts its upstream. */
   async abortAll(message: string, flushMs = 1000): Promise<void> {
     const ended: Promise<unknown>[] = [];
-    for (const [res, { protocol, abort, streamed }] of this.#entries) {
+    for (const [res, { protocol, abort }] of this.#entries) {
       if (!res.writableEnded) {
         if (!res.headersSent) {
           // Still waiting for the upstream's headers: a plain 503 in the caller's protocol.
           const body = JSON.stringify(protocol === 'anthropic' ? renderAnthropicError(503, message) : renderOpenAIError(503, message, 'server_shutting_down'));
           res.writeHead(503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
-        } else if (!streamed) {
+        } else if (!isEventStream(res)) {
           // A JSON body already half sent has no in-band error: a reset says "incomplete" unmistakably.
           res.destroy();
         } else if (protocol === 'anthropic') endStreamWithError(res, 'error', renderAnthropicError(503, message));

@@ -42,7 +42,7 @@ export function commitEngineState(store: SessionStore, key: { id: string; shadow
   if (!key.shadow) return store.set(key.id, sessionId, next);
   store.set(key.id, shadowStateId(sessionId), next);
   const keep = Object.fromEntries(Object.keys(next.trims).map((id) => [id, { action: 'keep' } as const]));
-  store.set(key.id, sessionId, { ...next, trims: keep });
+  store.set(key.id, sessionId, { ...next, trims: keep }, { override: true });
 }
 
 /** Where a shadow key's engine state is kept (the state the engine would have had). */
@@ -84,14 +84,15 @@ export class SessionStore {
   }
 
   /**
-   * Trim decisions are merged, never replaced: two requests of one session in flight at once (or a
-   * side call such as Claude Code's title request under the same session id) must not make the
-   * session forget a decision, or a block forwarded trimmed could later be forwarded whole.
+   * Trim decisions are merged and the first one stands: two requests of one session in flight at once
+   * (or a side call such as Claude Code's title request under the same session id) must not make the
+   * session forget or change a decision, or a block forwarded trimmed could later be forwarded whole.
+   * `override` is for what was really forwarded contradicting the record (shadow keys: every block whole).
    */
-  set(keyId: string, sessionId: string, next: SessionCacheState): void {
+  set(keyId: string, sessionId: string, next: SessionCacheState, opts: { override?: boolean } = {}): void {
     const k = `${keyId}\u0000${sessionId}`;
     const prev = this.get(keyId, sessionId);
-    const state = prev ? { ...next, trims: { ...prev.trims, ...next.trims } } : next;
+    const state = prev ? { ...next, trims: opts.override ? { ...prev.trims, ...next.trims } : { ...next.trims, ...prev.trims } } : next;
     this.#remember(k, state);
     this.#dirty.set(k, { keyId, sessionId, state });
   }

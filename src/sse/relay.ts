@@ -16,6 +16,21 @@ export function responseHeaders(up: UpstreamResponse['headers'], extra: Record<s
   return { ...out, ...extra };
 }
 
+/** Responses whose head said text/event-stream: an error after the first byte can only be an SSE frame there. */
+const eventStreams = new WeakSet<ServerResponse>();
+
+/** Writes the response head, remembering whether it began an event stream (see `isEventStream`). */
+export function writeHead(res: ServerResponse, status: number, headers: Record<string, string | string[]>): void {
+  const type = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+  if (String(type ?? '').includes('text/event-stream')) eventStreams.add(res);
+  res.writeHead(status, headers);
+}
+
+/** Whether `res` is an event stream already under way (a JSON body half sent has no in-band error). */
+export function isEventStream(res: ServerResponse): boolean {
+  return eventStreams.has(res);
+}
+
 export async function relay(opts: {
   upstream: UpstreamResponse;
   res: ServerResponse;
@@ -32,7 +47,7 @@ export async function relay(opts: {
   complete?: () => boolean;
 }): Promise<void> {
   const { upstream, res } = opts;
-  res.writeHead(upstream.status, responseHeaders(upstream.headers, opts.headers));
+  writeHead(res, upstream.status, responseHeaders(upstream.headers, opts.headers));
   res.flushHeaders();
   for await (const chunk of upstream.body) {
     const buf = chunk as Buffer;

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { AnthropicStreamWatcher, fromAnthropicUsage } from '../meter/anthropic-usage.ts';
 import { fromChatUsage, OpenAIStreamWatcher } from '../meter/openai-usage.ts';
 import { SseParser } from '../sse/sse-parser.ts';
-import { responseHeaders } from '../sse/relay.ts';
+import { responseHeaders, writeHead } from '../sse/relay.ts';
 import type { Translation } from '../translate/translate-request.ts';
 import type { Turn } from '../turn.ts';
 import type { WireProtocol } from './providers.ts';
@@ -42,7 +42,7 @@ export async function forwardTranslated(o: { from: WireProtocol; upstream: Upstr
     return sendJson(res, 200, pair.translateResponse(json, context), { ...keep, 'synrouter-request-id': turn.requestId });
   }
 
-  res.writeHead(200, responseHeaders({}, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'synrouter-request-id': turn.requestId, ...keep }));
+  writeHead(res, 200, responseHeaders({}, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'synrouter-request-id': turn.requestId, ...keep }));
   res.flushHeaders();
   const parser = new SseParser();
   const stream = pair.stream(context);
