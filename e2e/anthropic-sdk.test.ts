@@ -94,6 +94,33 @@ test('a product model id is rewritten to the provider id and the price follows t
   assert.ok(Math.abs(row!.cost_usd! - (row!.input_tokens * 5 + row!.output_tokens * 25) / 1e6) < 1e-12);
 });
 
+test('a -fast id is fast mode: speed "fast" with its beta flag on Anthropic direct, without one on OpenRouter; priced at fast rates', async () => {
+  const reply = await client.messages.create({ model: 'anthropic/claude-opus-4.8-fast', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'anthropic-beta': 'context-1m-2025-08-07' } });
+  assert.equal(reply.model, 'claude-opus-4-8');
+  const sent = stack.sim.requests.at(-1)!;
+  assert.equal(sent.status, 200, 'the simulator refuses speed "fast" on Anthropic without fast-mode-2026-02-01');
+  assert.equal((sent.body as { speed?: string }).speed, 'fast');
+  assert.equal(sent.headers['anthropic-beta'], 'context-1m-2025-08-07,fast-mode-2026-02-01', "the client's betas stay, the flag is added");
+  const row = stack.turns().at(-1)!;
+  assert.ok(Math.abs(row.cost_usd! - (row.input_tokens * 10 + row.output_tokens * 50) / 1e6) < 1e-12, 'fast-mode prices');
+  // Opus 4.7 has no fast mode: its -fast id runs at standard speed rather than failing.
+  await client.messages.create({ model: 'anthropic/claude-opus-4.7-fast', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
+  assert.equal((stack.sim.requests.at(-1)!.body as { speed?: string }).speed, undefined);
+
+  const or = await startStack({ openrouterToSimulator: true, env: { SYNROUTER_ANTHROPIC_API_KEY: '', SYNROUTER_OPENROUTER_API_KEY: 'or-key' } });
+  try {
+    const orClient = new Anthropic({ apiKey: or.key, baseURL: or.anthropicBase, maxRetries: 0 });
+    await orClient.messages.create({ model: 'anthropic/claude-opus-4.8-fast', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
+    const viaOr = or.sim.requests.at(-1)!;
+    assert.equal(viaOr.status, 200);
+    assert.equal((viaOr.body as { model: string; speed?: string }).model, 'anthropic/claude-opus-4.8');
+    assert.equal((viaOr.body as { speed?: string }).speed, 'fast');
+    assert.equal(viaOr.headers['anthropic-beta'], undefined, 'OpenRouter takes speed on the regular id, no beta flag');
+  } finally {
+    await or.close();
+  }
+});
+
 test('count_tokens and models answer through Synrouter', async () => {
   const counted = await client.messages.countTokens({ model: 'claude-sonnet-4-6', system: SYSTEM, messages: [{ role: 'user', content: 'hi' }] });
   assert.ok(counted.input_tokens > 1000);

@@ -22,7 +22,7 @@ import { resolveRoutes } from './route/resolve-route.ts';
 import { sendWithRetries } from './upstream/send-with-retries.ts';
 import type { Registry } from './route/registry.ts';
 import type { EngineConfig } from './rewrite/cache-engine.ts';
-import { forwardHeaders, sendUpstream } from './upstream/send-upstream.ts';
+import { routeHeaders, sendUpstream } from './upstream/send-upstream.ts';
 import { CLIENT_PROTOCOLS } from './protocols/client-protocols.ts';
 import { translateRequest } from './translate/translate-request.ts';
 import { rewriteOutgoing } from './rewrite/rewrite-outgoing.ts';
@@ -124,7 +124,7 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
       baseUrl: route.provider.baseUrl,
       path: route.provider.spec.paths[route.wire]! + (endpoint.op === 'count_tokens' ? '/count_tokens' : ''),
       method: 'POST',
-      headers: { ...forwardHeaders(req.headers, route.provider.spec, route.apiKey), 'content-type': 'application/json' },
+      headers: routeHeaders(req.headers, route),
       body: rewritten.body,
       signal,
     });

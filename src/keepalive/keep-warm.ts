@@ -10,7 +10,7 @@ import type { MessagesRequest } from '../protocols/anthropic/types.ts';
 import type { SessionCacheState } from '../session/session-state.ts';
 import type { Turn } from '../turn.ts';
 import { totalInput } from '../meter/usage.ts';
-import { forwardHeaders } from '../upstream/send-upstream.ts';
+import { routeHeaders } from '../upstream/send-upstream.ts';
 import type { KeepAlive } from './keep-alive.ts';
 import { pingAllowed } from './ping-body.ts';
 
@@ -35,7 +35,7 @@ export function keepWarm(o: {
   o.keepalive.track({
     keyId: key.id, mode: key.mode, sessionId: o.sessionId, clientProtocol: turn.clientProtocol, requestedModel: turn.requestedModel ?? route.upstreamModel,
     upstreamModel: route.upstreamModel, providerName: route.providerName, baseUrl: route.provider.baseUrl, path: route.provider.spec.paths.anthropic!,
-    headers: { ...forwardHeaders(o.headers, route.provider.spec, route.apiKey), 'content-type': 'application/json' },
+    headers: routeHeaders(o.headers, route),
     body: o.body, prices: o.registry.pricesFor(route.upstreamModel, route.speed), prefixTokens: totalInput(turn.usage),
     lastRefreshAt: turn.startedAt, lastTurnAt: turn.startedAt,
   });

@@ -64,8 +64,8 @@ test('registry id edge cases: dashed product ids, unlisted Claude ids and -fast 
   assert.deepEqual(summary(orOnly, 'claude-3-7-sonnet-20250219'), ['openrouter:anthropic/claude-3.7-sonnet']);
   assert.deepEqual(summary(orOnly, 'claude-opus-5-5-fast'), ['openrouter:anthropic/claude-opus-5.5']);
   assert.deepEqual(summary(orOnly, 'claude-opus-4'), ['openrouter:anthropic/claude-opus-4']);
-  // -fast: fast mode on Anthropic direct (where the model has it); the base id on OpenRouter.
-  assert.deepEqual(summary(both, 'anthropic/claude-opus-4.8-fast'), ['anthropic:claude-opus-4-8:fast', 'openrouter:anthropic/claude-opus-4.8']);
+  // -fast: fast mode (speed "fast" on the base id) where the model has it, on both providers.
+  assert.deepEqual(summary(both, 'anthropic/claude-opus-4.8-fast'), ['anthropic:claude-opus-4-8:fast', 'openrouter:anthropic/claude-opus-4.8:fast']);
   assert.deepEqual(summary(both, 'anthropic/claude-opus-4.7-fast'), ['anthropic:claude-opus-4-7', 'openrouter:anthropic/claude-opus-4.7']);
   assert.deepEqual(summary(orOnly, 'anthropic/claude-opus-4.6-fast'), ['openrouter:anthropic/claude-opus-4.6']);
 });

@@ -62,7 +62,7 @@ function routesFor(entry: ModelEntry, opts: RouteQuery): Route[] {
     if (upstreamModel === undefined) continue;
     const wire = pickWire(opts.client, entry, provider.spec.paths);
     if (wire === undefined) continue;
-    const speed = entry.speed && provider.spec.serves === 'anthropic' ? entry.speed : undefined;
+    const speed = entry.speed && provider.spec.fastMode && wire === 'anthropic' ? entry.speed : undefined;
     out.push({ providerName: name, provider, entry, upstreamModel, ...(speed ? { speed } : {}), apiKey: pickKey(provider.apiKeys, opts.scope), wire });
   }
   return out;
@@ -108,10 +108,10 @@ function upstreamModelFor(entry: ModelEntry, provider: ProviderConfig): string |
  *   `anthropic/claude-opus-5.5`, `claude-3-7-sonnet` -> `anthropic/claude-3.7-sonnet`); a dated
  *   snapshot suffix and a `-fast` are dropped (OpenRouter names models, not snapshots or speeds:
  *   `claude-sonnet-4-5-20250929` -> `anthropic/claude-sonnet-4.5`).
- * - The product's `-fast` Claude ids: no OpenRouter id for Anthropic's fast mode is known
- *   (shared/reference/models.md, protocols.md §3.2 name none), so the base id is sent
- *   (`anthropic/claude-opus-4.8-fast` -> `anthropic/claude-opus-4.8`): the request runs at standard
- *   speed instead of failing, and is priced by the response model (standard rates) or OpenRouter's cost.
+ * - The product's `-fast` Claude ids go as their base id (`anthropic/claude-opus-4.8-fast` ->
+ *   `anthropic/claude-opus-4.8`): OpenRouter serves fast mode on the regular id with `speed: "fast"`
+ *   (set by routesFor where the model has fast mode; its dedicated -fast ids are deprecated), and a
+ *   model without it (4.7, 4.6) runs at standard speed instead of failing.
  */
 function vendorModelId(entry: ModelEntry): string {
   if (entry.unlisted) return entry.id.replace(/-fast$/, '').replace(/-\d{8}$/, '').replace(/-(\d+)-(\d{1,2})(?=-|$)/, '-$1.$2');

@@ -21,7 +21,7 @@ import {
   markResponseBegun,
 } from './cache-model.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { MODELS } from './models.ts';
+import { MODELS, baseModelId } from './models.ts';
 import { DEFAULT_ROUNDS, scriptReply, type ScriptedReply } from './script.ts';
 import type { AnthropicUsage } from '../protocols/anthropic/wire-types.ts';
 import { validateRequest, type Endpoint } from './validate-request.ts';
@@ -255,6 +255,8 @@ export async function startSimulator(opts: SimulatorOptions & { port?: number; h
     if (endpoint === 'count_tokens') return json(x, { input_tokens: result.prompt.totalTokens });
 
     const { request, prompt } = result;
+    const fastError = fastModeError(request as { model: string; speed?: unknown }, headerValue(req, 'anthropic-beta'));
+    if (fastError) return fail(x, 400, 'invalid_request_error', fastError);
     const plan = evaluateCache(cache, {
       scope: `${apiKey}\u0000${request.model}`,
       model: request.model,
@@ -400,4 +402,21 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Fast mode (`speed: "fast"`): on Anthropic (bare ids) a research preview behind the
+ * `fast-mode-2026-02-01` beta; OpenRouter (`anthropic/…` ids, which this endpoint also plays) takes
+ * it on the regular id without one. Opus 4.7 rejects fast mode (protocols.md §3.2). The wording of
+ * Anthropic's error for these cases is not in the reference: these messages are the simulator's own.
+ */
+function fastModeError(request: { model: string; speed?: unknown }, betas: string | undefined): string | undefined {
+  if (request.speed === undefined || request.speed === 'standard') return undefined;
+  if (request.speed !== 'fast') return `speed: Input should be 'standard' or 'fast'`;
+  if (baseModelId(request.model) === 'claude-opus-4-7') return `speed: fast mode is not supported for ${request.model}`;
+  const onAnthropic = !request.model.startsWith('anthropic/');
+  if (onAnthropic && !(betas ?? '').split(',').map((b) => b.trim()).includes('fast-mode-2026-02-01')) {
+    return 'speed: fast mode requires the anthropic-beta header fast-mode-2026-02-01';
+  }
+  return undefined;
 }

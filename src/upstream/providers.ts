@@ -21,6 +21,11 @@ export interface ProviderSpec {
   dropBetas?: readonly string[];
   /** Body field that keeps a conversation on one upstream for its cache (OpenRouter `session_id`, protocols.md §6.3). */
   sessionField?: string;
+  /**
+   * How the provider takes fast mode for the product's `-fast` ids: `speed: "fast"` on the Anthropic
+   * wire, plus this beta flag where the provider needs one. Absent: the provider has no fast mode.
+   */
+  fastMode?: { beta?: string };
 }
 
 export const anthropic = {
@@ -29,6 +34,8 @@ export const anthropic = {
   defaultBaseUrl: 'https://api.anthropic.com',
   auth: 'x-api-key',
   serves: 'anthropic',
+  // Fast mode is a research preview that needs its beta flag (Anthropic's fast-mode doc, 2026).
+  fastMode: { beta: 'fast-mode-2026-02-01' },
 } satisfies ProviderSpec;
 
 /** OpenRouter: Anthropic-compatible `/api/v1/messages` and OpenAI-compatible chat and responses (protocols.md §6.1). */
@@ -40,6 +47,9 @@ export const openrouter = {
   serves: 'all',
   dropBetas: ['prompt-caching-scope-2026-01-05'],
   sessionField: 'session_id',
+  // OpenRouter serves fast mode on the regular model id with `speed: "fast"` (its -fast model ids are
+  // deprecated since 2026-09-01, per its model page); no beta flag.
+  fastMode: {},
 } satisfies ProviderSpec;
 
 export const BUILTIN_PROVIDERS: Readonly<Record<string, ProviderSpec>> = { anthropic, openrouter };

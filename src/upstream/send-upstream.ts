@@ -24,6 +24,17 @@ const DROP_REQUEST_HEADERS = new Set([
   'content-encoding', 'expect',
 ]);
 
+/** The headers for an attempt on a route: the client's, the route's key, and the beta flag fast mode needs there. */
+export function routeHeaders(client: IncomingHttpHeaders, route: { provider: { spec: ProviderSpec }; apiKey: string; speed?: 'fast' }): Record<string, string> {
+  const out: Record<string, string> = { ...forwardHeaders(client, route.provider.spec, route.apiKey), 'content-type': 'application/json' };
+  const beta = route.speed === 'fast' ? route.provider.spec.fastMode?.beta : undefined;
+  if (beta) {
+    const betas = (out['anthropic-beta'] ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+    if (!betas.includes(beta)) out['anthropic-beta'] = [...betas, beta].join(',');
+  }
+  return out;
+}
+
 export function forwardHeaders(client: IncomingHttpHeaders, spec: ProviderSpec, apiKey: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(client)) {
