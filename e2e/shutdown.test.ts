@@ -94,8 +94,8 @@ test('a stream still running when the grace period ends gets an error event, nev
 });
 
 test('SIGTERM with many streams in flight: new connections are refused, every stream ends with message_stop or an error event, every turn is in the ledger', async () => {
-  const s = await serve({ SYNROUTER_SHUTDOWN_GRACE_MS: '1500' });
-  // Three finish within the grace period (40 deltas x 20 ms), three stall and outlive it.
+  const s = await serve({ SYNROUTER_SHUTDOWN_GRACE_MS: '4000' });
+  // Three finish well within the grace period (about 40 deltas x 20 ms), three stall and outlive it.
   const kinds = ['steady', 'stall', 'steady', 'stall', 'steady', 'stall'] as const;
   const texts = kinds.map(() => '');
   let started = 0;
