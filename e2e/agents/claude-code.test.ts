@@ -129,6 +129,8 @@ function assertCompletedRun(run: ClaudeRun, m: Mark, expectedAuth: ProxyRequest[
   });
   // Caching through the proxy: every turn after the first reads the prefix cached by the turn before.
   rows.slice(1).forEach((r, i) => assert.ok(r.cache_read_tokens > 0, `turn ${i + 2} reads the cache (read ${r.cache_read_tokens})`));
+  // What the dashboard says about each turn: a new session first, then no miss.
+  assert.deepEqual(rows.map((r) => r.miss_reason), rows.map((_, i) => (i === 0 ? 'new_session' : null)), 'miss reasons');
 
   // Claude Code's own totals (from the streamed usage it got through the proxy) equal the ledger's.
   const sum = (f: (r: LedgerTurn) => number) => rows.reduce((a, r) => a + f(r), 0);
