@@ -8,7 +8,7 @@
  * anything unexpected (invalid JSON, a `__proto__` key) falls back to exactly that call, so errors
  * read as before.
  */
-import { skeleton, type JsonNode } from './scan-json.ts';
+import { isSpace, skeleton, type JsonNode } from './scan-json.ts';
 
 /** Largest slice decoded at once: its string stays a regular heap object even when two-byte. */
 const PIECE = 60_000;
@@ -31,10 +31,7 @@ function parse(buf: Buffer, depth: number): unknown {
   if (buf.length <= PIECE) return JSON.parse(buf.toString('utf8'));
   try {
     const root = skeleton(buf, depth);
-    for (let i = root.end; i < buf.length; i++) {
-      const b = buf[i];
-      if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) throw new SyntaxError('trailing bytes');
-    }
+    for (let i = root.end; i < buf.length; i++) if (!isSpace(buf[i]!)) throw new SyntaxError('trailing bytes');
     return fromNode(buf, root);
   } catch {
     return JSON.parse(buf.toString('utf8'));

@@ -80,8 +80,15 @@ function shortestNumber(buf: Buffer, start: number, end: number): boolean {
   return String(Number(text)) === text;
 }
 
-function isSpace(b: number): boolean {
+export function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+}
+
+/** Whether the byte at `i` is escaped: preceded by an odd number of backslashes. */
+function escaped(buf: Buffer, i: number): boolean {
+  let back = 0;
+  while (buf[i - 1 - back] === BACKSLASH) back++;
+  return back % 2 === 1;
 }
 
 /**
@@ -112,9 +119,7 @@ export function scanJson(buf: Buffer, maxDepth = 8, audit?: number[]): JsonNode 
     for (;;) {
       const q = buf.indexOf(QUOTE, i);
       if (q < 0) throw new SyntaxError('unterminated string');
-      let back = 0;
-      while (buf[q - 1 - back] === BACKSLASH) back++;
-      if (back % 2 === 0) return q + 1;
+      if (!escaped(buf, q)) return q + 1;
       i = q + 1;
     }
   };
@@ -250,9 +255,7 @@ const HEX = (b: number) => (b >= DIGIT_0 && b <= DIGIT_9 ? b - DIGIT_0 : b >= 0x
 function auditEscapes(buf: Buffer, audit: number[]): void {
   for (const needle of [ESCAPE_U, ESCAPE_SLASH]) {
     for (let i = buf.indexOf(needle); i >= 0; i = buf.indexOf(needle, i + 1)) {
-      let back = 0;
-      while (buf[i - 1 - back] === BACKSLASH) back++;
-      if (back % 2 === 1) continue; // an escaped backslash followed by "u" or "/"
+      if (escaped(buf, i)) continue; // an escaped backslash followed by "u" or "/"
       if (needle === ESCAPE_U && buf[i + 2] === DIGIT_0 && buf[i + 3] === DIGIT_0) {
         const hi = HEX(buf[i + 4]!), lo = HEX(buf[i + 5]!);
         const code = hi * 16 + lo;
@@ -277,25 +280,34 @@ const MARKER_KEY = Buffer.from('"cache_control":');
  */
 export function withoutMarkers(buf: Buffer, c: Canonical, start: number, end: number): Uint8Array[] | undefined {
   if (!isCanonicalRange(c, start, end)) return undefined;
-  const parts: Uint8Array[] = [];
+  const cuts: Array<[number, number]> = [];
   let at = start;
   // Searched within the range only: the next marker in the body can be 100s of KB further on.
   const range = buf.subarray(start, end);
   for (let r = range.indexOf(MARKER_KEY); r >= 0; r = range.indexOf(MARKER_KEY, r + 1)) {
     const p = start + r;
     if (p < at) continue; // inside a member already removed
-    let back = 0;
-    while (buf[p - 1 - back] === BACKSLASH) back++;
-    if (back % 2 === 1) continue; // an escaped quote inside a string, not a key
+    if (escaped(buf, p)) continue; // an escaped quote inside a string, not a key
     const valueStart = p + MARKER_KEY.length;
-    const valueEnd = valueStart + scanJson(buf.subarray(valueStart, end), 0).end;
-    let cut: [number, number];
-    if (buf[valueEnd] === COMMA) cut = [p, valueEnd + 1];
-    else if (buf[p - 1] === COMMA) cut = [p - 1, valueEnd];
-    else cut = [p, valueEnd];
-    if (cut[0] > at) parts.push(view(buf, at, cut[0]));
+    const cut = memberCut(buf, p, valueStart + scanJson(buf.subarray(valueStart, end), 0).end);
+    cuts.push(cut);
     at = cut[1];
   }
+  return piecesWithout(buf, start, end, cuts);
+}
+
+/** [start, end) of the member `"key":value` whose key opens at `keyStart`, with the comma that goes with it. */
+export function memberCut(buf: Buffer, keyStart: number, valueEnd: number): [number, number] {
+  if (buf[valueEnd] === COMMA) return [keyStart, valueEnd + 1];
+  if (buf[keyStart - 1] === COMMA) return [keyStart - 1, valueEnd];
+  return [keyStart, valueEnd];
+}
+
+/** The bytes [start, end) of `buf` without the (sorted, disjoint) ranges `cuts`, as views. */
+export function piecesWithout(buf: Buffer, start: number, end: number, cuts: ReadonlyArray<readonly [number, number]>): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  let at = start;
+  for (const [from, to] of cuts) { if (from > at) parts.push(view(buf, at, from)); at = to; }
   parts.push(view(buf, at, end));
   return parts;
 }

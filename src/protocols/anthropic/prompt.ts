@@ -26,7 +26,7 @@ import {
   tokensForBytes,
 } from './canonical.ts';
 import { isObject, type JsonObject, type MessagesRequest, type Ttl } from './wire-types.ts';
-import { child, isCanonicalRange, MESSAGES_SKELETON_DEPTH, scanned, view, type Canonical, type JsonNode, type ObjectNode } from '../../json/scan-json.ts';
+import { child, isCanonicalRange, memberCut, MESSAGES_SKELETON_DEPTH, piecesWithout, scanned, view, type Canonical, type JsonNode, type ObjectNode } from '../../json/scan-json.ts';
 import { parsedFrom } from '../../json/parse-json.ts';
 
 export type Segment = 'tools' | 'system' | 'messages';
@@ -110,9 +110,7 @@ const TEXT_OPEN = '{"type":"text","text":';
 function memberSpan(raw: Buffer, value: JsonNode): [number, number] | undefined {
   const start = value.start - CACHE_CONTROL_MEMBER.length;
   if (raw.toString('latin1', start, value.start) !== CACHE_CONTROL_MEMBER) return undefined;
-  if (raw[value.end] === 0x2c) return [start, value.end + 1];
-  if (raw[start - 1] === 0x2c) return [start - 1, value.end];
-  return [start, value.end];
+  return memberCut(raw, start, value.end);
 }
 
 /**
@@ -138,12 +136,7 @@ function blockBytes(source: PromptSource, node: JsonNode | undefined, block: Jso
     }
     cuts.sort((a, b) => a[0] - b[0]);
   }
-  if (cuts.length === 0) return [view(raw, node.start, node.end)];
-  const parts: Uint8Array[] = [];
-  let at = node.start;
-  for (const [start, end] of cuts) { if (start > at) parts.push(view(raw, at, start)); at = end; }
-  parts.push(view(raw, at, node.end));
-  return parts;
+  return piecesWithout(raw, node.start, node.end, cuts);
 }
 
 /** canonicalJson of a string turned text block, from the string's bytes. */
