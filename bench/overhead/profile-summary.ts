@@ -34,7 +34,7 @@ const STAGES: Rule[] = [
   { file: /rewrite\/plan-breakpoints\.ts$/, label: 'cache engine: planBreakpoints' },
   { file: /rewrite\//, label: 'cache engine / rewrite: rest' },
   { file: /keepalive\//, label: 'keep-alive bookkeeping' },
-  { fn: /^forwardHeaders$/, file: /send-upstream\.ts$/, label: 'forwardHeaders' },
+  { fn: /^routeHeaders$/, file: /send-upstream\.ts$/, label: 'routeHeaders' },
   { file: /upstream\/send-(upstream|with-retries)\.ts$/, label: 'sendUpstream (undici dispatch, body write)' },
   { file: /meter\/anthropic-usage\.ts$|meter\/openai-usage\.ts$/, label: 'meter: SSE watcher (parse events)' },
   { fn: /^tryParse$/, file: /read-bounded\.ts$/, label: 'meter: JSON response parse' },

@@ -26,8 +26,7 @@ after(() => sim.close());
 /** Counts the pings the rule allows in a row when every ping costs what the first is estimated at. */
 function pingsAllowed(prefixTokens: number, prices: Prices): number {
   const ping = (prefixTokens * prices.cacheRead) / 1e6;
-  interface Usage { input_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number }
-let n = 0;
+  let n = 0;
   while (worthPinging({ prefixTokens, prices, pingUsd: n * ping, lastPingUsd: n ? ping : null }) && n < 1000) n++;
   return n;
 }

@@ -33,6 +33,7 @@ import type { Prices } from '../route/registry.ts';
 import type { KeyMode, KeyStore } from '../store/keys.ts';
 import type { Ledger, TurnRow } from '../store/ledger.ts';
 import { PING_EVERY_MS } from '../rewrite/choose-ttl.ts';
+import { TTL_MS } from '../protocols/anthropic/cache-rules.ts';
 import { readBounded, tryParse } from '../upstream/read-bounded.ts';
 import { sendUpstream } from '../upstream/send-upstream.ts';
 
@@ -82,8 +83,6 @@ export interface TrackedSession {
   lastTurnAt: number;
 }
 
-/** A 5m entry lives this long from the start of the request that last wrote or read it (protocols.md §2.7). */
-const ENTRY_TTL_MS = 5 * 60_000;
 /** A ping must reach the upstream while the entry lives: one due this close to expiry is not sent (transit, clock skew). */
 const ARRIVAL_MARGIN_MS = 5_000;
 const DAY_MS = 86_400_000;
@@ -118,8 +117,12 @@ export interface KeepAliveDeps {
  */
 export function worthPinging(s: { prefixTokens: number; prices: Prices; pingUsd: number; lastPingUsd: number | null }): boolean {
   const write = costOf({ ...ZERO_USAGE, cacheWrite5m: s.prefixTokens }, s.prices)!;
-  const next = s.lastPingUsd ?? costOf({ ...ZERO_USAGE, cacheRead: s.prefixTokens }, s.prices)!;
-  return s.pingUsd + next <= write * (1 + 1e-9);
+  return s.pingUsd + nextPingUsd(s) <= write * (1 + 1e-9);
+}
+
+/** What the next ping should cost: what the last one did, the first a read of the whole prefix. */
+function nextPingUsd(s: { prefixTokens: number; prices: Prices; lastPingUsd: number | null }): number {
+  return s.lastPingUsd ?? costOf({ ...ZERO_USAGE, cacheRead: s.prefixTokens }, s.prices)!;
 }
 
 export class KeepAlive {
@@ -187,7 +190,8 @@ export class KeepAlive {
   #stopReason(s: Tracked, now: number): string | null {
     const cfg = this.#deps.config;
     // A late tick (timer starved, laptop asleep): the entry is gone and a ping would pay a full write.
-    if (now + ARRIVAL_MARGIN_MS >= s.lastRefreshAt + ENTRY_TTL_MS) return 'expired';
+    // A 5m entry lives 5 minutes from the start of the request that last wrote or read it (protocols.md §2.7).
+    if (now + ARRIVAL_MARGIN_MS >= s.lastRefreshAt + TTL_MS['5m']) return 'expired';
     if (now - s.lastTurnAt > cfg.maxIdleMs[s.mode]) return 'idle';
     const key = this.#deps.keys.get(s.keyId);
     if (!key || key.revokedAt !== null) return 'revoked';
@@ -217,7 +221,7 @@ export class KeepAlive {
     this.#busy.add(k);
     // Reserved before the first await: pings of one tick run concurrently, and each must see the others'
     // cost in the budgets, or a key with many idle sessions overshoots them by a ping per session.
-    const estimate = s.lastPingUsd ?? costOf({ ...ZERO_USAGE, cacheRead: s.prefixTokens }, s.prices!) ?? 0;
+    const estimate = nextPingUsd({ ...s, prices: s.prices! });
     this.#spend(s.keyId, now, estimate);
     this.#deps.limits.spend(s.keyId, now, estimate);
     const started = performance.now();

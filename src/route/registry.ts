@@ -5,6 +5,7 @@
  * unknown) so that new models pass through to an Anthropic upstream (clients.md, Claude Code 2.1.332).
  */
 import { readFileSync } from 'node:fs';
+import { baseModelId } from '../protocols/anthropic/cache-rules.ts';
 
 export interface Prices { input: number; output: number; cacheRead: number; cacheWrite5m: number; cacheWrite1h: number }
 
@@ -61,7 +62,7 @@ export function createRegistry(extra: readonly ModelEntry[] = []): Registry {
     if (prefixed?.anthropicId) return prefixed;
     if (/^claude-[a-z0-9.-]+$/.test(vendorless)) {
       const anthropicId = vendorless.replaceAll('.', '-');
-      const prices = BUILTIN.unlistedAnthropicPrices[anthropicId.replace(/-\d{8}$/, '')] ?? null;
+      const prices = BUILTIN.unlistedAnthropicPrices[baseModelId(anthropicId)] ?? null;
       return { id: `anthropic/${vendorless}`, name: vendorless, context: 0, anthropicId, prices, unlisted: true };
     }
     return undefined;

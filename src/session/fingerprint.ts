@@ -118,16 +118,16 @@ export interface Fingerprint {
   system: string;
 }
 
-const h = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32);
-const hPieces = (pieces: Pieces) => {
+/** Short sha256 of the concatenated pieces (a string is one piece). */
+const h = (pieces: Pieces | string) => {
   const hash = createHash('sha256');
-  for (const p of pieces) hash.update(p);
+  for (const p of typeof pieces === 'string' ? [pieces] : pieces) hash.update(p);
   return hash.digest('hex').slice(0, 32);
 };
 
 export function fingerprint(stable: StablePrefix): Fingerprint {
-  const tools = stable.bytes?.tools ? hPieces(stable.bytes.tools) : h(stableJson(stable.tools));
-  const system = stable.bytes?.system ? hPieces(stable.bytes.system) : h(stableJson(stable.system));
+  const tools = h(stable.bytes?.tools ?? stableJson(stable.tools));
+  const system = h(stable.bytes?.system ?? stableJson(stable.system));
   return { prefix: h(`${tools}:${system}`), tools, system };
 }
 
@@ -137,5 +137,5 @@ export function fingerprint(stable: StablePrefix): Fingerprint {
  */
 export function derivedSessionId(fp: Fingerprint, stable: StablePrefix): string {
   const first = stable.bytes?.firstUser;
-  return 'drv_' + (first ? hPieces([`${fp.prefix}:`, ...first]) : h(`${fp.prefix}:${stableJson(stable.firstUser)}`)).slice(0, 24);
+  return 'drv_' + h(first ? [`${fp.prefix}:`, ...first] : `${fp.prefix}:${stableJson(stable.firstUser)}`).slice(0, 24);
 }

@@ -24,28 +24,25 @@ const DROP_REQUEST_HEADERS = new Set([
   'content-encoding', 'expect',
 ]);
 
-/** The headers for an attempt on a route: the client's, the route's key, and the beta flag fast mode needs there. */
+/**
+ * The headers for an attempt on a route: the client's (less auth and hop-by-hop ones), the route's
+ * key, and in `anthropic-beta` the client's flags less those the provider rejects, plus the one fast
+ * mode needs there.
+ */
 export function routeHeaders(client: IncomingHttpHeaders, route: { provider: { spec: ProviderSpec }; apiKey: string; speed?: 'fast' }): Record<string, string> {
-  const out: Record<string, string> = { ...forwardHeaders(client, route.provider.spec, route.apiKey), 'content-type': 'application/json' };
-  const beta = route.speed === 'fast' ? route.provider.spec.fastMode?.beta : undefined;
-  if (beta) {
-    const betas = (out['anthropic-beta'] ?? '').split(',').map((b) => b.trim()).filter(Boolean);
-    if (!betas.includes(beta)) out['anthropic-beta'] = [...betas, beta].join(',');
-  }
-  return out;
-}
-
-export function forwardHeaders(client: IncomingHttpHeaders, spec: ProviderSpec, apiKey: string): Record<string, string> {
+  const spec = route.provider.spec;
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(client)) {
     if (value === undefined || DROP_REQUEST_HEADERS.has(name)) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
-  if (spec.dropBetas && out['anthropic-beta']) {
-    const kept = out['anthropic-beta'].split(',').map((s) => s.trim()).filter((b) => b && !spec.dropBetas!.includes(b));
-    if (kept.length) out['anthropic-beta'] = kept.join(','); else delete out['anthropic-beta'];
+  const add = route.speed === 'fast' ? spec.fastMode?.beta : undefined;
+  if (add || (spec.dropBetas && out['anthropic-beta'])) {
+    const betas = (out['anthropic-beta'] ?? '').split(',').map((b) => b.trim()).filter((b) => b && !spec.dropBetas?.includes(b));
+    if (add && !betas.includes(add)) betas.push(add);
+    if (betas.length) out['anthropic-beta'] = betas.join(','); else delete out['anthropic-beta'];
   }
-  return { ...out, ...authHeaders(spec, apiKey) };
+  return { ...out, 'content-type': 'application/json', ...authHeaders(spec, route.apiKey) };
 }
 
 export function createUpstreamAgent(opts: { headersTimeoutMs: number; bodyIdleTimeoutMs: number; connections: number }): Agent {

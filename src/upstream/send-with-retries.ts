@@ -11,6 +11,7 @@ import { toLedgerRow, type Turn } from '../turn.ts';
 import { isRetryableStatus, retryDelayMs } from './retry-policy.ts';
 import type { UpstreamResponse } from './send-upstream.ts';
 import type { TurnRow } from '../store/ledger.ts';
+import { ZERO_USAGE } from '../meter/usage.ts';
 
 export async function sendWithRetries<T extends { route: Route; upstream: UpstreamResponse }>(o: {
   routes: Route[]; deps: Deps; turn: Turn; signal: AbortSignal; attempt: (route: Route) => Promise<T>;
@@ -54,7 +55,7 @@ function recordAttempt(o: { deps: Deps; turn: Turn }, route: Route, status: numb
   const key = o.turn.key;
   if (!key) return;
   try {
-    const row: TurnRow = { ...toLedgerRow({ ...o.turn, key, route, status, errorCode: code, usage: { input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0 } }, o.deps.registry), kind: 'retry' };
+    const row: TurnRow = { ...toLedgerRow({ ...o.turn, key, route, status, errorCode: code, usage: ZERO_USAGE }, o.deps.registry), kind: 'retry' };
     o.deps.ledger.record(row);
     // In /metrics too: the failed attempt is an upstream error (by kind 'retry'), its cost (if any) spend.
     o.deps.metrics.observeTurn(row);
