@@ -17,6 +17,7 @@ import { sendError, sendJson } from './server/respond.ts';
 import { listModels } from './server/models-endpoint.ts';
 import { authenticate } from './auth/authenticate.ts';
 import { identifySession } from './session/identify-session.ts';
+import { bodySlot } from './session/session-id.ts';
 import { commitEngineState, engineStateId, type SessionStore } from './session/session-state.ts';
 import { resolveRoutes } from './route/resolve-route.ts';
 import { sendWithRetries } from './upstream/send-with-retries.ts';
@@ -106,7 +107,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
 async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, turn: Turn, deps: Deps, signal: AbortSignal): Promise<void> {
   const client = CLIENT_PROTOCOLS[endpoint.op]!;
   const raw = await readBody(req, deps.config.bodyLimitBytes);
-  const request = client.parse(raw);
+  const request = client.parse(raw, bodySlot(turn.key!.id, req.headers));
   turn.requestedModel = request.model;
   turn.streamed = request.stream === true;
   const session = identifySession(req.headers, request, client.stable(request));

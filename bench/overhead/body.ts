@@ -79,25 +79,40 @@ export interface BodyOptions {
   clientMarkers?: boolean;
 }
 
-/** The Claude Code-style request body. Key order: model, max_tokens, stream first (as Claude Code sends). */
+/**
+ * The Claude Code-style request body, its members in Claude Code's order (clients.md: model,
+ * messages, system, tools, metadata, max_tokens, ..., stream).
+ */
 export function agentBody(opts: BodyOptions): Buffer {
+  return agentConversation({ ...opts, turns: 1 })[0]!;
+}
+
+/**
+ * The last `turns` requests of one Claude Code conversation that ends with the `agentBody` of the
+ * same options: each is the one before with one more tool round (assistant tool_use + user
+ * tool_result), and Claude Code's marker on the last message moves with it, as real sessions send.
+ */
+export function agentConversation(opts: BodyOptions & { turns: number }): Buffer[] {
   const r = rng(opts.seed ?? 42);
   const model = opts.model ?? 'claude-sonnet-4-6';
   const nMessages = opts.messages ?? 100;
-  const system = [
+  const system: Array<Record<string, unknown>> = [
     { type: 'text', text: 'x-anthropic-billing-header: cc_version=2.1.0.bench; cc_entrypoint=cli;' },
     { type: 'text', text: 'You are Claude Code, Anthropic\'s official CLI for Claude.' },
     { type: 'text', text: ('You are an interactive CLI tool that helps users with software engineering tasks. Use the instructions below and the tools available to you to assist the user. '
       + 'IMPORTANT: Assist with defensive security tasks only. Keep answers short — fewer than 4 lines unless asked. Never guess a file’s contents: read it first.\n').repeat(Math.max(1, Math.round(opts.targetBytes / 20_000))) },
   ];
+  const markers = opts.clientMarkers ?? true;
+  if (markers) system.at(-1)!.cache_control = { type: 'ephemeral' };
   const tools = TOOL_NAMES.slice(0, opts.tools ?? 20).map((n) => tool(r, n));
-  const head = { model, max_tokens: 32000, stream: opts.stream, system, tools,
-    metadata: { user_id: JSON.stringify({ device_id: 'd3v1ce'.repeat(8), account_uuid: '00000000-0000-4000-8000-000000000000', session_id: '5e55104d-bench-4000-8000-000000000001' }) } };
-  const fixed = Buffer.byteLength(JSON.stringify({ ...head, messages: [] }));
+  const tail = { system, tools,
+    metadata: { user_id: JSON.stringify({ device_id: 'd3v1ce'.repeat(8), account_uuid: '00000000-0000-4000-8000-000000000000', session_id: '5e55104d-bench-4000-8000-000000000001' }) },
+    max_tokens: 32000, stream: opts.stream };
+  const fixed = Buffer.byteLength(JSON.stringify({ model, messages: [], ...tail }));
   const rounds = Math.max(1, Math.floor((nMessages - 1) / 2));
   // Per round: assistant (text + tool_use) and user (tool_result with a source file).
   const perRound = Math.max(200, Math.floor((opts.targetBytes - fixed - 400) / rounds));
-  const messages: unknown[] = [{ role: 'user', content: [{ type: 'text', text: 'Refactor the ledger so that rows are written in batches — keep the API the same, and run the tests. ✓' }] }];
+  const messages: Array<{ role: string; content: Array<Record<string, unknown>> }> = [{ role: 'user', content: [{ type: 'text', text: 'Refactor the ledger so that rows are written in batches — keep the API the same, and run the tests. ✓' }] }];
   let size = fixed + Buffer.byteLength(JSON.stringify(messages));
   let i = 0;
   while (size < opts.targetBytes - 200) {
@@ -114,12 +129,17 @@ export function agentBody(opts: BodyOptions): Buffer {
     size += aBytes + Buffer.byteLength(JSON.stringify(user)) + 2;
     i++;
   }
-  if (opts.clientMarkers ?? true) {
-    (system.at(-1) as Record<string, unknown>).cache_control = { type: 'ephemeral' };
-    const last = messages.at(-1) as { content: Array<Record<string, unknown>> };
-    last.content.at(-1)!.cache_control = { type: 'ephemeral' };
+  const out: Buffer[] = [];
+  for (let t = opts.turns - 1; t >= 0; t--) {
+    const upTo = Math.max(1, messages.length - 2 * t);
+    const turn = messages.slice(0, upTo);
+    if (markers) {
+      const last = turn.at(-1)!;
+      turn[turn.length - 1] = { ...last, content: [...last.content.slice(0, -1), { ...last.content.at(-1)!, cache_control: { type: 'ephemeral' } }] };
+    }
+    out.push(Buffer.from(JSON.stringify({ model, messages: turn, ...tail }), 'utf8'));
   }
-  return Buffer.from(JSON.stringify({ ...head, messages }), 'utf8');
+  return out;
 }
 
 /** Facts about a body, for the report header. */

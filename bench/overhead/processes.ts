@@ -149,8 +149,9 @@ export interface WrkResult {
   rps: number;
 }
 
-export async function runWrk(opts: { url: string; connections: number; seconds: number; bodyFile: string; headers: Record<string, string> }): Promise<WrkResult> {
-  const env = { ...process.env, BENCH_BODY: opts.bodyFile, BENCH_HEADERS: Object.entries(opts.headers).map(([k, v]) => `${k}: ${v}`).join('\n') };
+/** `bodyFiles`: the requests of one conversation, sent in turn (wrk-post.lua). */
+export async function runWrk(opts: { url: string; connections: number; seconds: number; bodyFiles: string[]; headers: Record<string, string> }): Promise<WrkResult> {
+  const env = { ...process.env, BENCH_BODIES: opts.bodyFiles.join('\n'), BENCH_HEADERS: Object.entries(opts.headers).map(([k, v]) => `${k}: ${v}`).join('\n') };
   const child = spawn('wrk', ['-t1', `-c${opts.connections}`, `-d${opts.seconds}s`, '--timeout', '10s', '-s', join(HERE, 'wrk-post.lua'), opts.url], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c: Buffer) => { out += c.toString(); });

@@ -27,6 +27,7 @@ const STAGES: Rule[] = [
   { file: /auth\/limits\.ts$/, label: 'per-key limits' },
   { file: /route\//, label: 'route' },
   { file: /translate\//, label: 'translate' },
+  { file: /json\/(rescan|recent-bodies)\.ts$/, label: 'rescan (compare with the previous body, reuse its nodes)' },
   { file: /json\/scan-json\.ts$/, label: 'scanJson (byte skeleton)' },
   { file: /json\/splice\.ts$/, label: 'applyEdits (splice, Buffer.concat)' },
   { fn: /^buildPrompt$/, file: /anthropic\/prompt\.ts$/, label: 'buildPrompt (canonical JSON + sha256 chain per block)' },

@@ -24,7 +24,7 @@ import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { DatabaseSync } from 'node:sqlite';
-import { agentBody, countMarkers, describeBody } from './body.ts';
+import { agentBody, agentConversation, countMarkers, describeBody } from './body.ts';
 import { startUpstream, startNginx, startFloor, startSynrouter, runWrk, type WrkResult, type Proc } from './processes.ts';
 import { CpuWatch, cpuMs, rssKiB } from './proc.ts';
 import { post, ttfb, manyStreams } from './clients.ts';
@@ -42,6 +42,8 @@ const STREAMS = num('BENCH_STREAMS', QUICK ? 200 : 1000);
 const STREAM_EVENTS = 40, STREAM_SPACING_MS = 50, SSE_EVENTS = 20;
 const FOREIGN_LIMIT = 20; // % of one core
 const MODEL = 'claude-sonnet-4-6';
+/** The replayed conversation: TURNS requests, the last about LAST_BYTES, about 200 KB on average. */
+const TURNS = 10, LAST_BYTES = 218_000;
 
 type Target = 'direct' | 'nginx' | 'floor' | 'synrouter';
 type Format = 'json' | 'sse';
@@ -68,10 +70,16 @@ async function main(): Promise<void> {
   const out: string[] = [];
   try {
     // ---- inputs ----------------------------------------------------------------------------
-    const bodies = { json: agentBody({ stream: false, targetBytes: 200_000, model: MODEL }), sse: agentBody({ stream: true, targetBytes: 200_000, model: MODEL }) };
-    const bodyFiles = { json: join(tmp, 'body-json.json'), sse: join(tmp, 'body-sse.json') };
-    writeFileSync(bodyFiles.json, bodies.json);
-    writeFileSync(bodyFiles.sse, bodies.sse);
+    // One conversation replayed turn after turn (each body the one before plus a tool round, the
+    // client's marker moving), as agents send it: Synrouter reuses what a session already sent, so a
+    // fixed body sent again and again would flatter it. The single-body checks use the last turn.
+    const conversations = { json: agentConversation({ stream: false, targetBytes: LAST_BYTES, turns: TURNS, model: MODEL }), sse: agentConversation({ stream: true, targetBytes: LAST_BYTES, turns: TURNS, model: MODEL }) };
+    const bodies = { json: conversations.json.at(-1)!, sse: conversations.sse.at(-1)! };
+    const bodyFiles = { json: [] as string[], sse: [] as string[] };
+    for (const format of FORMATS) {
+      conversations[format].forEach((b, i) => { const file = join(tmp, `body-${format}-${i}.json`); writeFileSync(file, b); bodyFiles[format].push(file); });
+    }
+    const meanBytes = Math.round(conversations.json.reduce((sum, b) => sum + b.length, 0) / TURNS);
     const streamBody = agentBody({ stream: true, targetBytes: 8_000, messages: 5, tools: 3, model: MODEL });
 
     // ---- processes -------------------------------------------------------------------------
@@ -169,7 +177,7 @@ async function main(): Promise<void> {
     const measure = async (target: Target, format: Format, c: number, seconds: number): Promise<Measured> => {
       await waitQuiet();
       const a = watch.snapshot();
-      const wrk = await runWrk({ url: urls[target], connections: c, seconds, bodyFile: bodyFiles[format], headers });
+      const wrk = await runWrk({ url: urls[target], connections: c, seconds, bodyFiles: bodyFiles[format], headers });
       const b = watch.snapshot();
       const cpuOf = (pids: number[]) => pids.reduce((s, p) => s + (b.perPid.get(p) ?? 0) - (a.perPid.get(p) ?? 0), 0);
       const { foreignPct, stealPct } = CpuWatch.foreign(a, b);
@@ -186,7 +194,7 @@ async function main(): Promise<void> {
     for (const format of FORMATS) {
       for (const target of TARGETS) {
         log(`${format} ${target}: warm-up ${WARM_S}s, c=1 ${C1_S}s, c=20 ${C20_S}s`);
-        await runWrk({ url: urls[target], connections: 20, seconds: WARM_S, bodyFile: bodyFiles[format], headers });
+        await runWrk({ url: urls[target], connections: 20, seconds: WARM_S, bodyFiles: bodyFiles[format], headers });
         const c1 = await measure(target, format, 1, C1_S);
         const c20 = await measure(target, format, 20, C20_S);
         rows.push({ target, format, c1, c20 });
@@ -215,12 +223,12 @@ async function main(): Promise<void> {
     const get = (format: Format, t: Target) => rows.find((r) => r.format === format && r.target === t)!;
     out.push(`## Synrouter overhead benchmark (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC)`, '');
     out.push(`- Node ${process.version} (Synrouter, node floor, upstream), nginx ${nginx.version}, wrk ${wrkV}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}); everything shares the same cores.`);
-    out.push(`- Request: ${describeBody(bodies.json)}; model ${MODEL}; Claude Code headers; coding key; cache engine on.`);
+    out.push(`- Requests: the last ${TURNS} turns of one Claude Code-shaped conversation, sent in turn (${n0(conversations.json[0]!.length)} to ${n0(bodies.json.length)} bytes, mean ${n0(meanBytes)}; each turn adds a tool round and moves the client's marker). Last turn: ${describeBody(bodies.json)}; model ${MODEL}; Claude Code headers (one session id); coding key; cache engine on.`);
     out.push(`- Upstream (node:http, own process): JSON answer ${n0(upstream.jsonBytes)} bytes with usage; SSE ${SSE_EVENTS} content_block_delta events, no spacing. nginx: 1 worker, proxy_buffering off, keepalive 128. node floor: node:http + undici, body buffered, no JSON or other work (what any Node proxy pays).`);
     out.push(`- wrk -t1: warm-up ${WARM_S} s at c=20, then c=1 for ${C1_S} s (unloaded latency) and c=20 for ${C20_S} s (throughput). CPU = utime+stime of the proxy's processes (/proc) / requests. Added = target minus direct, at c=1.`);
     out.push('');
     for (const format of FORMATS) {
-      out.push(`### ${format === 'json' ? 'JSON' : 'SSE'} (200 KB request)`, '');
+      out.push(`### ${format === 'json' ? 'JSON' : 'SSE'} (~200 KB requests)`, '');
       out.push('| target | req/s c=20 | p50 c=20 ms | p99 c=20 ms | p50 c=1 ms | p99 c=1 ms | added p50 / p99 ms | proxy CPU ms/req c=20 / c=1 | upstream CPU ms/req | foreign CPU % c=1 / c=20 |');
       out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
       const direct = get(format, 'direct');
@@ -233,7 +241,7 @@ async function main(): Promise<void> {
       }
       out.push('');
     }
-    out.push(`### SSE time to first byte (sequential node:http client, one keep-alive connection, 200 KB request; median of ${TTFB_N} after 5 warm-up)`, '');
+    out.push(`### SSE time to first byte (sequential node:http client, one keep-alive connection, 200 KB request (the last turn); median of ${TTFB_N} after 5 warm-up)`, '');
     out.push(`| target | headers p50 ms | first event p50 ms | first event p90 ms | whole stream p50 ms | added first event p50 ms | failures |`, '|---|---:|---:|---:|---:|---:|---:|');
     for (const t of TARGETS) {
       const x = ttfbs[t];
@@ -288,8 +296,8 @@ async function main(): Promise<void> {
         const p = await startSynrouter({ dir, upstreamUrl: upstream.url, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir], configFile });
         const h = { ...headers, 'x-api-key': p.key };
         const cpu0 = cpuMs(p.pid);
-        const w1 = await runWrk({ url: `${p.url}/api/anthropic/v1/messages`, connections: 20, seconds: WARM_S, bodyFile: bodyFiles[format], headers: h });
-        const w2 = await runWrk({ url: `${p.url}/api/anthropic/v1/messages`, connections: 20, seconds: C20_S, bodyFile: bodyFiles[format], headers: h });
+        const w1 = await runWrk({ url: `${p.url}/api/anthropic/v1/messages`, connections: 20, seconds: WARM_S, bodyFiles: bodyFiles[format], headers: h });
+        const w2 = await runWrk({ url: `${p.url}/api/anthropic/v1/messages`, connections: 20, seconds: C20_S, bodyFiles: bodyFiles[format], headers: h });
         const cpu = cpuMs(p.pid) - cpu0;
         await p.stop();
         const file = readdirSync(dir).find((x) => x.endsWith('.cpuprofile'));

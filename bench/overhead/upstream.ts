@@ -9,8 +9,8 @@
  * token after message_start, as a model's thinking time; default: the spacing), and x-bench-barrier
  * (N): after message_start the stream waits until N such streams are open (or 20 s passed), so that
  * N streams are provably in flight at once. The body is never concatenated or parsed:
- * `"stream":true` is looked for in its first 512 bytes (the benchmark's bodies, like Claude Code's,
- * put it third, and a proxy that splices edits leaves it there), and only while scanning is on
+ * `"stream":true` is looked for in its first 512 and last 256 bytes (Claude Code puts it last, and
+ * a proxy that splices edits leaves it there), and only while scanning is on
  * (POST /__scan?on=1) is every chunk searched for `"cache_control"`, to confirm a proxy added markers
  * (a full search costs ~0.1 ms per 200 KB, too much for the direct baseline).
  *
@@ -26,6 +26,8 @@ const DEFAULT_EVENTS = Number(values.events);
 const DEFAULT_SPACING = Number(values['spacing-ms']);
 const MODEL = 'claude-sonnet-4-6';
 const STREAM_TRUE = Buffer.from('"stream":true');
+/** Bytes at the end of a body searched for STREAM_TRUE. */
+const TAIL = 256;
 
 /** Realistic usage for a 200 KB agent turn: mostly cache reads, a small 5m write, a short answer. */
 const usageIn = { input_tokens: 14, cache_creation_input_tokens: 1_212, cache_read_input_tokens: 49_880,
@@ -130,12 +132,15 @@ const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (re
   const cc = scanning ? new Finder('"cache_control"') : undefined;
   let bytes = 0;
   let stream = false;
+  let tail: Buffer = Buffer.alloc(0);
   req.on('data', (c: Buffer) => {
     if (bytes === 0) stream = c.subarray(0, 512).indexOf(STREAM_TRUE) >= 0;
     bytes += c.length;
+    tail = c.length >= TAIL ? c.subarray(c.length - TAIL) : Buffer.concat([tail, c]).subarray(-TAIL);
     cc?.push(c);
   });
   req.on('end', () => {
+    stream ||= tail.indexOf(STREAM_TRUE) >= 0;
     stats.requests++;
     stats.bytesIn += bytes;
     if (cc && cc.found > 0) stats.withCacheControl++;

@@ -1,13 +1,30 @@
--- wrk script for the overhead benchmark: POSTs the file named by $BENCH_BODY with the headers in
--- $BENCH_HEADERS ("name: value" lines), and prints one machine-readable line at the end.
-local f = assert(io.open(os.getenv("BENCH_BODY"), "rb"))
+-- wrk script for the overhead benchmark: POSTs the files named by $BENCH_BODIES (one path per line)
+-- in turn, as one conversation replayed turn after turn, with the headers in $BENCH_HEADERS
+-- ("name: value" lines), and prints one machine-readable line at the end.
 wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
 wrk.headers["Content-Type"] = "application/json"
 for line in (os.getenv("BENCH_HEADERS") or ""):gmatch("[^\n]+") do
   local name, value = line:match("^([^:]+):%s*(.*)$")
   if name then wrk.headers[name] = value end
+end
+
+-- Whole requests formatted once, in init (after wrk has set the Host header): building a 200 KB
+-- request per call would load wrk, not the target.
+local requests = {}
+local turn = 0
+
+init = function(args)
+  for path in (os.getenv("BENCH_BODIES") or ""):gmatch("[^\n]+") do
+    local f = assert(io.open(path, "rb"))
+    requests[#requests + 1] = wrk.format("POST", nil, nil, f:read("*a"))
+    f:close()
+  end
+  assert(#requests > 0, "BENCH_BODIES names no file")
+end
+
+request = function()
+  turn = turn % #requests + 1
+  return requests[turn]
 end
 
 done = function(summary, latency, requests)

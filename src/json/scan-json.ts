@@ -10,9 +10,10 @@
  */
 import { isUtf8 } from 'node:buffer';
 
-export interface LeafNode { kind: 'leaf'; start: number; end: number }
-export interface ArrayNode { kind: 'array'; start: number; end: number; items: JsonNode[] }
-export interface ObjectNode { kind: 'object'; start: number; end: number; entries: Map<string, JsonNode> }
+/** `parsed`: the value json/parse-json.ts made of the node, kept with the skeleton for the next turn (json/rescan.ts). */
+export interface LeafNode { kind: 'leaf'; start: number; end: number; parsed?: unknown }
+export interface ArrayNode { kind: 'array'; start: number; end: number; items: JsonNode[]; parsed?: unknown }
+export interface ObjectNode { kind: 'object'; start: number; end: number; entries: Map<string, JsonNode>; parsed?: unknown }
 export type JsonNode = LeafNode | ArrayNode | ObjectNode;
 
 const QUOTE = 0x22, BACKSLASH = 0x5c, LBRACE = 0x7b, RBRACE = 0x7d, LBRACK = 0x5b, RBRACK = 0x5d;
@@ -92,12 +93,26 @@ function escaped(buf: Buffer, i: number): boolean {
 }
 
 /**
+ * Nodes of an earlier scan that can stand in for values of this one (json/rescan.ts): the scan
+ * walks the earlier skeleton alongside, and a value whose bytes are known to be the same as its
+ * earlier counterpart's is taken whole instead of being scanned.
+ */
+export interface Reuse {
+  /** The earlier skeleton's root. */
+  root: JsonNode;
+  /** `old`, or a copy shifted to `start`, when the value starting at `start` is the same bytes; its audit offsets go to `audit`. */
+  take(old: JsonNode, start: number, audit: number[] | undefined): JsonNode | undefined;
+  /** The item of the earlier array that may be item `index` of this one, starting at `start`. */
+  item(old: ArrayNode, index: number, start: number): JsonNode | undefined;
+}
+
+/**
  * `audit`, when given, receives the offset of every place where the bytes differ from what
  * JSON.stringify would write for the parsed value (see `Canonical`): whitespace between tokens,
  * a duplicate, index-like or `__proto__` key, a number not in shortest form. Escapes are not
- * checked here (`auditEscapes`).
+ * checked here (`auditEscapes`). `reuse`: take unchanged values from an earlier scan.
  */
-export function scanJson(buf: Buffer, maxDepth = 8, audit?: number[]): JsonNode {
+export function scanJson(buf: Buffer, maxDepth = 8, audit?: number[], reuse?: Reuse): JsonNode {
   let pos = 0;
 
   const skipSpace = (): void => {
@@ -174,21 +189,25 @@ export function scanJson(buf: Buffer, maxDepth = 8, audit?: number[]): JsonNode 
     }
   };
 
-  const value = (depth: number): JsonNode => {
+  const value = (depth: number, old?: JsonNode): JsonNode => {
     skipSpace();
     const start = pos;
+    if (old && reuse) {
+      const same = reuse.take(old, start, audit);
+      if (same) { pos = same.end; return same; }
+    }
     const b = buf[pos]!;
     if (b === QUOTE) { pos = stringEnd(pos); return { kind: 'leaf', start, end: pos }; }
     if (b === LBRACE || b === LBRACK) {
       if (depth >= maxDepth) { pos = audit ? skipAudited(pos, audit) : skipContainer(pos); return { kind: 'leaf', start, end: pos }; }
-      return b === LBRACE ? object(depth) : array(depth);
+      return b === LBRACE ? object(depth, old) : array(depth, old);
     }
     while (pos < buf.length && !isSpace(buf[pos]!) && buf[pos] !== COMMA && buf[pos] !== RBRACE && buf[pos] !== RBRACK) pos++;
     if (audit && (b === MINUS || (b >= DIGIT_0 && b <= DIGIT_9)) && !shortestNumber(buf, start, pos)) audit.push(start);
     return { kind: 'leaf', start, end: pos };
   };
 
-  const object = (depth: number): ObjectNode => {
+  const object = (depth: number, old?: JsonNode): ObjectNode => {
     const node: ObjectNode = { kind: 'object', start: pos, end: 0, entries: new Map() };
     pos++;
     skipSpace();
@@ -203,7 +222,7 @@ export function scanJson(buf: Buffer, maxDepth = 8, audit?: number[]): JsonNode 
       if (buf[pos] !== COLON) throw new SyntaxError(`expected ':' at ${pos}`);
       pos++;
       if (audit && (node.entries.has(key) || oddKey(key))) audit.push(keyStart);
-      node.entries.set(key, value(depth + 1));
+      node.entries.set(key, value(depth + 1, old?.kind === 'object' ? old.entries.get(key) : undefined));
       skipSpace();
       if (buf[pos] === COMMA) { pos++; continue; }
       if (buf[pos] === RBRACE) { pos++; node.end = pos; return node; }
@@ -211,13 +230,14 @@ export function scanJson(buf: Buffer, maxDepth = 8, audit?: number[]): JsonNode 
     }
   };
 
-  const array = (depth: number): ArrayNode => {
+  const array = (depth: number, old?: JsonNode): ArrayNode => {
     const node: ArrayNode = { kind: 'array', start: pos, end: 0, items: [] };
     pos++;
     skipSpace();
     if (buf[pos] === RBRACK) { pos++; node.end = pos; return node; }
     for (;;) {
-      node.items.push(value(depth + 1));
+      skipSpace();
+      node.items.push(value(depth + 1, old?.kind === 'array' && reuse ? reuse.item(old, node.items.length, pos) : undefined));
       skipSpace();
       if (buf[pos] === COMMA) { pos++; continue; }
       if (buf[pos] === RBRACK) { pos++; node.end = pos; return node; }
@@ -225,7 +245,7 @@ export function scanJson(buf: Buffer, maxDepth = 8, audit?: number[]): JsonNode 
     }
   };
 
-  return value(0);
+  return value(0, reuse?.root);
 }
 
 /** Depth of the skeleton of an Anthropic Messages body that the cache engine edits in:
@@ -251,10 +271,16 @@ export function isCanonicalRange(c: Canonical, start: number, end: number): bool
 const ESCAPE_U = Buffer.from('\\u'), ESCAPE_SLASH = Buffer.from('\\/');
 const HEX = (b: number) => (b >= DIGIT_0 && b <= DIGIT_9 ? b - DIGIT_0 : b >= 0x61 && b <= 0x66 ? b - 0x61 + 10 : -1);
 
-/** Escapes JSON.stringify does not write: `\/`, and `\u` other than lowercase `\u00xx` for a control character without a short form. */
-function auditEscapes(buf: Buffer, audit: number[]): void {
+/**
+ * Escapes JSON.stringify does not write: `\/`, and `\u` other than lowercase `\u00xx` for a control
+ * character without a short form; those starting in [from, to).
+ */
+export function auditEscapes(buf: Buffer, audit: number[], from = 0, to = buf.length): void {
+  // Searched within the range (plus one byte, for a needle starting at its last byte): the next escape can be far away.
+  const range = from === 0 && to >= buf.length ? buf : buf.subarray(from, Math.min(to + 1, buf.length));
   for (const needle of [ESCAPE_U, ESCAPE_SLASH]) {
-    for (let i = buf.indexOf(needle); i >= 0; i = buf.indexOf(needle, i + 1)) {
+    for (let r = range.indexOf(needle); r >= 0 && r < to - from; r = range.indexOf(needle, r + 1)) {
+      const i = from + r;
       if (escaped(buf, i)) continue; // an escaped backslash followed by "u" or "/"
       if (needle === ESCAPE_U && buf[i + 2] === DIGIT_0 && buf[i + 3] === DIGIT_0) {
         const hi = HEX(buf[i + 4]!), lo = HEX(buf[i + 5]!);
@@ -312,7 +338,10 @@ export function piecesWithout(buf: Buffer, start: number, end: number, cuts: Rea
   return parts;
 }
 
-const skeletons = new WeakMap<Buffer, { depth: number; root: JsonNode; canonical: Canonical }>();
+/** A body's skeleton scanned to `depth`, with where its bytes are not in JSON.stringify's form. */
+export interface Scan { depth: number; root: JsonNode; canonical: Canonical }
+
+const skeletons = new WeakMap<Buffer, Scan>();
 
 /**
  * `scanJson`, remembered per buffer: the body is scanned once per request and the same skeleton
@@ -334,8 +363,13 @@ export function forgetScan(buf: Buffer): void {
   skeletons.delete(buf);
 }
 
+/** Remembers `scan` as the scan of `buf` (one made some other way than `scanned`, json/rescan.ts). */
+export function remember(buf: Buffer, scan: Scan): void {
+  skeletons.set(buf, scan);
+}
+
 /** The skeleton and where the bytes are not in JSON.stringify's form (see `Canonical`). */
-export function scanned(buf: Buffer, maxDepth: number): { root: JsonNode; canonical: Canonical } {
+export function scanned(buf: Buffer, maxDepth: number): Scan {
   const known = skeletons.get(buf);
   if (known && known.depth >= maxDepth) return known;
   const offsets: number[] = [];
@@ -343,7 +377,7 @@ export function scanned(buf: Buffer, maxDepth: number): { root: JsonNode; canoni
   const all = !isUtf8(buf);
   if (!all) auditEscapes(buf, offsets);
   offsets.sort((a, b) => a - b);
-  const entry = { depth: maxDepth, root, canonical: { all, offsets } };
+  const entry: Scan = { depth: maxDepth, root, canonical: { all, offsets } };
   skeletons.set(buf, entry);
   return entry;
 }

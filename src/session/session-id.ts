@@ -25,3 +25,12 @@ export function clientSessionId(headers: IncomingHttpHeaders, body: { metadata?:
   }
   return null;
 }
+
+/**
+ * Which earlier body a request body most likely repeats, before it is parsed: the key and the
+ * session id the agent sends in a header (json/recent-bodies.ts). Agents without one share a slot
+ * per key; a wrong guess costs only a full parse.
+ */
+export function bodySlot(keyId: string, headers: IncomingHttpHeaders): string {
+  return `${keyId}\u0000${clientSessionId(headers, {}) ?? ''}`;
+}

@@ -82,6 +82,14 @@ function chain(previous: string, segment: string, extra: string, canonical: Read
   return hash.digest('hex');
 }
 
+/**
+ * What a block rendered to last time, by the block object: the request parser hands back the same
+ * objects for the part of a conversation a session already sent (json/parse-json.ts), and a
+ * position's hash and tokens follow from the block, the hash before it, its segment and its extra.
+ */
+interface Rendered { previous: string; segment: Segment; extra: string; overhead: number; hash: string; tokens: number }
+const rendered = new WeakMap<object, Rendered>();
+
 /** The bytes a request was parsed from, to hash blocks from (see the top of this file). */
 export interface PromptSource {
   raw: Buffer;
@@ -184,20 +192,32 @@ export function buildPrompt(request: MessagesRequest, source?: PromptSource): Pr
   let hash = SEED;
   let cumulative = 0;
 
-  const add = (segment: Segment, path: string, block: JsonObject, extra: string, overhead: number, bytes?: ReadonlyArray<string | Uint8Array>): number => {
-    let length = 0;
-    let canonical: ReadonlyArray<string | Uint8Array>;
-    if (bytes) {
-      for (const part of bytes) length += part.length; // string parts are ASCII
-      canonical = bytes;
+  // `key`: the object the block's rendering is remembered by (the block, or the message of a string
+  // content); `bytes`: the block's canonical JSON from the request's bytes, when they will do.
+  const add = (segment: Segment, path: string, block: JsonObject, extra: string, overhead: number, key: object | undefined, bytes?: () => ReadonlyArray<string | Uint8Array> | undefined): number => {
+    const known = key && rendered.get(key);
+    let tokens: number;
+    if (known && known.previous === hash && known.segment === segment && known.extra === extra && known.overhead === overhead) {
+      tokens = known.tokens;
+      hash = known.hash;
     } else {
-      const text = canonicalJson(block);
-      length = Buffer.byteLength(text, 'utf8');
-      canonical = [text];
+      const pieces = bytes?.();
+      let length = 0;
+      let canonical: ReadonlyArray<string | Uint8Array>;
+      if (pieces) {
+        for (const part of pieces) length += part.length; // string parts are ASCII
+        canonical = pieces;
+      } else {
+        const text = canonicalJson(block);
+        length = Buffer.byteLength(text, 'utf8');
+        canonical = [text];
+      }
+      tokens = tokensForBytes(length) + overhead;
+      const previous = hash;
+      hash = chain(hash, segment, extra, canonical);
+      if (key) rendered.set(key, { previous, segment, extra, overhead, hash, tokens });
     }
-    const tokens = tokensForBytes(length) + overhead;
     cumulative += tokens;
-    hash = chain(hash, segment, extra, canonical);
     const index = positions.length;
     positions.push({
       index,
@@ -232,17 +252,17 @@ export function buildPrompt(request: MessagesRequest, source?: PromptSource): Pr
   };
   (request.tools ?? []).forEach((tool, i) => {
     if (!isObject(tool)) return;
-    const index = add('tools', `tools.${i}`, tool, '', 0, source && blockBytes(source, toolNode(tool, i), tool));
+    const index = add('tools', `tools.${i}`, tool, '', 0, tool, source && (() => blockBytes(source, toolNode(tool, i), tool)));
     if (hasMarker(tool)) markers.push({ ...marker(index, `tools.${i}`, tool), blockType: 'tool' });
   });
 
   const systemNode = original && original.system === request.system ? child(source!.root, 'system') : undefined;
   if (typeof request.system === 'string') {
-    add('system', 'system', { type: 'text', text: request.system }, '', 0, source && textBytes(source, systemNode));
+    add('system', 'system', { type: 'text', text: request.system }, '', 0, undefined, source && (() => textBytes(source, systemNode)));
   } else if (Array.isArray(request.system)) {
     request.system.forEach((block, i) => {
       if (!isObject(block)) return;
-      const index = add('system', `system.${i}`, block, '', 0, source && blockBytes(source, child(systemNode, i), block));
+      const index = add('system', `system.${i}`, block, '', 0, block, source && (() => blockBytes(source, child(systemNode, i), block)));
       addMarkers(index, `system.${i}`, block);
     });
   }
@@ -264,9 +284,9 @@ export function buildPrompt(request: MessagesRequest, source?: PromptSource): Pr
         params = null;
       }
       const bytes = !source || !contentNode ? undefined
-        : stringContent ? textBytes(source, contentNode)
-        : Array.isArray(originalContent) && originalContent[b] === block ? blockBytes(source, child(contentNode, b), block) : undefined;
-      const index = add('messages', path, block, extra, b === 0 ? MESSAGE_OVERHEAD_TOKENS : 0, bytes);
+        : stringContent ? () => textBytes(source, contentNode)
+        : Array.isArray(originalContent) && originalContent[b] === block ? () => blockBytes(source, child(contentNode, b), block) : undefined;
+      const index = add('messages', path, block, extra, b === 0 ? MESSAGE_OVERHEAD_TOKENS : 0, stringContent ? message : block, bytes);
       if (!stringContent) addMarkers(index, path, block);
     });
   });

@@ -7,10 +7,11 @@ import { ProxyError } from '../../errors.ts';
 import { parseJsonBuffer } from '../../json/parse-json.ts';
 import type { MessagesRequest } from './types.ts';
 
-/** `depth`: how deep to scan the byte skeleton that large bodies are parsed along (json/parse-json.ts). */
-export function parseJsonBody(raw: Buffer, depth?: number): unknown {
+/** `depth`: how deep to scan the byte skeleton that large bodies are parsed along; `slot`: the
+ *  conversation whose previous body this one repeats (json/parse-json.ts). */
+export function parseJsonBody(raw: Buffer, depth?: number, slot?: string): unknown {
   try {
-    return parseJsonBuffer(raw, depth);
+    return parseJsonBuffer(raw, depth, slot);
   } catch (err) {
     throw new ProxyError('BODY_NOT_JSON', `The request body is not valid JSON: ${(err as Error).message}`);
   }

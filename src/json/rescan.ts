@@ -1,0 +1,105 @@
+/**
+ * Scanning a body again where it repeats the one before. Agents send the whole conversation on
+ * every turn, and turn n+1 is turn n with a turn appended and a client marker moved (clients.md,
+ * "prefix turn over turn"): the two bodies share a long byte prefix and, where the conversation is
+ * not the last member (Claude Code sends `messages` before `system` and `tools`), a long byte
+ * suffix. Values lying wholly inside either are taken from the earlier skeleton (shifted by the
+ * length difference in the suffix) instead of being scanned, and their audit offsets copied; only
+ * the bytes in between are scanned. The result is the skeleton and audit a full scan gives
+ * (rescan.test.ts checks this on random edits).
+ */
+import { isUtf8 } from 'node:buffer';
+import { auditEscapes, scanJson, type ArrayNode, type JsonNode, type Reuse, type Scan } from './scan-json.ts';
+
+/** Compared a block at a time (native memcmp) before the byte that differs is looked for. */
+const BLOCK = 4096;
+
+/** Length of the longest common prefix of `a` and `b`. */
+export function commonPrefix(a: Buffer, b: Buffer): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i + BLOCK <= n && a.compare(b, i, i + BLOCK, i, i + BLOCK) === 0) i += BLOCK;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/** Length of the longest common suffix of `a` and `b`, at most `max`. */
+export function commonSuffix(a: Buffer, b: Buffer, max: number): number {
+  const la = a.length, lb = b.length;
+  let k = 0;
+  while (k + BLOCK <= max && a.compare(b, lb - k - BLOCK, lb - k, la - k - BLOCK, la - k) === 0) k += BLOCK;
+  while (k < max && a[la - 1 - k] === b[lb - 1 - k]) k++;
+  return k;
+}
+
+/** A copy of `node` moved by `by` bytes, parsed values included. */
+function shifted(node: JsonNode, by: number): JsonNode {
+  let copy: JsonNode;
+  if (node.kind === 'leaf') copy = { kind: 'leaf', start: node.start + by, end: node.end + by };
+  else if (node.kind === 'array') copy = { kind: 'array', start: node.start + by, end: node.end + by, items: node.items.map((n) => shifted(n, by)) };
+  else {
+    const entries = new Map<string, JsonNode>();
+    for (const [k, v] of node.entries) entries.set(k, shifted(v, by));
+    copy = { kind: 'object', start: node.start + by, end: node.end + by, entries };
+  }
+  if (node.parsed !== undefined) copy.parsed = node.parsed;
+  return copy;
+}
+
+/** First index of the sorted `offsets` at or after `at`. */
+function lowerBound(offsets: readonly number[], at: number): number {
+  let lo = 0, hi = offsets.length;
+  while (lo < hi) { const mid = (lo + hi) >>> 1; if (offsets[mid]! < at) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+
+/** The item of `items` (sorted by start) that starts at `start`. */
+function itemAt(items: readonly JsonNode[], start: number): JsonNode | undefined {
+  let lo = 0, hi = items.length;
+  while (lo < hi) { const mid = (lo + hi) >>> 1; if (items[mid]!.start < start) lo = mid + 1; else hi = mid; }
+  return items[lo]?.start === start ? items[lo] : undefined;
+}
+
+/**
+ * The skeleton and audit of `buf` (as `scanned` in scan-json.ts gives them), reusing the scan of
+ * `previous`; undefined when that scan cannot help (another depth, or not UTF-8).
+ */
+export function rescan(buf: Buffer, depth: number, previous: { buf: Buffer; scan: Scan }): Scan | undefined {
+  const { buf: old, scan } = previous;
+  if (scan.depth !== depth || scan.canonical.all) return undefined;
+  const prefix = commonPrefix(old, buf);
+  const suffix = commonSuffix(old, buf, Math.min(old.length, buf.length) - prefix);
+  const delta = buf.length - old.length;
+  const suffixFrom = old.length - suffix;
+  const oldOffsets = scan.canonical.offsets;
+  const taken: Array<[number, number]> = [];
+
+  const reuse: Reuse = {
+    root: scan.root,
+    take(node, start, audit) {
+      // In the prefix, the byte after the value must be common too: it ends a number or literal.
+      const by = node.start === start && node.end < prefix ? 0
+        : node.start + delta === start && node.start >= suffixFrom ? delta : undefined;
+      if (by === undefined) return undefined;
+      if (audit) for (let i = lowerBound(oldOffsets, node.start); i < oldOffsets.length && oldOffsets[i]! < node.end; i++) audit.push(oldOffsets[i]! + by);
+      taken.push([start, node.end + by]);
+      return by === 0 ? node : shifted(node, by);
+    },
+    item(node: ArrayNode, index, start) {
+      const same = node.items[index];
+      return same?.start === start ? same : itemAt(node.items, start - delta);
+    },
+  };
+
+  const offsets: number[] = [];
+  const root = scanJson(buf, depth, offsets, reuse);
+  const all = !isUtf8(buf);
+  if (!all) {
+    // Escapes inside taken values came with their offsets; the rest of the bytes are searched.
+    let at = 0;
+    for (const [from, to] of taken) { if (from > at) auditEscapes(buf, offsets, at, from); at = to; }
+    if (at < buf.length) auditEscapes(buf, offsets, at, buf.length);
+  }
+  offsets.sort((a, b) => a - b);
+  return { depth, root, canonical: { all, offsets } };
+}
