@@ -6,7 +6,7 @@
  *   node floor wrk -> node:http + undici pass-through, body buffered, no work (reference) -> mock upstream
  *   synrouter  wrk -> Synrouter (child process, own SQLite file, coding key, cache engine on) -> mock upstream
  *
- * for a 200 KB agent-shaped Anthropic request (claude-sonnet-4-6), JSON and SSE answers. Per target
+ * for the turns of a ~200 KB agent-shaped Anthropic conversation (claude-sonnet-4-6), JSON and SSE answers. Per target
  * and format: wrk c=1 (unloaded latency p50/p99) and c=20 (throughput), the proxy's CPU per request
  * from /proc/<pid>/stat (utime+stime, all threads), added latency vs direct, foreign CPU during each
  * run (runs above 20% of a core are marked *), added time to first byte for SSE (sequential node
