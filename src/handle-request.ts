@@ -114,22 +114,23 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
   turn.sessionId = session.id;
   // Same fingerprint, same upstream key: the provider's cache is per key (protocols.md §2.8).
   const routes = resolveRoutes({ requested: request.model, registry: deps.registry, providers: deps.config.providers, scope: session.fingerprint.prefix, client: client.wire, fallbacks: deps.config.fallbacks });
-  const { route, outgoing, rewritten, upstream } = await sendWithRetries({ routes, deps, turn, signal, attempt: async (route) => {
+  const { route, outgoing, rewritten, upstream, headers } = await sendWithRetries({ routes, deps, turn, signal, attempt: async (route) => {
     const outgoing = translateRequest({ from: client.wire, to: route.wire, raw, request, route, now: turn.startedAt });
     const key = turn.key!;
     const rewritten = rewriteOutgoing({
       outgoing, route, session, key, now: turn.startedAt, state: deps.sessions.get(key.id, engineStateId(key, session.id)), engine: deps.engine,
       countTokens: endpoint.op === 'count_tokens', ...(keepAliveApplies(route, deps.config.keepalive.enabled) ? { keepAlive: { maxIdleMs: deps.config.keepalive.maxIdleMs[key.mode] } } : {}),
     });
+    const headers = routeHeaders(req.headers, route);
     const upstream = await sendUpstream(deps.agent, {
       baseUrl: route.provider.baseUrl,
       path: route.provider.spec.paths[route.wire]! + (endpoint.op === 'count_tokens' ? '/count_tokens' : ''),
       method: 'POST',
-      headers: routeHeaders(req.headers, route),
+      headers,
       body: rewritten.body,
       signal,
     });
-    return { route, outgoing, rewritten, upstream };
+    return { route, outgoing, rewritten, upstream, headers };
   } });
   turn.changes = rewritten.changes;
   if (rewritten.engine) {
@@ -143,7 +144,7 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
     if (turn.streamed) deps.metrics.streamEnded();
   }
   if (rewritten.engine && outgoing.anthropic) {
-    keepWarm({ keepalive: deps.keepalive, enabled: deps.config.keepalive.enabled, registry: deps.registry, headers: req.headers, route, turn, sessionId: session.id, body: rewritten.body, request: outgoing.anthropic, state: rewritten.engine.nextState });
+    keepWarm({ keepalive: deps.keepalive, enabled: deps.config.keepalive.enabled, registry: deps.registry, headers, route, turn, sessionId: session.id, body: rewritten.body, request: outgoing.anthropic, state: rewritten.engine.nextState });
     // After the client has its answer: what the client's own markers alone (or the engine, for shadow keys) would have been billed.
     if (turn.status === 200) recordCounterfactuals({ turn, scope: `${route.apiKey}\u0000${route.upstreamModel}`, model: route.upstreamModel, clientOnly: deps.clientOnly, shadowModel: deps.shadowModel, request: outgoing.anthropic, raw: outgoing.raw, ...(rewritten.engine.clientPrompt ? { clientPrompt: rewritten.engine.clientPrompt } : {}), ...(rewritten.shadowBody ? { shadowBody: rewritten.shadowBody } : {}) });
   }

@@ -8,7 +8,7 @@
  * anything unexpected (invalid JSON, a `__proto__` key) falls back to exactly that call, so errors
  * read as before.
  */
-import { isSpace, remember, scanned, type JsonNode } from './scan-json.ts';
+import { isSpace, scanned, type JsonNode } from './scan-json.ts';
 import { rescan } from './rescan.ts';
 import { recentBodies } from './recent-bodies.ts';
 
@@ -46,7 +46,7 @@ function parseAfter(buf: Buffer, depth: number, slot: string): unknown {
   const previous = recentBodies.get(slot);
   if (previous) {
     // Invalid JSON fails in the full scan or JSON.parse below, with their messages.
-    try { const again = rescan(buf, depth, previous); if (again) remember(buf, again); } catch { /* scanned again below */ }
+    try { rescan(buf, depth, previous); } catch { /* scanned again below */ }
   }
   const value = parse(buf, depth, true);
   const scan = scanned(buf, depth);

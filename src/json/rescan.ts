@@ -8,8 +8,7 @@
  * the bytes in between are scanned. The result is the skeleton and audit a full scan gives
  * (rescan.test.ts checks this on random edits).
  */
-import { isUtf8 } from 'node:buffer';
-import { auditEscapes, scanJson, type ArrayNode, type JsonNode, type Reuse, type Scan } from './scan-json.ts';
+import { lowerBound, scanned, type ArrayNode, type JsonNode, type Scan } from './scan-json.ts';
 
 /** Compared a block at a time (native memcmp) before the byte that differs is looked for. */
 const BLOCK = 4096;
@@ -46,23 +45,9 @@ function shifted(node: JsonNode, by: number): JsonNode {
   return copy;
 }
 
-/** First index of the sorted `offsets` at or after `at`. */
-function lowerBound(offsets: readonly number[], at: number): number {
-  let lo = 0, hi = offsets.length;
-  while (lo < hi) { const mid = (lo + hi) >>> 1; if (offsets[mid]! < at) lo = mid + 1; else hi = mid; }
-  return lo;
-}
-
-/** The item of `items` (sorted by start) that starts at `start`. */
-function itemAt(items: readonly JsonNode[], start: number): JsonNode | undefined {
-  let lo = 0, hi = items.length;
-  while (lo < hi) { const mid = (lo + hi) >>> 1; if (items[mid]!.start < start) lo = mid + 1; else hi = mid; }
-  return items[lo]?.start === start ? items[lo] : undefined;
-}
-
 /**
- * The skeleton and audit of `buf` (as `scanned` in scan-json.ts gives them), reusing the scan of
- * `previous`; undefined when that scan cannot help (another depth, or not UTF-8).
+ * The skeleton and audit of `buf`, as `scanned` gives them and remembered by it, reusing the scan
+ * of `previous`; undefined when that scan cannot help (another depth, or not UTF-8).
  */
 export function rescan(buf: Buffer, depth: number, previous: { buf: Buffer; scan: Scan }): Scan | undefined {
   const { buf: old, scan } = previous;
@@ -74,32 +59,27 @@ export function rescan(buf: Buffer, depth: number, previous: { buf: Buffer; scan
   const oldOffsets = scan.canonical.offsets;
   const taken: Array<[number, number]> = [];
 
-  const reuse: Reuse = {
+  return scanned(buf, depth, {
     root: scan.root,
+    taken,
     take(node, start, audit) {
       // In the prefix, the byte after the value must be common too: it ends a number or literal.
       const by = node.start === start && node.end < prefix ? 0
         : node.start + delta === start && node.start >= suffixFrom ? delta : undefined;
       if (by === undefined) return undefined;
-      if (audit) for (let i = lowerBound(oldOffsets, node.start); i < oldOffsets.length && oldOffsets[i]! < node.end; i++) audit.push(oldOffsets[i]! + by);
+      if (audit) {
+        for (let i = lowerBound(oldOffsets.length, node.start, (k) => oldOffsets[k]!); i < oldOffsets.length && oldOffsets[i]! < node.end; i++) audit.push(oldOffsets[i]! + by);
+      }
       taken.push([start, node.end + by]);
       return by === 0 ? node : shifted(node, by);
     },
     item(node: ArrayNode, index, start) {
       const same = node.items[index];
-      return same?.start === start ? same : itemAt(node.items, start - delta);
+      if (same?.start === start) return same;
+      // Further on, the earlier item whose bytes moved here, if any.
+      const items = node.items;
+      const at = items[lowerBound(items.length, start - delta, (k) => items[k]!.start)];
+      return at?.start === start - delta ? at : undefined;
     },
-  };
-
-  const offsets: number[] = [];
-  const root = scanJson(buf, depth, offsets, reuse);
-  const all = !isUtf8(buf);
-  if (!all) {
-    // Escapes inside taken values came with their offsets; the rest of the bytes are searched.
-    let at = 0;
-    for (const [from, to] of taken) { if (from > at) auditEscapes(buf, offsets, at, from); at = to; }
-    if (at < buf.length) auditEscapes(buf, offsets, at, buf.length);
-  }
-  offsets.sort((a, b) => a - b);
-  return { depth, root, canonical: { all, offsets } };
+  });
 }

@@ -102,6 +102,8 @@ export interface Reuse {
   root: JsonNode;
   /** `old`, or a copy shifted to `start`, when the value starting at `start` is the same bytes; its audit offsets go to `audit`. */
   take(old: JsonNode, start: number, audit: number[] | undefined): JsonNode | undefined;
+  /** The byte ranges of this scan's values that `take` returned, in order (their escapes are audited already). */
+  readonly taken: ReadonlyArray<readonly [number, number]>;
   /** The item of the earlier array that may be item `index` of this one, starting at `start`. */
   item(old: ArrayNode, index: number, start: number): JsonNode | undefined;
 }
@@ -259,13 +261,19 @@ export const MESSAGES_SKELETON_DEPTH = 7;
  */
 export interface Canonical { all: boolean; offsets: number[] }
 
+/** The first index in [0, length) whose value (ascending in the index) is at least `at`; `length` when none is. */
+export function lowerBound(length: number, at: number, valueAt: (i: number) => number): number {
+  let lo = 0, hi = length;
+  while (lo < hi) { const mid = (lo + hi) >>> 1; if (valueAt(mid) < at) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+
 /** Whether the bytes [start, end) are exactly JSON.stringify of their own parse. */
 export function isCanonicalRange(c: Canonical, start: number, end: number): boolean {
   if (c.all) return false;
   const o = c.offsets;
-  let lo = 0, hi = o.length;
-  while (lo < hi) { const mid = (lo + hi) >>> 1; if (o[mid]! < start) lo = mid + 1; else hi = mid; }
-  return lo === o.length || o[lo]! >= end;
+  const i = lowerBound(o.length, start, (k) => o[k]!);
+  return i === o.length || o[i]! >= end;
 }
 
 const ESCAPE_U = Buffer.from('\\u'), ESCAPE_SLASH = Buffer.from('\\/');
@@ -343,15 +351,6 @@ export interface Scan { depth: number; root: JsonNode; canonical: Canonical }
 
 const skeletons = new WeakMap<Buffer, Scan>();
 
-/**
- * `scanJson`, remembered per buffer: the body is scanned once per request and the same skeleton
- * serves parsing and the rewrite. A skeleton scanned deeper than asked is returned as is (the
- * nodes down to the asked depth are the same). The buffer must not change afterwards.
- */
-export function skeleton(buf: Buffer, maxDepth: number): JsonNode {
-  return scanned(buf, maxDepth).root;
-}
-
 /** The skeleton alone, for edits that hash nothing: the one `scanned` kept if any, else a plain scan (no audit). */
 export function structure(buf: Buffer, maxDepth: number): JsonNode {
   const known = skeletons.get(buf);
@@ -363,19 +362,25 @@ export function forgetScan(buf: Buffer): void {
   skeletons.delete(buf);
 }
 
-/** Remembers `scan` as the scan of `buf` (one made some other way than `scanned`, json/rescan.ts). */
-export function remember(buf: Buffer, scan: Scan): void {
-  skeletons.set(buf, scan);
-}
-
-/** The skeleton and where the bytes are not in JSON.stringify's form (see `Canonical`). */
-export function scanned(buf: Buffer, maxDepth: number): Scan {
+/**
+ * The skeleton and where the bytes are not in JSON.stringify's form (see `Canonical`), remembered
+ * per buffer: the body is scanned once per request and the same skeleton serves parsing and the
+ * rewrite. A skeleton scanned deeper than asked is returned as is (the nodes down to the asked
+ * depth are the same). The buffer must not change afterwards. `reuse`: values of an earlier scan
+ * to take instead of scanning them (json/rescan.ts).
+ */
+export function scanned(buf: Buffer, maxDepth: number, reuse?: Reuse): Scan {
   const known = skeletons.get(buf);
   if (known && known.depth >= maxDepth) return known;
   const offsets: number[] = [];
-  const root = scanJson(buf, maxDepth, offsets);
+  const root = scanJson(buf, maxDepth, offsets, reuse);
   const all = !isUtf8(buf);
-  if (!all) auditEscapes(buf, offsets);
+  if (!all) {
+    // Escapes inside values taken from an earlier scan came with their offsets; the rest is searched.
+    let at = 0;
+    for (const [from, to] of reuse?.taken ?? []) { if (from > at) auditEscapes(buf, offsets, at, from); at = to; }
+    if (at < buf.length) auditEscapes(buf, offsets, at, buf.length);
+  }
   offsets.sort((a, b) => a - b);
   const entry: Scan = { depth: maxDepth, root, canonical: { all, offsets } };
   skeletons.set(buf, entry);

@@ -87,7 +87,9 @@ export interface TrackedSession {
 const ARRIVAL_MARGIN_MS = 5_000;
 const DAY_MS = 86_400_000;
 
+/** A session kept: only priced ones are (see `track`). */
 interface Tracked extends TrackedSession {
+  prices: Prices;
   /** USD spent on this session's pings since its last real turn. */
   pingUsd: number;
   /** What the last ping cost (the same request each time, so the next one's price); null before the first. */
@@ -150,7 +152,7 @@ export class KeepAlive {
       this.forget(session.keyId, session.sessionId);
       return;
     }
-    const s: Tracked = { ...session, pingUsd: 0, lastPingUsd: null };
+    const s: Tracked = { ...session, prices: session.prices, pingUsd: 0, lastPingUsd: null };
     const k = sessionKey(s);
     const old = this.#sessions.get(k);
     this.#bytes += s.body.length - (old?.body.length ?? 0);
@@ -195,8 +197,7 @@ export class KeepAlive {
     if (now - s.lastTurnAt > cfg.maxIdleMs[s.mode]) return 'idle';
     const key = this.#deps.keys.get(s.keyId);
     if (!key || key.revokedAt !== null) return 'revoked';
-    if (!s.prices) return 'unpriced';
-    if (!worthPinging({ prefixTokens: s.prefixTokens, prices: s.prices, pingUsd: s.pingUsd, lastPingUsd: s.lastPingUsd })) return 'not_worth_it';
+    if (!worthPinging(s)) return 'not_worth_it';
     if (this.#spentToday(s.keyId, now) >= cfg.budgetUsdPerKeyDay) return 'ping_budget';
     if (this.#deps.limits.overBudget(key, now)) return 'key_budget';
     return null;
@@ -221,7 +222,7 @@ export class KeepAlive {
     this.#busy.add(k);
     // Reserved before the first await: pings of one tick run concurrently, and each must see the others'
     // cost in the budgets, or a key with many idle sessions overshoots them by a ping per session.
-    const estimate = nextPingUsd({ ...s, prices: s.prices! });
+    const estimate = nextPingUsd(s);
     this.#spend(s.keyId, now, estimate);
     this.#deps.limits.spend(s.keyId, now, estimate);
     const started = performance.now();

@@ -3,14 +3,12 @@
  * what it needs to do so (keep-alive.ts sends the pings). Keep-alive is for Anthropic-direct routes:
  * the cache is ours to refresh there (protocols.md §2.10).
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Route } from '../route/resolve-route.ts';
 import type { Registry } from '../route/registry.ts';
 import type { MessagesRequest } from '../protocols/anthropic/types.ts';
 import type { SessionCacheState } from '../session/session-state.ts';
 import type { Turn } from '../turn.ts';
 import { totalInput } from '../meter/usage.ts';
-import { routeHeaders } from '../upstream/send-upstream.ts';
 import type { KeepAlive } from './keep-alive.ts';
 import { pingAllowed } from './ping-body.ts';
 
@@ -20,7 +18,9 @@ export function keepAliveApplies(route: Route, enabled: boolean): boolean {
 
 /** After a good turn whose conversation entries are 5m, the keep-alive keeps them warm while the session idles. */
 export function keepWarm(o: {
-  keepalive: KeepAlive; enabled: boolean; registry: Registry; headers: IncomingHttpHeaders;
+  keepalive: KeepAlive; enabled: boolean; registry: Registry;
+  /** The headers the turn was sent upstream with: the pings send the same. */
+  headers: Record<string, string>;
   route: Route; turn: Turn; sessionId: string; body: Buffer; request: MessagesRequest; state: SessionCacheState;
 }): void {
   const { route, turn } = o;
@@ -35,7 +35,7 @@ export function keepWarm(o: {
   o.keepalive.track({
     keyId: key.id, mode: key.mode, sessionId: o.sessionId, clientProtocol: turn.clientProtocol, requestedModel: turn.requestedModel ?? route.upstreamModel,
     upstreamModel: route.upstreamModel, providerName: route.providerName, baseUrl: route.provider.baseUrl, path: route.provider.spec.paths.anthropic!,
-    headers: routeHeaders(o.headers, route),
+    headers: o.headers,
     body: o.body, prices: o.registry.pricesFor(route.upstreamModel, route.speed), prefixTokens: totalInput(turn.usage),
     lastRefreshAt: turn.startedAt, lastTurnAt: turn.startedAt,
   });

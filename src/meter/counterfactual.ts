@@ -8,6 +8,8 @@ import type { Prompt } from '../protocols/anthropic/prompt.ts';
 import type { Turn } from '../turn.ts';
 import type { ProviderCacheModel } from './provider-cache-model.ts';
 import { totalInput, ZERO_USAGE } from './usage.ts';
+import { parseJsonBuffer } from '../json/parse-json.ts';
+import { MESSAGES_SKELETON_DEPTH } from '../json/scan-json.ts';
 
 export function recordCounterfactuals(o: {
   turn: Turn; scope: string; model: string; clientOnly: ProviderCacheModel; shadowModel: ProviderCacheModel;
@@ -18,7 +20,7 @@ export function recordCounterfactuals(o: {
 }): void {
   const { turn } = o;
   const evaluate = { scope: o.scope, model: o.model, startMs: turn.startedAt, output: turn.usage.output };
-  if (o.shadowBody) turn.shadowUsage = o.shadowModel.evaluate({ ...evaluate, request: JSON.parse(o.shadowBody.toString('utf8')) });
+  if (o.shadowBody) turn.shadowUsage = o.shadowModel.evaluate({ ...evaluate, request: parseJsonBuffer(o.shadowBody, MESSAGES_SKELETON_DEPTH) as MessagesRequest });
   // A client that marks nothing caches nothing: its bill is every input token uncached, no model needed.
   else if (!o.raw.includes('"cache_control"')) turn.clientOnlyUsage = { ...ZERO_USAGE, input: totalInput(turn.usage), output: turn.usage.output };
   else turn.clientOnlyUsage = o.clientOnly.evaluate({ ...evaluate, request: o.request, ...(o.clientPrompt ? { prompt: o.clientPrompt } : {}) });
