@@ -7,7 +7,7 @@
  * Each stage lives in the folder of the same name; this file only calls them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Agent } from 'undici';
 import type { Config } from './config.ts';
 import { ProxyError, toProxyError } from './errors.ts';
@@ -60,7 +60,8 @@ export interface Deps {
 }
 
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, deps: Deps): Promise<void> {
-  const requestId = 'req_sr_' + randomBytes(12).toString('hex');
+  // randomUUID draws from a buffered pool of random bytes (randomBytes went to the kernel per call).
+  const requestId = 'req_sr_' + randomUUID().replaceAll('-', '');
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (isAdminPath(url.pathname)) return handleAdmin(req, res, deps, url);
   const match = matchEndpoint(req.method ?? 'GET', url.pathname);

@@ -8,7 +8,7 @@
  * the bytes in between are scanned. The result is the skeleton and audit a full scan gives
  * (rescan.test.ts checks this on random edits).
  */
-import { lowerBound, scanned, type ArrayNode, type JsonNode, type Scan } from './scan-json.ts';
+import { lowerBound, scanned, type ArrayNode, type JsonNode, type LeafNode, type ObjectNode, type Scan } from './scan-json.ts';
 
 /** Compared a block at a time (native memcmp) before the byte that differs is looked for. */
 const BLOCK = 4096;
@@ -31,18 +31,51 @@ export function commonSuffix(a: Buffer, b: Buffer, max: number): number {
   return k;
 }
 
-/** A copy of `node` moved by `by` bytes, parsed values included. */
-function shifted(node: JsonNode, by: number): JsonNode {
-  let copy: JsonNode;
-  if (node.kind === 'leaf') copy = { kind: 'leaf', start: node.start + by, end: node.end + by };
-  else if (node.kind === 'array') copy = { kind: 'array', start: node.start + by, end: node.end + by, items: node.items.map((n) => shifted(n, by)) };
-  else {
-    const entries = new Map<string, JsonNode>();
-    for (const [k, v] of node.entries) entries.set(k, shifted(v, by));
-    copy = { kind: 'object', start: node.start + by, end: node.end + by, entries };
+/*
+ * A node of the earlier skeleton seen `by` bytes further on. Offsets are computed when read and
+ * children wrapped on first use: most of a moved value (the tools' schemas, system texts) is never
+ * looked into, and a deep copy of it was a third of what a turn allocated. Wrapping a moved node
+ * again wraps its base, so a value moving turn after turn stays one wrapper deep.
+ */
+abstract class Moved {
+  readonly base: JsonNode;
+  readonly by: number;
+  #parsed: unknown;
+  constructor(base: JsonNode, by: number) { this.base = base; this.by = by; }
+  get start(): number { return this.base.start + this.by; }
+  get end(): number { return this.base.end + this.by; }
+  get parsed(): unknown { return this.#parsed ?? this.base.parsed; }
+  set parsed(value: unknown) { this.#parsed = value; }
+}
+
+class MovedLeaf extends Moved implements LeafNode {
+  readonly kind = 'leaf';
+}
+
+class MovedArray extends Moved implements ArrayNode {
+  readonly kind = 'array';
+  #items: JsonNode[] | undefined;
+  get items(): JsonNode[] { return (this.#items ??= (this.base as ArrayNode).items.map((n) => moved(n, this.by))); }
+}
+
+class MovedObject extends Moved implements ObjectNode {
+  readonly kind = 'object';
+  #entries: Map<string, JsonNode> | undefined;
+  get entries(): Map<string, JsonNode> {
+    if (!this.#entries) {
+      this.#entries = new Map();
+      for (const [k, v] of (this.base as ObjectNode).entries) this.#entries.set(k, moved(v, this.by));
+    }
+    return this.#entries;
   }
-  if (node.parsed !== undefined) copy.parsed = node.parsed;
-  return copy;
+}
+
+/** `node` moved by `by` bytes, parsed value included. */
+function moved(node: JsonNode, by: number): JsonNode {
+  const base = node instanceof Moved ? node.base : node;
+  const total = node instanceof Moved ? node.by + by : by;
+  if (total === 0) return base;
+  return base.kind === 'leaf' ? new MovedLeaf(base, total) : base.kind === 'array' ? new MovedArray(base, total) : new MovedObject(base, total);
 }
 
 /**
@@ -71,7 +104,7 @@ export function rescan(buf: Buffer, depth: number, previous: { buf: Buffer; scan
         for (let i = lowerBound(oldOffsets.length, node.start, (k) => oldOffsets[k]!); i < oldOffsets.length && oldOffsets[i]! < node.end; i++) audit.push(oldOffsets[i]! + by);
       }
       taken.push([start, node.end + by]);
-      return by === 0 ? node : shifted(node, by);
+      return by === 0 ? node : moved(node, by);
     },
     item(node: ArrayNode, index, start) {
       const same = node.items[index];

@@ -21,7 +21,8 @@ export function recordCounterfactuals(o: {
   const { turn } = o;
   const evaluate = { scope: o.scope, model: o.model, startMs: turn.startedAt, output: turn.usage.output };
   if (o.shadowBody) turn.shadowUsage = o.shadowModel.evaluate({ ...evaluate, request: parseJsonBuffer(o.shadowBody, MESSAGES_SKELETON_DEPTH) as MessagesRequest });
-  // A client that marks nothing caches nothing: its bill is every input token uncached, no model needed.
-  else if (!o.raw.includes('"cache_control"')) turn.clientOnlyUsage = { ...ZERO_USAGE, input: totalInput(turn.usage), output: turn.usage.output };
+  // A client that marks nothing caches nothing: its bill is every input token uncached, no model
+  // needed. The prompt the engine rendered lists the client's markers; only without it are the bytes searched.
+  else if (o.clientPrompt ? o.clientPrompt.markers.length === 0 && !o.clientPrompt.topLevel : !o.raw.includes('"cache_control"')) turn.clientOnlyUsage = { ...ZERO_USAGE, input: totalInput(turn.usage), output: turn.usage.output };
   else turn.clientOnlyUsage = o.clientOnly.evaluate({ ...evaluate, request: o.request, ...(o.clientPrompt ? { prompt: o.clientPrompt } : {}) });
 }

@@ -24,6 +24,26 @@ test('keys are stored as hashes only, found by value, and revocation sticks', ()
   assert.equal(keys.revoke(record.id), false);
 });
 
+test('a key revoked or changed by another process is seen on its next lookup (found records are remembered)', () => {
+  const path = tmpDb();
+  const server = new KeyStore(openDatabase(path));
+  const { key, record } = server.create({ name: 'laptop' });
+  const first = server.find(key);
+  assert.equal(server.find(key), first, 'the second lookup is the remembered record');
+  assert.ok(Object.isFrozen(first), 'a shared record cannot be changed by a caller');
+  // `synrouter keys revoke` / `keys mode` in another process: its own connection to the same file.
+  const cli = new KeyStore(openDatabase(path));
+  assert.equal(cli.setMode(record.id, 'general'), true);
+  assert.equal(server.find(key)?.mode, 'general');
+  assert.equal(cli.revoke(record.id), true);
+  assert.notEqual(server.find(key)?.revokedAt, null);
+  // And through the store itself (the admin API).
+  const other = server.create({ name: 'second' });
+  assert.equal(server.find(other.key)?.name, 'second');
+  assert.equal(server.rename(other.record.id, 'renamed'), true);
+  assert.equal(server.find(other.key)?.name, 'renamed');
+});
+
 test('migrations run once; reopening keeps the data', () => {
   const path = tmpDb();
   new KeyStore(openDatabase(path)).create({ name: 'a' });
