@@ -2,18 +2,52 @@
 
 export interface Edit { start: number; end: number; text: string }
 
-export function applyEdits(buf: Buffer, edits: readonly Edit[]): Buffer {
-  if (edits.length === 0) return buf;
+/**
+ * A body as pieces: slices of the client's buffer and the edits' text between them. Sent upstream
+ * as they are (send-upstream.ts), so a turn does not copy its 200 KB body into a fresh buffer (a
+ * Buffer allocation per turn that also brought the collector's full GCs closer); joined once, on
+ * first use, where one buffer is needed (keep-alive pings, shadow counterfactuals, tests).
+ */
+export class Spliced {
+  readonly pieces: readonly Uint8Array[];
+  readonly length: number;
+  #joined: Buffer | undefined;
+  constructor(pieces: readonly Uint8Array[]) {
+    this.pieces = pieces;
+    let length = 0;
+    for (const p of pieces) length += p.length;
+    this.length = length;
+  }
+  bytes(): Buffer {
+    if (!this.#joined) {
+      const only = this.pieces.length === 1 ? this.pieces[0]! : undefined;
+      this.#joined = only instanceof Buffer ? only : Buffer.concat(this.pieces, this.length);
+    }
+    return this.#joined;
+  }
+  toString(): string {
+    return this.bytes().toString('utf8');
+  }
+}
+
+/** `buf` with `edits` (disjoint) spliced in. */
+export function splice(buf: Buffer, edits: readonly Edit[]): Spliced {
+  if (edits.length === 0) return new Spliced([buf]);
   const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
   const parts: Buffer[] = [];
   let at = 0;
   for (const e of sorted) {
     if (e.start < at) throw new RangeError(`overlapping edits at ${e.start}`);
-    parts.push(buf.subarray(at, e.start), Buffer.from(e.text, 'utf8'));
+    if (e.start > at) parts.push(buf.subarray(at, e.start));
+    if (e.text) parts.push(Buffer.from(e.text, 'utf8'));
     at = e.end;
   }
-  parts.push(buf.subarray(at));
-  return Buffer.concat(parts);
+  if (at < buf.length) parts.push(buf.subarray(at));
+  return new Spliced(parts);
+}
+
+export function applyEdits(buf: Buffer, edits: readonly Edit[]): Buffer {
+  return splice(buf, edits).bytes();
 }
 
 /**

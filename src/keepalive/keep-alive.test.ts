@@ -2,6 +2,7 @@
  * The keep-alive on its own (the simulator as the upstream, on a manual clock): the break-even rule,
  * the lazily built ping body, and the memory bound on what it keeps.
  */
+import { Spliced } from '../json/splice.ts';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Limits } from '../auth/limits.ts';
@@ -84,7 +85,7 @@ function tracked(r: Rig, session: string, t: { body: Buffer; inputTokens: number
   return {
     keyId: r.keyId, mode: 'coding', sessionId: session, clientProtocol: 'anthropic', requestedModel: 'claude-sonnet-4-6', upstreamModel: 'claude-sonnet-4-6',
     providerName: 'anthropic', baseUrl: sim.url, path: '/v1/messages', headers: { 'x-api-key': 'k', 'content-type': 'application/json' },
-    body: t.body, prices, prefixTokens: t.inputTokens, lastRefreshAt: clock.now(), lastTurnAt: clock.now(),
+    body: new Spliced([t.body]), prices, prefixTokens: t.inputTokens, lastRefreshAt: clock.now(), lastTurnAt: clock.now(),
   };
 }
 

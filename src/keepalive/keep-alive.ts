@@ -26,6 +26,7 @@ import type { Limits } from '../auth/limits.ts';
 import type { Metrics } from '../meter/metrics.ts';
 import { Queries } from '../store/queries.ts';
 import { pingBody } from './ping-body.ts';
+import type { Spliced } from '../json/splice.ts';
 import { fromAnthropicUsage } from '../meter/anthropic-usage.ts';
 import { costOf } from '../meter/cost.ts';
 import { ZERO_USAGE, type Usage } from '../meter/usage.ts';
@@ -74,7 +75,7 @@ export interface TrackedSession {
    * that `max_tokens: 0` is allowed for it (pingAllowed). Only these bytes are kept: they are what
    * `maxBytes` bounds.
    */
-  body: Buffer;
+  body: Spliced;
   prices: Prices | null;
   /** All input tokens of the last turn: what one re-write of the entry would cost at the 5m price. */
   prefixTokens: number;
@@ -211,7 +212,7 @@ export class KeepAlive {
     // Built now, not on every turn: scanning a large body costs CPU, and most turns are never pinged.
     let body: Buffer | undefined;
     try {
-      body = pingBody(s.body);
+      body = pingBody(s.body.bytes());
     } catch {
       body = undefined;
     }

@@ -11,6 +11,7 @@ import type { Turn } from '../turn.ts';
 import { totalInput } from '../meter/usage.ts';
 import type { KeepAlive } from './keep-alive.ts';
 import { pingAllowed } from './ping-body.ts';
+import type { Spliced } from '../json/splice.ts';
 
 export function keepAliveApplies(route: Route, enabled: boolean): boolean {
   return enabled && route.provider.spec.serves === 'anthropic' && route.wire === 'anthropic';
@@ -21,7 +22,7 @@ export function keepWarm(o: {
   keepalive: KeepAlive; enabled: boolean; registry: Registry;
   /** The headers the turn was sent upstream with: the pings send the same. */
   headers: Record<string, string>;
-  route: Route; turn: Turn; sessionId: string; body: Buffer; request: MessagesRequest; state: SessionCacheState;
+  route: Route; turn: Turn; sessionId: string; body: Spliced; request: MessagesRequest; state: SessionCacheState;
 }): void {
   const { route, turn } = o;
   const key = turn.key!;

@@ -10,17 +10,18 @@ import type { ProviderCacheModel } from './provider-cache-model.ts';
 import { totalInput, ZERO_USAGE } from './usage.ts';
 import { parseJsonBuffer } from '../json/parse-json.ts';
 import { MESSAGES_SKELETON_DEPTH } from '../json/scan-json.ts';
+import type { Spliced } from '../json/splice.ts';
 
 export function recordCounterfactuals(o: {
   turn: Turn; scope: string; model: string; clientOnly: ProviderCacheModel; shadowModel: ProviderCacheModel;
   /** The request as the client sent it (in Anthropic form), its bytes, and its prompt when the engine rendered exactly it. */
   request: MessagesRequest; raw: Buffer; clientPrompt?: Prompt;
   /** Shadow keys: the body the engine would have sent. */
-  shadowBody?: Buffer;
+  shadowBody?: Spliced;
 }): void {
   const { turn } = o;
   const evaluate = { scope: o.scope, model: o.model, startMs: turn.startedAt, output: turn.usage.output };
-  if (o.shadowBody) turn.shadowUsage = o.shadowModel.evaluate({ ...evaluate, request: parseJsonBuffer(o.shadowBody, MESSAGES_SKELETON_DEPTH) as MessagesRequest });
+  if (o.shadowBody) turn.shadowUsage = o.shadowModel.evaluate({ ...evaluate, request: parseJsonBuffer(o.shadowBody.bytes(), MESSAGES_SKELETON_DEPTH) as MessagesRequest });
   // A client that marks nothing caches nothing: its bill is every input token uncached, no model
   // needed. The prompt the engine rendered lists the client's markers; only without it are the bytes searched.
   else if (o.clientPrompt ? o.clientPrompt.markers.length === 0 && !o.clientPrompt.topLevel : !o.raw.includes('"cache_control"')) turn.clientOnlyUsage = { ...ZERO_USAGE, input: totalInput(turn.usage), output: turn.usage.output };

@@ -6,7 +6,7 @@
  */
 import { forgetScan, structure, type ArrayNode, type ObjectNode } from '../json/scan-json.ts';
 import { CARRIER_PREFIX } from '../translate/responses-via-anthropic/reasoning.ts';
-import { applyEdits, insertMember, replaceValue, type Edit } from '../json/splice.ts';
+import { insertMember, replaceValue, splice, type Edit, type Spliced } from '../json/splice.ts';
 import type { Change } from './cache-engine.ts';
 
 export function rewriteOpenAIRequest(opts: {
@@ -18,7 +18,7 @@ export function rewriteOpenAIRequest(opts: {
   sessionField?: string;
   /** Chat streams: ask for the usage chunk when the client did not (the caller then hides it). */
   wantUsageChunk: boolean;
-}): { body: Buffer; changes: Change[] } {
+}): { body: Spliced; changes: Change[] } {
   const { raw, request } = opts;
   const edits: Edit[] = [];
   const changes: Change[] = [];
@@ -53,7 +53,7 @@ export function rewriteOpenAIRequest(opts: {
     else edits.push(insertMember(root, 'stream_options', '{"include_usage":true}'));
   }
   forgetScan(raw);
-  return { body: applyEdits(raw, edits), changes };
+  return { body: splice(raw, edits), changes };
 }
 
 /** Indices of Responses input items that are reasoning items carrying our Claude thinking blocks. */

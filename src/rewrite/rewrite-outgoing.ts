@@ -12,15 +12,16 @@ import type { Change, EngineConfig } from './cache-engine.ts';
 import type { KeepAliveTerms } from './choose-ttl.ts';
 import { rewriteAnthropicRequest, type Rewritten } from './rewrite-request.ts';
 import { rewriteOpenAIRequest } from './rewrite-openai-request.ts';
+import type { Spliced } from '../json/splice.ts';
 
 export interface RewriteResult {
-  body: Buffer;
+  body: Spliced;
   changes: Change[];
   engine?: Rewritten['engine'];
   /** Synrouter asked for the chat usage chunk on the client's behalf: hide it from the client. */
   hideUsageChunk: boolean;
   /** Shadow keys: the body the engine would have sent (the client's is what goes upstream). */
-  shadowBody?: Buffer;
+  shadowBody?: Spliced;
 }
 
 export function rewriteOutgoing(o: {

@@ -4,7 +4,7 @@
  * inputs give the same bytes.
  */
 import { forgetScan, MESSAGES_SKELETON_DEPTH, scanned, structure, type ObjectNode } from '../json/scan-json.ts';
-import { applyEdits, insertMember, replaceValue, type Edit } from '../json/splice.ts';
+import { insertMember, replaceValue, splice, Spliced, type Edit } from '../json/splice.ts';
 import type { MessagesRequest } from '../protocols/anthropic/types.ts';
 import { minCacheableTokens } from '../protocols/anthropic/cache-rules.ts';
 import type { Prompt } from '../protocols/anthropic/prompt.ts';
@@ -16,7 +16,7 @@ import { runCacheEngine, type Change, type EngineConfig, type MissReason } from 
 import type { KeepAliveTerms } from './choose-ttl.ts';
 
 export interface Rewritten {
-  body: Buffer;
+  body: Spliced;
   changes: Change[];
   /** Present when the cache engine ran. */
   engine?: { nextState: SessionCacheState; expectedMiss: MissReason | null; clientPrompt?: Prompt };
@@ -38,7 +38,7 @@ export function rewriteAnthropicRequest(opts: {
   const needsSpeed = route.speed !== undefined && request.speed === undefined;
   // Cache breakpoints are an Anthropic-model feature; other models cache by prefix on their own (protocols.md §7).
   const useEngine = opts.cache !== undefined && route.entry.anthropicId !== undefined;
-  if (!needsModel && !needsSpeed && !useEngine) { forgetScan(raw); return { body: raw, changes }; }
+  if (!needsModel && !needsSpeed && !useEngine) { forgetScan(raw); return { body: new Spliced([raw]), changes }; }
 
   // Usually scanned already, when the body was parsed (json/parse-json.ts). Only the engine hashes
   // blocks, so only it needs the audit of where the bytes differ from JSON.stringify's form.
@@ -66,5 +66,5 @@ export function rewriteAnthropicRequest(opts: {
   // The skeleton is not needed after this (a later use scans again): it should not stay in memory
   // while the response streams, nor for minutes with an unchanged body kept for keep-alive.
   if (!opts.keepScan) forgetScan(raw);
-  return { body: applyEdits(raw, edits), changes, ...(engine ? { engine } : {}) };
+  return { body: splice(raw, edits), changes, ...(engine ? { engine } : {}) };
 }

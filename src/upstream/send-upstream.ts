@@ -5,8 +5,10 @@
  */
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import { ProxyError } from '../errors.ts';
 import { authHeaders, type ProviderSpec } from './providers.ts';
+import type { Spliced } from '../json/splice.ts';
 
 export interface UpstreamResponse {
   status: number;
@@ -49,11 +51,17 @@ export function createUpstreamAgent(opts: { headersTimeoutMs: number; bodyIdleTi
   return new Agent({ connections: opts.connections, headersTimeout: opts.headersTimeoutMs, bodyTimeout: opts.bodyIdleTimeoutMs, keepAliveTimeout: 30_000 });
 }
 
-export async function sendUpstream(agent: Agent, req: { baseUrl: string; path: string; method: 'GET' | 'POST'; headers: Record<string, string>; body?: Buffer; signal: AbortSignal }): Promise<UpstreamResponse> {
+export async function sendUpstream(agent: Agent, req: { baseUrl: string; path: string; method: 'GET' | 'POST'; headers: Record<string, string>; body?: Buffer | Spliced; signal: AbortSignal }): Promise<UpstreamResponse> {
   const url = new URL(req.baseUrl);
   const path = url.pathname.replace(/\/+$/, '') + req.path;
+  // Pieces go out one after another under the declared length: undici takes an iterable body and
+  // writes it chunk by chunk (lib/core/request.js accepts "an iterable, or an async iterable"; its
+  // types list only Buffer, string, Readable and FormData). A body of one piece goes as one buffer.
+  const pieces = req.body && !Buffer.isBuffer(req.body) && req.body.pieces.length > 1 ? req.body.pieces as unknown as Readable : undefined;
+  const body = pieces ?? (req.body === undefined || Buffer.isBuffer(req.body) ? req.body : req.body.bytes()) ?? null;
+  const headers = pieces ? { ...req.headers, 'content-length': String((req.body as Spliced).length) } : req.headers;
   try {
-    const res = await agent.request({ origin: url.origin, path, method: req.method, headers: req.headers, body: req.body ?? null, signal: req.signal });
+    const res = await agent.request({ origin: url.origin, path, method: req.method, headers, body, signal: req.signal });
     return { status: res.statusCode, headers: res.headers, body: res.body };
   } catch (err) {
     throw upstreamError(err);
