@@ -239,7 +239,15 @@ function lastIndex(prompt: Prompt, segment: 'tools' | 'system'): number {
   return -1;
 }
 
+/** Index of the first position of message `m`, -1 when it has none; searched from the end (it is asked for the last message). */
 function firstPositionOfMessage(prompt: Prompt, m: number): number {
-  const prefix = `messages.${m}.`;
-  return prompt.positions.findIndex((p) => p.path.startsWith(prefix) || p.path === `messages.${m}.content`);
+  const prefix = `messages.${m}.`, whole = `messages.${m}.content`;
+  const { positions } = prompt;
+  let first = -1;
+  for (let i = positions.length - 1; i >= 0; i--) {
+    const path = positions[i]!.path;
+    if (path.startsWith(prefix) || path === whole) first = i;
+    else if (first >= 0 || positions[i]!.segment !== 'messages') break;
+  }
+  return first;
 }

@@ -24,7 +24,13 @@ export interface StablePrefix {
   /** stableJson of each part as pieces of the request's own bytes, where those are in JSON.stringify's
    *  form: the same text, so the same hashes, without serialising ~50 KB of tools and system again. */
   bytes?: { tools?: Pieces; system?: Pieces; firstUser?: Pieces };
+  /** The parsed objects tools and system were read from, when parsed from a body: a parsed request is
+   *  never changed and is shared by the turns that repeat its bytes (json/parse-json.ts), so the
+   *  hashes of these parts are remembered by these objects instead of hashed again every turn. */
+  from?: { tools?: object; system?: object };
 }
+
+const partHashes = new WeakMap<object, string>();
 
 export function isVolatileSystemText(text: unknown): boolean {
   return typeof text === 'string' && VOLATILE_SYSTEM.test(text);
@@ -55,21 +61,24 @@ export function systemBlocks(system: MessagesRequest['system']): ContentBlock[] 
 
 export function anthropicStable(req: MessagesRequest): StablePrefix {
   const raw = parsedFrom(req);
+  const from = raw ? { ...(req.tools ? { tools: req.tools } : {}), ...(typeof req.system === 'object' ? { system: req.system } : {}) } : undefined;
   return {
     tools: req.tools ?? [],
     system: systemBlocks(req.system).filter((b) => !(b.type === 'text' && isVolatileSystemText(b.text))),
     firstUser: req.messages.find((m) => m.role === 'user')?.content ?? '',
-    ...(raw ? { bytes: anthropicStableBytes(req, raw) } : {}),
+    ...(raw ? { bytes: anthropicStableBytes(req, raw, from!), from } : {}),
   };
 }
 
 /** StablePrefix.bytes of an Anthropic request parsed from `raw` (each part undefined where the bytes will not do). */
-function anthropicStableBytes(req: MessagesRequest, raw: Buffer): NonNullable<StablePrefix['bytes']> {
+function anthropicStableBytes(req: MessagesRequest, raw: Buffer, from: NonNullable<StablePrefix['from']>): NonNullable<StablePrefix['bytes']> {
   const { root, canonical } = scanned(raw, MESSAGES_SKELETON_DEPTH);
   const bytes = (n: JsonNode | undefined) => (n ? withoutMarkers(raw, canonical, n.start, n.end) : undefined);
-  const tools = req.tools === undefined ? ['[]'] : bytes(child(root, 'tools'));
+  // A part whose hash is remembered needs no bytes.
+  const tools = req.tools === undefined ? ['[]'] : from.tools && partHashes.has(from.tools) ? undefined : bytes(child(root, 'tools'));
   let system: Pieces | undefined;
-  if (req.system === undefined || (typeof req.system === 'string' && isVolatileSystemText(req.system))) system = ['[]'];
+  if (from.system && partHashes.has(from.system)) system = undefined;
+  else if (req.system === undefined || (typeof req.system === 'string' && isVolatileSystemText(req.system))) system = ['[]'];
   else if (typeof req.system === 'string') {
     const text = bytes(child(root, 'system'));
     system = text && ['[{"type":"text","text":', ...text, '}]'];
@@ -118,6 +127,13 @@ export interface Fingerprint {
   system: string;
 }
 
+function partHash(from: object | undefined, hash: () => string): string {
+  if (!from) return hash();
+  let known = partHashes.get(from);
+  if (known === undefined) partHashes.set(from, (known = hash()));
+  return known;
+}
+
 /** Short sha256 of the concatenated pieces (a string is one piece). */
 const h = (pieces: Pieces | string) => {
   const hash = createHash('sha256');
@@ -126,8 +142,8 @@ const h = (pieces: Pieces | string) => {
 };
 
 export function fingerprint(stable: StablePrefix): Fingerprint {
-  const tools = h(stable.bytes?.tools ?? stableJson(stable.tools));
-  const system = h(stable.bytes?.system ?? stableJson(stable.system));
+  const tools = partHash(stable.from?.tools, () => h(stable.bytes?.tools ?? stableJson(stable.tools)));
+  const system = partHash(stable.from?.system, () => h(stable.bytes?.system ?? stableJson(stable.system)));
   return { prefix: h(`${tools}:${system}`), tools, system };
 }
 
