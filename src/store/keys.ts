@@ -39,28 +39,12 @@ const toRecord = (r: Row): KeyRecord => ({
 export class KeyStore {
   readonly #byHash: StatementSync;
   readonly #insert: StatementSync;
-  readonly #dataVersion: StatementSync;
   readonly #db: DatabaseSync;
-  /**
-   * Records found, by digest: every request authenticates, and the indexed SELECT was ~0.05 ms of
-   * it. Dropped on any write through this store and whenever another connection has committed (a
-   * `synrouter keys` command in another process): `PRAGMA data_version` changes exactly then
-   * (sqlite.org/pragma.html#pragma_data_version), so a revoked key is refused on its next request.
-   */
-  readonly #found = new Map<string, KeyRecord>();
-  #version = -1;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
     this.#byHash = db.prepare('SELECT * FROM keys WHERE hash = ?');
     this.#insert = db.prepare('INSERT INTO keys (id, name, hash, prefix, role, mode, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.#dataVersion = db.prepare('PRAGMA data_version');
-  }
-
-  /** Runs a write on the keys table; the records found so far may be stale after it. */
-  #write(sql: string, ...params: Array<string | number | null>): boolean {
-    this.#found.clear();
-    return Number(this.#db.prepare(sql).run(...params).changes) > 0;
   }
 
   /** Creates a key and returns it in full: the only time it is ever visible. */
@@ -71,7 +55,6 @@ export class KeyStore {
     const role = opts.role ?? 'client';
     const mode = opts.mode ?? 'coding';
     const now = opts.now ?? Date.now();
-    this.#found.clear();
     this.#insert.run(id, opts.name, hashKey(key), prefix, role, mode, now);
     if (opts.shadow) this.setShadow(id, true);
     return { key, record: { id, name: opts.name, prefix, role, mode, createdAt: now, revokedAt: null, budgetUsdDay: null, budgetUsdMonth: null, shadow: opts.shadow === true } };
@@ -83,19 +66,11 @@ export class KeyStore {
    */
   find(key: string): KeyRecord | undefined {
     const digest = hashKey(key);
-    const version = (this.#dataVersion.get() as { data_version: number }).data_version;
-    if (version !== this.#version) { this.#found.clear(); this.#version = version; }
-    const known = this.#found.get(digest);
-    if (known) return known;
     const row = this.#byHash.get(digest) as Row | undefined;
     if (!row) return undefined;
     const a = Buffer.from(row.hash, 'hex');
     const b = Buffer.from(digest, 'hex');
-    if (a.length !== b.length || !timingSafeEqual(a, b)) return undefined;
-    // Frozen: the same record now serves every request with this key.
-    const record = Object.freeze(toRecord(row));
-    this.#found.set(digest, record);
-    return record;
+    return a.length === b.length && timingSafeEqual(a, b) ? toRecord(row) : undefined;
   }
 
   list(): KeyRecord[] {
@@ -108,19 +83,19 @@ export class KeyStore {
   }
 
   revoke(id: string, now = Date.now()): boolean {
-    return this.#write('UPDATE keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', now, id);
+    return Number(this.#db.prepare('UPDATE keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes) > 0;
   }
 
   setShadow(id: string, shadow: boolean): boolean {
-    return this.#write('UPDATE keys SET shadow = ? WHERE id = ?', shadow ? 1 : 0, id);
+    return Number(this.#db.prepare('UPDATE keys SET shadow = ? WHERE id = ?').run(shadow ? 1 : 0, id).changes) > 0;
   }
 
   setMode(id: string, mode: KeyMode): boolean {
-    return this.#write('UPDATE keys SET mode = ? WHERE id = ?', mode, id);
+    return Number(this.#db.prepare('UPDATE keys SET mode = ? WHERE id = ?').run(mode, id).changes) > 0;
   }
 
   rename(id: string, name: string): boolean {
-    return this.#write('UPDATE keys SET name = ? WHERE id = ?', name, id);
+    return Number(this.#db.prepare('UPDATE keys SET name = ? WHERE id = ?').run(name, id).changes) > 0;
   }
 
   /** Sets the given limits (null clears one; a limit left undefined is kept). */
@@ -129,7 +104,7 @@ export class KeyStore {
     if (!current) return false;
     const day = budget.day === undefined ? current.budgetUsdDay : budget.day;
     const month = budget.month === undefined ? current.budgetUsdMonth : budget.month;
-    return this.#write('UPDATE keys SET budget_usd_day = ?, budget_usd_month = ? WHERE id = ?', day, month, id);
+    return Number(this.#db.prepare('UPDATE keys SET budget_usd_day = ?, budget_usd_month = ? WHERE id = ?').run(day, month, id).changes) > 0;
   }
 
   /** The store's connection, for the read-side queries of the admin API (store/queries.ts). */

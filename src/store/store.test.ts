@@ -24,13 +24,11 @@ test('keys are stored as hashes only, found by value, and revocation sticks', ()
   assert.equal(keys.revoke(record.id), false);
 });
 
-test('a key revoked or changed by another process is seen on its next lookup (found records are remembered)', () => {
+test('a key revoked or changed by another process is seen on its next lookup', () => {
   const path = tmpDb();
   const server = new KeyStore(openDatabase(path));
   const { key, record } = server.create({ name: 'laptop' });
-  const first = server.find(key);
-  assert.equal(server.find(key), first, 'the second lookup is the remembered record');
-  assert.ok(Object.isFrozen(first), 'a shared record cannot be changed by a caller');
+  assert.equal(server.find(key)?.mode, 'coding');
   // `synrouter keys revoke` / `keys mode` in another process: its own connection to the same file.
   const cli = new KeyStore(openDatabase(path));
   assert.equal(cli.setMode(record.id, 'general'), true);
