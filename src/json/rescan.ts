@@ -35,17 +35,18 @@ export function commonSuffix(a: Buffer, b: Buffer, max: number): number {
  * A node of the earlier skeleton seen `by` bytes further on. Offsets are computed when read and
  * children wrapped on first use: most of a moved value (the tools' schemas, system texts) is never
  * looked into, and a deep copy of it was a third of what a turn allocated. Wrapping a moved node
- * again wraps its base, so a value moving turn after turn stays one wrapper deep.
+ * again wraps its base, so a value moving turn after turn stays one wrapper deep. The parsed value
+ * lives on the base (the same bytes, so the same value): a value parsed once serves every later
+ * turn it moves in.
  */
 abstract class Moved {
   readonly base: JsonNode;
   readonly by: number;
-  #parsed: unknown;
   constructor(base: JsonNode, by: number) { this.base = base; this.by = by; }
   get start(): number { return this.base.start + this.by; }
   get end(): number { return this.base.end + this.by; }
-  get parsed(): unknown { return this.#parsed ?? this.base.parsed; }
-  set parsed(value: unknown) { this.#parsed = value; }
+  get parsed(): unknown { return this.base.parsed; }
+  set parsed(value: unknown) { this.base.parsed = value; }
 }
 
 class MovedLeaf extends Moved implements LeafNode {

@@ -100,7 +100,7 @@ function escaped(buf: Buffer, i: number): boolean {
 export interface Reuse {
   /** The earlier skeleton's root. */
   root: JsonNode;
-  /** `old`, or a copy shifted to `start`, when the value starting at `start` is the same bytes; its audit offsets go to `audit`. */
+  /** `old`, or `old` moved to `start`, when the value starting at `start` is the same bytes; its audit offsets go to `audit`. */
   take(old: JsonNode, start: number, audit: number[] | undefined): JsonNode | undefined;
   /** The byte ranges of this scan's values that `take` returned, in order (their escapes are audited already). */
   readonly taken: ReadonlyArray<readonly [number, number]>;

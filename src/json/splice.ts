@@ -5,13 +5,13 @@ export interface Edit { start: number; end: number; text: string }
 /**
  * A body as pieces: slices of the client's buffer and the edits' text between them. Sent upstream
  * as they are (send-upstream.ts), so a turn does not copy its 200 KB body into a fresh buffer (a
- * Buffer allocation per turn that also brought the collector's full GCs closer); joined once, on
- * first use, where one buffer is needed (keep-alive pings, shadow counterfactuals, tests).
+ * Buffer allocation per turn that also brought the collector's full GCs closer); joined where one
+ * buffer is needed (a keep-alive ping, a shadow counterfactual, tests). Not kept joined: the
+ * keep-alive holds bodies for minutes and bounds them by `length`.
  */
 export class Spliced {
   readonly pieces: readonly Uint8Array[];
   readonly length: number;
-  #joined: Buffer | undefined;
   constructor(pieces: readonly Uint8Array[]) {
     this.pieces = pieces;
     let length = 0;
@@ -19,11 +19,8 @@ export class Spliced {
     this.length = length;
   }
   bytes(): Buffer {
-    if (!this.#joined) {
-      const only = this.pieces.length === 1 ? this.pieces[0]! : undefined;
-      this.#joined = only instanceof Buffer ? only : Buffer.concat(this.pieces, this.length);
-    }
-    return this.#joined;
+    const only = this.pieces.length === 1 ? this.pieces[0]! : undefined;
+    return only instanceof Buffer ? only : Buffer.concat(this.pieces, this.length);
   }
   toString(): string {
     return this.bytes().toString('utf8');

@@ -2,10 +2,10 @@
  * The keep-alive on its own (the simulator as the upstream, on a manual clock): the break-even rule,
  * the lazily built ping body, and the memory bound on what it keeps.
  */
-import { Spliced } from '../json/splice.ts';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Limits } from '../auth/limits.ts';
+import { Spliced } from '../json/splice.ts';
 import { Metrics } from '../meter/metrics.ts';
 import type { Prices } from '../route/registry.ts';
 import { ManualClock } from '../simulator/clock.ts';

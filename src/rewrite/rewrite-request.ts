@@ -4,7 +4,7 @@
  * inputs give the same bytes.
  */
 import { forgetScan, MESSAGES_SKELETON_DEPTH, scanned, structure, type ObjectNode } from '../json/scan-json.ts';
-import { insertMember, replaceValue, splice, Spliced, type Edit } from '../json/splice.ts';
+import { insertMember, replaceValue, splice, type Edit, type Spliced } from '../json/splice.ts';
 import type { MessagesRequest } from '../protocols/anthropic/types.ts';
 import { minCacheableTokens } from '../protocols/anthropic/cache-rules.ts';
 import type { Prompt } from '../protocols/anthropic/prompt.ts';
@@ -38,7 +38,7 @@ export function rewriteAnthropicRequest(opts: {
   const needsSpeed = route.speed !== undefined && request.speed === undefined;
   // Cache breakpoints are an Anthropic-model feature; other models cache by prefix on their own (protocols.md §7).
   const useEngine = opts.cache !== undefined && route.entry.anthropicId !== undefined;
-  if (!needsModel && !needsSpeed && !useEngine) { forgetScan(raw); return { body: new Spliced([raw]), changes }; }
+  if (!needsModel && !needsSpeed && !useEngine) { forgetScan(raw); return { body: splice(raw, []), changes }; }
 
   // Usually scanned already, when the body was parsed (json/parse-json.ts). Only the engine hashes
   // blocks, so only it needs the audit of where the bytes differ from JSON.stringify's form.
