@@ -2,6 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
+import { Readable } from 'node:stream';
 import { startStack, eventually, type Stack } from './support/stack.ts';
 
 let stack: Stack;
@@ -72,6 +73,28 @@ test('a body over the limit is 413 request_too_large; a several-MB body under it
   assertAnthropicError(await call('/api/anthropic/v1/messages', { body: big }), 413, 'request_too_large');
   const fine = JSON.stringify({ ...MSG, messages: [{ role: 'user', content: 'x'.repeat(6 * 1024 * 1024) }] });
   assert.equal((await call('/api/anthropic/v1/messages', { body: fine })).status, 200);
+});
+
+test('a chunked body (no content-length) that grows over the limit is 413 too, and the connection closes', async () => {
+  const chunk = Buffer.alloc(1024 * 1024, 'x');
+  let sent = 0;
+  async function* upload() {
+    yield Buffer.from('{"model":"claude-sonnet-4-6","max_tokens":32,"messages":[{"role":"user","content":"');
+    // Up to 64 MB offered; the proxy answers once it has read past its 8 MB limit.
+    for (; sent < 64; sent++) yield chunk;
+  }
+  const res = await request(stack.app.url + '/api/anthropic/v1/messages', {
+    method: 'POST', body: Readable.from(upload()),
+    headers: { 'content-type': 'application/json', 'x-api-key': stack.key, 'anthropic-version': '2023-06-01' },
+  }).catch((err: Error) => err);
+  // Either the 413 arrives, or the client's upload is cut by the closed connection first; never the whole 64 MB read.
+  if (!(res instanceof Error)) {
+    assert.equal(res.statusCode, 413);
+    assert.equal(res.headers.connection, 'close');
+    assertAnthropicError({ status: res.statusCode, json: await res.body.json() }, 413, 'request_too_large');
+  }
+  assert.ok(sent < 64, `the proxy read all ${sent} MB offered`);
+  await eventually(() => stack.turns().some((r) => r.error_code === 'BODY_TOO_LARGE'), 'the 413 turn in the ledger');
 });
 
 test('a model nobody serves is 404 with the model named; a known model with no provider is 400', async () => {

@@ -1,7 +1,8 @@
 /**
  * Reference target: the floor of any Node proxy that buffers the request body, with Synrouter's own
- * transport (node:http server, undici Agent with the same options, chunk-by-chunk relay) and none of
- * its work (no JSON, no auth, no cache engine, no meter, no ledger). Synrouter's CPU minus this
+ * transport (node:http server, its readBody, undici Agent with the same options read through its
+ * dispatchRequest, chunk-by-chunk relay) and none of its work (no JSON, no auth, no cache engine, no
+ * meter, no ledger). Synrouter's CPU minus this
  * process's CPU is what Synrouter's stages cost. Run as its own process; prints {"port":N} when listening.
  * Usage: node bench/overhead/floor-proxy.ts UPSTREAM_URL
  */
@@ -9,6 +10,8 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { Agent } from 'undici';
+import { readBody } from '../../src/server/read-body.ts';
+import { dispatchRequest } from '../../src/upstream/upstream-body.ts';
 
 const upstream = new URL(process.argv[2] ?? 'http://127.0.0.1:9000');
 const agent = new Agent({ connections: Number(process.env.FLOOR_CONNECTIONS ?? 1200), headersTimeout: 600_000, bodyTimeout: 300_000, keepAliveTimeout: 30_000 });
@@ -22,12 +25,9 @@ function forward(h: IncomingHttpHeaders | Record<string, string | string[] | und
 
 const server = createServer({ keepAliveTimeout: 65_000 }, async (req, res) => {
   try {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of req) { chunks.push(c as Buffer); size += (c as Buffer).length; }
-    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-    const up = await agent.request({ origin: upstream.origin, path: req.url ?? '/', method: 'POST', headers: forward(req.headers) as Record<string, string>, body });
-    res.writeHead(up.statusCode, forward(up.headers));
+    const body = await readBody(req, 64 * 1024 * 1024);
+    const up = await dispatchRequest(agent, { origin: upstream.origin, path: req.url ?? '/', method: 'POST', headers: forward(req.headers) as Record<string, string>, body }, new AbortController().signal);
+    res.writeHead(up.status, forward(up.headers));
     res.flushHeaders();
     for await (const chunk of up.body) if (!res.write(chunk)) await once(res, 'drain');
     res.end();

@@ -3,17 +3,18 @@
  * lives here: no format knowledge. The caller's AbortSignal fires when the client goes away, and
  * undici then tears down the upstream request.
  */
-import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Agent, errors as undiciErrors } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { ProxyError } from '../errors.ts';
 import { authHeaders, type ProviderSpec } from './providers.ts';
 import type { Spliced } from '../json/splice.ts';
+import { dispatchRequest, type UpstreamBody } from './upstream-body.ts';
 
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
+  body: UpstreamBody;
 }
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and the ones Synrouter owns: never forwarded. */
@@ -61,8 +62,7 @@ export async function sendUpstream(agent: Agent, req: { baseUrl: string; path: s
   const body = pieces ?? (req.body === undefined || Buffer.isBuffer(req.body) ? req.body : req.body.bytes()) ?? null;
   const headers = pieces ? { ...req.headers, 'content-length': String((req.body as Spliced).length) } : req.headers;
   try {
-    const res = await agent.request({ origin: url.origin, path, method: req.method, headers, body, signal: req.signal });
-    return { status: res.statusCode, headers: res.headers, body: res.body };
+    return await dispatchRequest(agent, { origin: url.origin, path, method: req.method, headers, body }, req.signal);
   } catch (err) {
     throw upstreamError(err);
   }
