@@ -8,7 +8,7 @@
  * the bytes in between are scanned. The result is the skeleton and audit a full scan gives
  * (rescan.test.ts checks this on random edits).
  */
-import { lowerBound, scanned, type ArrayNode, type JsonNode, type LeafNode, type ObjectNode, type Scan } from './scan-json.ts';
+import { firstNodeFrom, lowerBound, scanned, type ArrayNode, type JsonNode, type LeafNode, type ObjectNode, type Reuse, type Scan } from './scan-json.ts';
 
 /** Compared a block at a time (native memcmp) before the byte that differs is looked for. */
 const BLOCK = 4096;
@@ -56,7 +56,14 @@ class MovedLeaf extends Moved implements LeafNode {
 class MovedArray extends Moved implements ArrayNode {
   readonly kind = 'array';
   #items: JsonNode[] | undefined;
-  get items(): JsonNode[] { return (this.#items ??= (this.base as ArrayNode).items.map((n) => moved(n, this.by))); }
+  get items(): JsonNode[] {
+    if (!this.#items) {
+      const base = (this.base as ArrayNode).items;
+      this.#items = new Array(base.length);
+      for (let i = 0; i < base.length; i++) this.#items[i] = moved(base[i]!, this.by);
+    }
+    return this.#items;
+  }
 }
 
 class MovedObject extends Moved implements ObjectNode {
@@ -88,32 +95,49 @@ export function rescan(buf: Buffer, depth: number, previous: { buf: Buffer; scan
   if (scan.depth !== depth || scan.canonical.all) return undefined;
   const prefix = commonPrefix(old, buf);
   const suffix = commonSuffix(old, buf, Math.min(old.length, buf.length) - prefix);
-  const delta = buf.length - old.length;
-  const suffixFrom = old.length - suffix;
-  const oldOffsets = scan.canonical.offsets;
-  const taken: Array<[number, number]> = [];
+  return scanned(buf, depth, new Reused(scan, prefix, old.length - suffix, buf.length - old.length));
+}
 
-  return scanned(buf, depth, {
-    root: scan.root,
-    taken,
-    take(node, start, audit) {
-      // In the prefix, the byte after the value must be common too: it ends a number or literal.
-      const by = node.start === start && node.end < prefix ? 0
-        : node.start + delta === start && node.start >= suffixFrom ? delta : undefined;
-      if (by === undefined) return undefined;
-      if (audit) {
-        for (let i = lowerBound(oldOffsets.length, node.start, (k) => oldOffsets[k]!); i < oldOffsets.length && oldOffsets[i]! < node.end; i++) audit.push(oldOffsets[i]! + by);
-      }
-      taken.push([start, node.end + by]);
-      return by === 0 ? node : moved(node, by);
-    },
-    item(node: ArrayNode, index, start) {
-      const same = node.items[index];
-      if (same?.start === start) return same;
-      // Further on, the earlier item whose bytes moved here, if any.
-      const items = node.items;
-      const at = items[lowerBound(items.length, start - delta, (k) => items[k]!.start)];
-      return at?.start === start - delta ? at : undefined;
-    },
-  });
+/**
+ * What the scan may take from the earlier one: values wholly in the common prefix (where they were)
+ * or in the common suffix (moved by `delta`). A class, not an object of closures made per call, so
+ * that V8 keeps its optimized code between requests (json/scan-json.ts, Scanner).
+ */
+class Reused implements Reuse {
+  readonly root: JsonNode;
+  readonly taken: Array<[number, number]> = [];
+  readonly #offsets: number[];
+  readonly #prefix: number;
+  readonly #suffixFrom: number;
+  readonly #delta: number;
+
+  constructor(scan: Scan, prefix: number, suffixFrom: number, delta: number) {
+    this.root = scan.root;
+    this.#offsets = scan.canonical.offsets;
+    this.#prefix = prefix;
+    this.#suffixFrom = suffixFrom;
+    this.#delta = delta;
+  }
+
+  take(node: JsonNode, start: number, audit: number[] | undefined): JsonNode | undefined {
+    // In the prefix, the byte after the value must be common too: it ends a number or literal.
+    const by = node.start === start && node.end < this.#prefix ? 0
+      : node.start + this.#delta === start && node.start >= this.#suffixFrom ? this.#delta : undefined;
+    if (by === undefined) return undefined;
+    if (audit) {
+      const offsets = this.#offsets;
+      for (let i = lowerBound(offsets, node.start); i < offsets.length && offsets[i]! < node.end; i++) audit.push(offsets[i]! + by);
+    }
+    this.taken.push([start, node.end + by]);
+    return by === 0 ? node : moved(node, by);
+  }
+
+  item(node: ArrayNode, index: number, start: number): JsonNode | undefined {
+    const same = node.items[index];
+    if (same?.start === start) return same;
+    // Further on, the earlier item whose bytes moved here, if any.
+    const items = node.items;
+    const at = items[firstNodeFrom(items, start - this.#delta)];
+    return at?.start === start - this.#delta ? at : undefined;
+  }
 }

@@ -114,60 +114,77 @@ export interface Reuse {
  * a duplicate, index-like or `__proto__` key, a number not in shortest form. Escapes are not
  * checked here (`auditEscapes`). `reuse`: take unchanged values from an earlier scan.
  */
-export function scanJson(buf: Buffer, maxDepth = 8, audit?: number[], reuse?: Reuse): JsonNode {
-  let pos = 0;
+/**
+ * The scanner's state and steps as one object with methods rather than closures made per call:
+ * V8 keeps optimized code for a closure only while some instance of it lives, and closures made per
+ * body died between requests, so their code was dropped at each full GC and compiled again (seen
+ * with --perf-basic-prof: the same closures compiled ~40 times in a 40 s load run, methods ~5).
+ */
+class Scanner {
+  pos = 0;
+  readonly buf: Buffer;
+  readonly maxDepth: number;
+  readonly audit: number[] | undefined;
+  readonly reuse: Reuse | undefined;
 
-  const skipSpace = (): void => {
-    if (!isSpace(buf[pos]!)) return;
-    audit?.push(pos);
-    while (isSpace(buf[pos]!)) pos++;
-  };
+  constructor(buf: Buffer, maxDepth: number, audit: number[] | undefined, reuse: Reuse | undefined) {
+    this.buf = buf;
+    this.maxDepth = maxDepth;
+    this.audit = audit;
+    this.reuse = reuse;
+  }
+
+  skipSpace(): void {
+    if (!isSpace(this.buf[this.pos]!)) return;
+    this.audit?.push(this.pos);
+    while (isSpace(this.buf[this.pos]!)) this.pos++;
+  }
 
   // Returns the offset just past the closing quote of the string opening at `from`. Short strings
   // (keys, ids, types) end within a few bytes: a JS loop is faster than a native indexOf call there.
-  const stringEnd = (from: number): number => {
+  stringEnd(from: number): number {
     let i = from + 1;
-    const near = Math.min(i + SHORT_STRING, buf.length);
+    const near = Math.min(i + SHORT_STRING, this.buf.length);
     for (; i < near; i++) {
-      const b = buf[i]!;
+      const b = this.buf[i]!;
       if (b === QUOTE) return i + 1;
       if (b === BACKSLASH) break;
     }
     for (;;) {
-      const q = buf.indexOf(QUOTE, i);
+      const q = this.buf.indexOf(QUOTE, i);
       if (q < 0) throw new SyntaxError('unterminated string');
-      if (!escaped(buf, q)) return q + 1;
+      if (!escaped(this.buf, q)) return q + 1;
       i = q + 1;
     }
-  };
+  }
 
-  const skipContainer = (from: number): number => {
+  skipContainer(from: number): number {
     let depth = 0;
     let i = from;
     for (;;) {
-      const b = buf[i]!;
-      if (b === QUOTE) { i = stringEnd(i); continue; }
+      const b = this.buf[i]!;
+      if (b === QUOTE) { i = this.stringEnd(i); continue; }
       if (b === LBRACE || b === LBRACK) depth++;
       else if (b === RBRACE || b === RBRACK) { depth--; if (depth === 0) return i + 1; }
       i++;
-      if (i > buf.length) throw new SyntaxError('unterminated container');
+      if (i > this.buf.length) throw new SyntaxError('unterminated container');
     }
-  };
+  }
 
   // skipContainer, also auditing what it skips (keys of every nested object included).
-  const skipAudited = (from: number, audit: number[]): number => {
+  skipAudited(from: number, audit: number[]): number {
     // Per open container: false for an array; for an object its keys so far (none, one, or a Set:
     // most objects have few keys, and a hostile body can nest millions).
     const frames: Array<false | null | string | Set<string>> = [];
     let i = from;
     for (;;) {
-      const b = buf[i]!;
+      const b = this.buf[i]!;
       if (b === QUOTE) {
-        const end = stringEnd(i);
+        const end = this.stringEnd(i);
         const top = frames.length - 1;
         const keys = frames[top];
-        if (keys !== false && buf[end] === COLON) {
-          const key = decodeKey(buf, i, end);
+        if (keys !== false && this.buf[end] === COLON) {
+          const key = decodeKey(this.buf, i, end);
           if (oddKey(key)) audit.push(i);
           if (keys === null) frames[top] = key;
           else if (typeof keys === 'string') { if (keys === key) audit.push(i); frames[top] = new Set([keys, key]); }
@@ -181,73 +198,77 @@ export function scanJson(buf: Buffer, maxDepth = 8, audit?: number[], reuse?: Re
       else if (b === RBRACE || b === RBRACK) { frames.pop(); if (frames.length === 0) return i + 1; }
       else if (b === MINUS || (b >= DIGIT_0 && b <= DIGIT_9)) {
         let j = i + 1;
-        while (j < buf.length && isNumberByte(buf[j]!)) j++;
-        if (!shortestNumber(buf, i, j)) audit.push(i);
+        while (j < this.buf.length && isNumberByte(this.buf[j]!)) j++;
+        if (!shortestNumber(this.buf, i, j)) audit.push(i);
         i = j;
         continue;
       } else if (isSpace(b)) audit.push(i);
       i++;
-      if (i > buf.length) throw new SyntaxError('unterminated container');
+      if (i > this.buf.length) throw new SyntaxError('unterminated container');
     }
-  };
+  }
 
-  const value = (depth: number, old?: JsonNode): JsonNode => {
-    skipSpace();
-    const start = pos;
+  value(depth: number, old?: JsonNode): JsonNode {
+    this.skipSpace();
+    const start = this.pos;
+    const reuse = this.reuse;
     if (old && reuse) {
-      const same = reuse.take(old, start, audit);
-      if (same) { pos = same.end; return same; }
+      const same = reuse.take(old, start, this.audit);
+      if (same) { this.pos = same.end; return same; }
     }
-    const b = buf[pos]!;
-    if (b === QUOTE) { pos = stringEnd(pos); return { kind: 'leaf', start, end: pos }; }
+    const b = this.buf[this.pos]!;
+    if (b === QUOTE) { this.pos = this.stringEnd(this.pos); return { kind: 'leaf', start, end: this.pos }; }
     if (b === LBRACE || b === LBRACK) {
-      if (depth >= maxDepth) { pos = audit ? skipAudited(pos, audit) : skipContainer(pos); return { kind: 'leaf', start, end: pos }; }
-      return b === LBRACE ? object(depth, old) : array(depth, old);
+      if (depth >= this.maxDepth) { this.pos = this.audit ? this.skipAudited(this.pos, this.audit) : this.skipContainer(this.pos); return { kind: 'leaf', start, end: this.pos }; }
+      return b === LBRACE ? this.object(depth, old) : this.array(depth, old);
     }
-    while (pos < buf.length && !isSpace(buf[pos]!) && buf[pos] !== COMMA && buf[pos] !== RBRACE && buf[pos] !== RBRACK) pos++;
-    if (audit && (b === MINUS || (b >= DIGIT_0 && b <= DIGIT_9)) && !shortestNumber(buf, start, pos)) audit.push(start);
-    return { kind: 'leaf', start, end: pos };
-  };
+    while (this.pos < this.buf.length && !isSpace(this.buf[this.pos]!) && this.buf[this.pos] !== COMMA && this.buf[this.pos] !== RBRACE && this.buf[this.pos] !== RBRACK) this.pos++;
+    if (this.audit && (b === MINUS || (b >= DIGIT_0 && b <= DIGIT_9)) && !shortestNumber(this.buf, start, this.pos)) this.audit.push(start);
+    return { kind: 'leaf', start, end: this.pos };
+  }
 
-  const object = (depth: number, old?: JsonNode): ObjectNode => {
-    const node: ObjectNode = { kind: 'object', start: pos, end: 0, entries: new Map() };
-    pos++;
-    skipSpace();
-    if (buf[pos] === RBRACE) { pos++; node.end = pos; return node; }
+  object(depth: number, old?: JsonNode): ObjectNode {
+    const node: ObjectNode = { kind: 'object', start: this.pos, end: 0, entries: new Map() };
+    this.pos++;
+    this.skipSpace();
+    if (this.buf[this.pos] === RBRACE) { this.pos++; node.end = this.pos; return node; }
     for (;;) {
-      skipSpace();
-      const keyStart = pos;
-      if (buf[pos] !== QUOTE) throw new SyntaxError(`expected a key at ${pos}`);
-      pos = stringEnd(pos);
-      const key = decodeKey(buf, keyStart, pos);
-      skipSpace();
-      if (buf[pos] !== COLON) throw new SyntaxError(`expected ':' at ${pos}`);
-      pos++;
-      if (audit && (node.entries.has(key) || oddKey(key))) audit.push(keyStart);
-      node.entries.set(key, value(depth + 1, old?.kind === 'object' ? old.entries.get(key) : undefined));
-      skipSpace();
-      if (buf[pos] === COMMA) { pos++; continue; }
-      if (buf[pos] === RBRACE) { pos++; node.end = pos; return node; }
-      throw new SyntaxError(`expected ',' or '}' at ${pos}`);
+      this.skipSpace();
+      const keyStart = this.pos;
+      if (this.buf[this.pos] !== QUOTE) throw new SyntaxError(`expected a key at ${this.pos}`);
+      this.pos = this.stringEnd(this.pos);
+      const key = decodeKey(this.buf, keyStart, this.pos);
+      this.skipSpace();
+      if (this.buf[this.pos] !== COLON) throw new SyntaxError(`expected ':' at ${this.pos}`);
+      this.pos++;
+      if (this.audit && (node.entries.has(key) || oddKey(key))) this.audit.push(keyStart);
+      node.entries.set(key, this.value(depth + 1, old?.kind === 'object' ? old.entries.get(key) : undefined));
+      this.skipSpace();
+      if (this.buf[this.pos] === COMMA) { this.pos++; continue; }
+      if (this.buf[this.pos] === RBRACE) { this.pos++; node.end = this.pos; return node; }
+      throw new SyntaxError(`expected ',' or '}' at ${this.pos}`);
     }
-  };
+  }
 
-  const array = (depth: number, old?: JsonNode): ArrayNode => {
-    const node: ArrayNode = { kind: 'array', start: pos, end: 0, items: [] };
-    pos++;
-    skipSpace();
-    if (buf[pos] === RBRACK) { pos++; node.end = pos; return node; }
+  array(depth: number, old?: JsonNode): ArrayNode {
+    const node: ArrayNode = { kind: 'array', start: this.pos, end: 0, items: [] };
+    this.pos++;
+    this.skipSpace();
+    if (this.buf[this.pos] === RBRACK) { this.pos++; node.end = this.pos; return node; }
     for (;;) {
-      skipSpace();
-      node.items.push(value(depth + 1, old?.kind === 'array' && reuse ? reuse.item(old, node.items.length, pos) : undefined));
-      skipSpace();
-      if (buf[pos] === COMMA) { pos++; continue; }
-      if (buf[pos] === RBRACK) { pos++; node.end = pos; return node; }
-      throw new SyntaxError(`expected ',' or ']' at ${pos}`);
+      this.skipSpace();
+      node.items.push(this.value(depth + 1, old?.kind === 'array' && this.reuse ? this.reuse.item(old, node.items.length, this.pos) : undefined));
+      this.skipSpace();
+      if (this.buf[this.pos] === COMMA) { this.pos++; continue; }
+      if (this.buf[this.pos] === RBRACK) { this.pos++; node.end = this.pos; return node; }
+      throw new SyntaxError(`expected ',' or ']' at ${this.pos}`);
     }
-  };
+  }
 
-  return value(0, reuse?.root);
+}
+
+export function scanJson(buf: Buffer, maxDepth = 8, audit?: number[], reuse?: Reuse): JsonNode {
+  return new Scanner(buf, maxDepth, audit, reuse).value(0, reuse?.root);
 }
 
 /** Depth of the skeleton of an Anthropic Messages body that the cache engine edits in:
@@ -261,10 +282,17 @@ export const MESSAGES_SKELETON_DEPTH = 7;
  */
 export interface Canonical { all: boolean; offsets: number[] }
 
-/** The first index in [0, length) whose value (ascending in the index) is at least `at`; `length` when none is. */
-export function lowerBound(length: number, at: number, valueAt: (i: number) => number): number {
-  let lo = 0, hi = length;
-  while (lo < hi) { const mid = (lo + hi) >>> 1; if (valueAt(mid) < at) lo = mid + 1; else hi = mid; }
+/** The first index of ascending `values` whose value is at least `at`; `values.length` when none is. */
+export function lowerBound(values: readonly number[], at: number): number {
+  let lo = 0, hi = values.length;
+  while (lo < hi) { const mid = (lo + hi) >>> 1; if (values[mid]! < at) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+
+/** The first of `nodes` (in offset order) starting at `at` or later; `nodes.length` when none does. */
+export function firstNodeFrom(nodes: readonly JsonNode[], at: number): number {
+  let lo = 0, hi = nodes.length;
+  while (lo < hi) { const mid = (lo + hi) >>> 1; if (nodes[mid]!.start < at) lo = mid + 1; else hi = mid; }
   return lo;
 }
 
@@ -272,7 +300,7 @@ export function lowerBound(length: number, at: number, valueAt: (i: number) => n
 export function isCanonicalRange(c: Canonical, start: number, end: number): boolean {
   if (c.all) return false;
   const o = c.offsets;
-  const i = lowerBound(o.length, start, (k) => o[k]!);
+  const i = lowerBound(o, start);
   return i === o.length || o[i]! >= end;
 }
 

@@ -58,8 +58,10 @@ export function escapeLabelValue(v: string): string {
 }
 
 function renderLabels(labels: Labels): string {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`);
-  return parts.length ? `{${parts.join(',')}}` : '';
+  // Runs per turn (the series key): a loop rather than a callback made per call (json/scan-json.ts, Scanner).
+  let out = '';
+  for (const k in labels) out += `${out ? ',' : ''}${k}="${escapeLabelValue(labels[k]!)}"`;
+  return out ? `{${out}}` : '';
 }
 
 function fmt(n: number): string {

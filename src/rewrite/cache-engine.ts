@@ -75,9 +75,10 @@ export function runCacheEngine(input: EngineInput): EngineResult {
   // 1. tool_result trims: old decisions replayed, new blocks decided once.
   const forwarded = new Set<string>();
   if (state) {
-    request.messages.slice(0, state.messageCount).forEach((m) => {
+    for (let i = 0; i < Math.min(state.messageCount, request.messages.length); i++) {
+      const m = request.messages[i]!;
       if (Array.isArray(m.content)) for (const b of m.content) if (b.type === 'tool_result' && typeof b.tool_use_id === 'string' && !state.trims[b.tool_use_id]) forwarded.add(b.tool_use_id);
-    });
+    }
   }
   const trims = trimToolResults({ messages: request.messages, decisions: state?.trims ?? {}, policy: input.config.trim[mode], forwarded });
   for (const t of trims.edits) changes.push({ kind: 'trim', detail: `${t.path}: -${t.removedChars} chars` });
@@ -94,7 +95,8 @@ export function runCacheEngine(input: EngineInput): EngineResult {
   const prompt = buildPrompt(view, input.canonical ? {
     raw: input.raw, root: input.root, canonical: input.canonical, request: request as unknown as WireRequest, ...(reordered ? { toolOrder: reordered } : {}),
   } : undefined);
-  const hashes = prompt.positions.map((p) => shortHash(p.hash));
+  const hashes: string[] = new Array(prompt.positions.length);
+  for (let i = 0; i < hashes.length; i++) hashes[i] = shortHash(prompt.positions[i]!.hash);
   const finalMessageFrom = firstPositionOfMessage(prompt, request.messages.length - 1);
   const lcp = state ? commonPrefix(state.lastHashes, hashes) : 0;
   // The last request's final message did not survive: predict that this one's will not either.
@@ -115,7 +117,7 @@ export function runCacheEngine(input: EngineInput): EngineResult {
   const stableEnds = mode === 'general' ? [layerEnd, systemEnd, toolsEnd] : [systemEnd, toolsEnd];
   const previousBreakpoints = state ? state.breakpoints.map((b) => b.hash) : [];
   const placements = planBreakpoints({
-    prompt: withShortHashes(prompt, hashes), minTokens: input.minTokens, ttl, previousBreakpoints, stableEnds,
+    prompt, hashes, minTokens: input.minTokens, ttl, previousBreakpoints, stableEnds,
     ...(tailVolatile && finalMessageFrom > 0 ? { volatileFrom: finalMessageFrom } : {}),
   });
   for (const p of placements) changes.push({ kind: 'breakpoint', detail: `${prompt.positions[p.index]!.path} ${p.role} ${p.ttl}` });
@@ -217,16 +219,16 @@ export function nodeAt(root: JsonNode, path: string): JsonNode | undefined {
 
 /** Every breakpoint of the forwarded request, in prompt order (deepest last). */
 function allBreakpoints(prompt: Prompt, ours: Placement[]): Array<{ index: number; ttl: Ttl }> {
-  const all = [...prompt.markers.map((m) => ({ index: m.position, ttl: m.ttl })), ...ours];
+  const all: Array<{ index: number; ttl: Ttl }> = [];
+  for (const m of prompt.markers) all.push({ index: m.position, ttl: m.ttl });
+  for (const p of ours) all.push(p);
   if (prompt.topLevel) {
     for (let i = prompt.positions.length - 1; i >= 0; i--) if (prompt.positions[i]!.cacheable) { all.push({ index: i, ttl: prompt.topLevel.ttl }); break; }
   }
-  return all.sort((a, b) => a.index - b.index);
+  return all.sort(byIndex);
 }
 
-function withShortHashes(prompt: Prompt, hashes: string[]): Prompt {
-  return { ...prompt, positions: prompt.positions.map((p, i) => ({ ...p, hash: hashes[i]! })) };
-}
+const byIndex = (a: { index: number }, b: { index: number }) => a.index - b.index;
 
 function commonPrefix(a: readonly string[], b: readonly string[]): number {
   let i = 0;

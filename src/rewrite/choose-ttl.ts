@@ -20,9 +20,16 @@ const PRIOR_LONG = 0.005;
 
 export function gapProbabilities(gapsMs: readonly number[]): { q5: number; q1h: number } {
   const n = gapsMs.length;
-  const long5 = gapsMs.filter((g) => g > FIVE_MIN - SAFETY_MS).length;
-  const long1h = gapsMs.filter((g) => g > ONE_HOUR - SAFETY_MS).length;
+  const long5 = countOver(gapsMs, FIVE_MIN - SAFETY_MS);
+  const long1h = countOver(gapsMs, ONE_HOUR - SAFETY_MS);
   return { q5: (long5 + PRIOR_LONG * PRIOR_WEIGHT) / (n + PRIOR_WEIGHT), q1h: (long1h + PRIOR_LONG * PRIOR_WEIGHT * 0.1) / (n + PRIOR_WEIGHT) };
+}
+
+/** Gaps longer than `ms`. A loop, not a filter callback: this runs on every turn (json/scan-json.ts, Scanner, on closures). */
+function countOver(gapsMs: readonly number[], ms: number): number {
+  let n = 0;
+  for (const g of gapsMs) if (g > ms) n++;
+  return n;
 }
 
 /** A keep-alive ping refreshes a 5m entry shortly before it would expire (keepalive/). */
@@ -50,8 +57,10 @@ export function expectedTurnCost(ttl: Ttl, prefixTokens: number, newTokens: numb
   if (!keepAlive) return 1.25 * newTokens + prefixTokens * ((1 - q.q5) * 0.1 + q.q5 * 1.25);
   const n = gapsMs.length;
   const maxIdle = Math.min(keepAlive.maxIdleMs, MAX_PINGS * PING_EVERY_MS);
-  const pings = gapsMs.reduce((sum, g) => sum + Math.floor(Math.min(g, maxIdle) / PING_EVERY_MS), 0) / (n + PRIOR_WEIGHT);
-  const lost = (gapsMs.filter((g) => g > maxIdle).length + PRIOR_LONG * PRIOR_WEIGHT * 0.1) / (n + PRIOR_WEIGHT);
+  let pinged = 0;
+  for (const g of gapsMs) pinged += Math.floor(Math.min(g, maxIdle) / PING_EVERY_MS);
+  const pings = pinged / (n + PRIOR_WEIGHT);
+  const lost = (countOver(gapsMs, maxIdle) + PRIOR_LONG * PRIOR_WEIGHT * 0.1) / (n + PRIOR_WEIGHT);
   return 1.25 * newTokens + prefixTokens * (0.1 + pings * 0.1 + lost * 1.15);
 }
 

@@ -33,6 +33,8 @@ export interface PlanInput {
   ttl: { stable: Ttl; conversation: Ttl };
   /** Prefix hashes where the last forwarded request of this session had breakpoints. */
   previousBreakpoints: readonly string[];
+  /** The hash per position in the form previousBreakpoints has (the session state's short hashes); default the positions' own. */
+  hashes?: readonly string[];
   /** First position of a tail expected to change next turn; the rolling breakpoint stays before it. */
   volatileFrom?: number;
   /** Stable boundaries (position indices), most valuable first. */
@@ -66,7 +68,7 @@ export function planBreakpoints(input: PlanInput): Placement[] {
   // 2. bridge, when the last turn's deepest write is out of every later breakpoint's reach
   const previous = new Set(input.previousBreakpoints);
   let bridge: number | undefined;
-  for (let i = positions.length - 1; i >= 0; i--) if (previous.has(positions[i]!.hash)) { bridge = i; break; }
+  for (let i = positions.length - 1; i >= 0; i--) if (previous.has(input.hashes?.[i] ?? positions[i]!.hash)) { bridge = i; break; }
   if (bridge !== undefined) {
     const later = [...clientMarkers.keys(), ...wanted.map((w) => w.index)].filter((b) => b >= bridge!);
     const reachable = later.some((b) => lookback(positions, b, (j) => j === bridge) !== -1);

@@ -65,10 +65,14 @@ export function trimToolResults(opts: {
 }): { edits: TextEdit[]; decisions: Record<string, TrimDecision> } {
   const decisions: Record<string, TrimDecision> = { ...opts.decisions };
   const edits: TextEdit[] = [];
-  opts.messages.forEach((m, mi) => {
-    if (m.role !== 'user' || !Array.isArray(m.content)) return;
-    (m.content as JsonObject[]).forEach((block, bi) => {
-      if (block?.type !== 'tool_result' || typeof block.tool_use_id !== 'string') return;
+  // Loops, not callbacks made per call, on this per-turn path (json/scan-json.ts, Scanner).
+  for (let mi = 0; mi < opts.messages.length; mi++) {
+    const m = opts.messages[mi]!;
+    if (m.role !== 'user' || !Array.isArray(m.content)) continue;
+    const content = m.content as JsonObject[];
+    for (let bi = 0; bi < content.length; bi++) {
+      const block = content[bi]!;
+      if (block?.type !== 'tool_result' || typeof block.tool_use_id !== 'string') continue;
       const id = block.tool_use_id;
       let decision = decisions[id];
       if (!decision) {
@@ -78,21 +82,23 @@ export function trimToolResults(opts: {
           : { action: 'keep' };
         decisions[id] = decision;
       }
-      if (decision.action === 'keep') return;
+      if (decision.action === 'keep') continue;
       const base = `messages.${mi}.content.${bi}.content`;
-      const { head, tail } = decision;
-      const trimOne = (path: string, text: string) => {
-        if (text.length <= head + tail) return;
-        const out = trimText(text, head, tail);
-        if (out !== text) edits.push({ path, text: out, removedChars: text.length - out.length });
-      };
-      if (typeof block.content === 'string') trimOne(base, block.content);
+      if (typeof block.content === 'string') trimOne(edits, decision, base, block.content);
       else if (Array.isArray(block.content)) {
-        (block.content as JsonObject[]).forEach((inner, ii) => {
-          if (inner?.type === 'text' && typeof inner.text === 'string') trimOne(`${base}.${ii}.text`, inner.text);
-        });
+        const inners = block.content as JsonObject[];
+        for (let ii = 0; ii < inners.length; ii++) {
+          const inner = inners[ii];
+          if (inner?.type === 'text' && typeof inner.text === 'string') trimOne(edits, decision, `${base}.${ii}.text`, inner.text);
+        }
       }
-    });
-  });
+    }
+  }
   return { edits, decisions };
+}
+
+function trimOne(edits: TextEdit[], { head, tail }: { head: number; tail: number }, path: string, text: string): void {
+  if (text.length <= head + tail) return;
+  const out = trimText(text, head, tail);
+  if (out !== text) edits.push({ path, text: out, removedChars: text.length - out.length });
 }

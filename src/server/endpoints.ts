@@ -32,9 +32,10 @@ export function protocolOfPath(path: string): ClientProtocol {
 export function matchEndpoint(method: string, rawPath: string): Match {
   const path = rawPath.length > 1 ? rawPath.replace(/\/+$/, '') : rawPath;
   if (method === 'HEAD' && HEAD_OK.has(path)) return { endpoint: { method: 'HEAD', path, protocol: 'anthropic', op: 'health' } };
-  const same = ENDPOINTS.filter((e) => e.path === path);
-  const hit = same.find((e) => e.method === method || (method === 'HEAD' && e.method === 'GET'));
-  if (hit) return { endpoint: hit };
+  // Loops, not callbacks made per request (json/scan-json.ts, Scanner, on closures).
+  const same: Endpoint[] = [];
+  for (const e of ENDPOINTS) if (e.path === path) same.push(e);
+  for (const e of same) if (e.method === method || (method === 'HEAD' && e.method === 'GET')) return { endpoint: e };
   if (same.length) return { status: 405, protocol: same[0]!.protocol, allow: [...new Set(same.map((e) => e.method))].join(', ') };
   return { status: 404, protocol: protocolOfPath(path) };
 }

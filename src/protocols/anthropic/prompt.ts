@@ -187,117 +187,138 @@ export function renderedParams(request: MessagesRequest): string {
  * `source`, blocks are hashed from the request's bytes where that gives the same result.
  */
 export function buildPrompt(request: MessagesRequest, source?: PromptSource): Prompt {
-  const positions: PromptPosition[] = [];
-  const markers: CacheMarker[] = [];
-  let hash = SEED;
-  let cumulative = 0;
+  const b = new PromptBuilder(source);
+  const original = source?.request;
 
-  // `key`: the object the block's rendering is remembered by (the block, or the message of a string
-  // content); `bytes`: the block's canonical JSON from the request's bytes, when they will do.
-  const add = (segment: Segment, path: string, block: JsonObject, extra: string, overhead: number, key: object | undefined, bytes?: () => ReadonlyArray<string | Uint8Array> | undefined): number => {
+  const tools = request.tools ?? [];
+  const toolNodes = source ? child(source.root, 'tools') : undefined;
+  for (let i = 0; i < tools.length; i++) {
+    const tool = tools[i];
+    if (!isObject(tool)) continue;
+    const from = source?.toolOrder ? source.toolOrder[i] : i;
+    const parent = from !== undefined && original?.tools?.[from] === tool ? toolNodes : undefined;
+    const index = b.add('tools', `tools.${i}`, tool, '', 0, tool, parent, from, false);
+    if (hasMarker(tool)) b.markers.push({ ...marker(index, `tools.${i}`, tool), blockType: 'tool' });
+  }
+
+  const systemNode = original && original.system === request.system ? child(source!.root, 'system') : undefined;
+  if (typeof request.system === 'string') {
+    b.add('system', 'system', { type: 'text', text: request.system }, '', 0, undefined, systemNode, undefined, true);
+  } else if (Array.isArray(request.system)) {
+    for (let i = 0; i < request.system.length; i++) {
+      const block = request.system[i];
+      if (!isObject(block)) continue;
+      const index = b.add('system', `system.${i}`, block, '', 0, block, systemNode, i, false);
+      b.addMarkers(index, `system.${i}`, block);
+    }
+  }
+
+  let params: string | null = renderedParams(request);
+  const messageNodes = source ? child(source.root, 'messages') : undefined;
+  for (let m = 0; m < request.messages.length; m++) {
+    const message = request.messages[m]!;
+    const stringContent = typeof message.content === 'string';
+    const blocks = contentBlocks(message.content);
+    const originalContent = original?.messages[m]?.content;
+    const contentNode = originalContent !== undefined && (stringContent ? originalContent === message.content : blocks.length === message.content.length)
+      ? child(child(messageNodes, m), 'content') : undefined;
+    for (let i = 0; i < blocks.length; i++) {
+      const block = blocks[i]!;
+      const path = stringContent ? `messages.${m}.content` : `messages.${m}.content.${i}`;
+      let extra = '';
+      if (i === 0) extra = `role:${String(message.role)}`;
+      if (params !== null) {
+        extra = `params:${params}\u0000${extra}`;
+        params = null;
+      }
+      // A block's bytes are the client's own only where the block is the parsed object itself.
+      const parent = stringContent || (Array.isArray(originalContent) && originalContent[i] === block) ? contentNode : undefined;
+      const index = b.add('messages', path, block, extra, i === 0 ? MESSAGE_OVERHEAD_TOKENS : 0, stringContent ? message : block, parent, stringContent ? undefined : i, stringContent);
+      if (!stringContent) b.addMarkers(index, path, block);
+    }
+  }
+
+  const top = request.cache_control;
+  return {
+    positions: b.positions,
+    totalTokens: b.cumulative,
+    markers: b.markers,
+    topLevel: top === undefined || top === null ? null : { value: top, ttl: markerTtl(top) },
+  };
+}
+
+/**
+ * buildPrompt's running state (the hash chain, the token total, positions and markers) as an
+ * object with methods rather than closures made per call: V8 drops the optimized code of closures
+ * whose instances died at a full GC, and these ran ~300 times per turn (json/scan-json.ts, Scanner).
+ */
+class PromptBuilder {
+  readonly positions: PromptPosition[] = [];
+  readonly markers: CacheMarker[] = [];
+  hash = SEED;
+  cumulative = 0;
+  readonly #source: PromptSource | undefined;
+
+  constructor(source: PromptSource | undefined) {
+    this.#source = source;
+  }
+
+  /**
+   * `key`: the object the block's rendering is remembered by (the block, or the message of a string
+   * content). The block's canonical JSON is taken from the request's bytes, where they will do, when
+   * `parent` is given: from its child `at`, or (`at` undefined) from `parent` itself; `text`: the
+   * node is a string that the block is the text block of.
+   */
+  add(segment: Segment, path: string, block: JsonObject, extra: string, overhead: number, key: object | undefined, parent: JsonNode | undefined, at: string | number | undefined, text: boolean): number {
     const known = key && rendered.get(key);
     let tokens: number;
-    if (known && known.previous === hash && known.segment === segment && known.extra === extra && known.overhead === overhead) {
+    if (known && known.previous === this.hash && known.segment === segment && known.extra === extra && known.overhead === overhead) {
       tokens = known.tokens;
-      hash = known.hash;
+      this.hash = known.hash;
     } else {
-      const pieces = bytes?.();
+      const source = this.#source;
+      const node = parent && at !== undefined ? child(parent, at) : parent;
+      const pieces = !source || !parent ? undefined : text ? textBytes(source, node) : blockBytes(source, node, block);
       let length = 0;
       let canonical: ReadonlyArray<string | Uint8Array>;
       if (pieces) {
         for (const part of pieces) length += part.length; // string parts are ASCII
         canonical = pieces;
       } else {
-        const text = canonicalJson(block);
-        length = Buffer.byteLength(text, 'utf8');
-        canonical = [text];
+        const json = canonicalJson(block);
+        length = Buffer.byteLength(json, 'utf8');
+        canonical = [json];
       }
       tokens = tokensForBytes(length) + overhead;
-      const previous = hash;
-      hash = chain(hash, segment, extra, canonical);
-      if (key) rendered.set(key, { previous, segment, extra, overhead, hash, tokens });
+      const previous = this.hash;
+      this.hash = chain(previous, segment, extra, canonical);
+      if (key) rendered.set(key, { previous, segment, extra, overhead, hash: this.hash, tokens });
     }
-    cumulative += tokens;
-    const index = positions.length;
-    positions.push({
+    this.cumulative += tokens;
+    const index = this.positions.length;
+    this.positions.push({
       index,
       segment,
       path,
       type: segment === 'tools' ? 'tool' : String(block.type),
       tokens,
-      cumulativeTokens: cumulative,
-      hash,
+      cumulativeTokens: this.cumulative,
+      hash: this.hash,
       cacheable: isCacheableBlock(block),
     });
     return index;
-  };
-
-  const addMarkers = (position: number, path: string, block: JsonObject): void => {
-    // Blocks nested in a tool_result come before the end of the tool_result itself.
-    if (block.type === 'tool_result' && Array.isArray(block.content)) {
-      block.content.forEach((inner: unknown, i: number) => {
-        if (isObject(inner) && hasMarker(inner)) {
-          markers.push(marker(position, `${path}.content.${i}`, inner));
-        }
-      });
-    }
-    if (hasMarker(block)) markers.push(marker(position, path, block));
-  };
-
-  const original = source?.request;
-  const toolNodes = source ? child(source.root, 'tools') : undefined;
-  const toolNode = (tool: JsonObject, i: number): JsonNode | undefined => {
-    const from = source?.toolOrder ? source.toolOrder[i] : i;
-    return from !== undefined && original?.tools?.[from] === tool ? child(toolNodes, from) : undefined;
-  };
-  (request.tools ?? []).forEach((tool, i) => {
-    if (!isObject(tool)) return;
-    const index = add('tools', `tools.${i}`, tool, '', 0, tool, source && (() => blockBytes(source, toolNode(tool, i), tool)));
-    if (hasMarker(tool)) markers.push({ ...marker(index, `tools.${i}`, tool), blockType: 'tool' });
-  });
-
-  const systemNode = original && original.system === request.system ? child(source!.root, 'system') : undefined;
-  if (typeof request.system === 'string') {
-    add('system', 'system', { type: 'text', text: request.system }, '', 0, undefined, source && (() => textBytes(source, systemNode)));
-  } else if (Array.isArray(request.system)) {
-    request.system.forEach((block, i) => {
-      if (!isObject(block)) return;
-      const index = add('system', `system.${i}`, block, '', 0, block, source && (() => blockBytes(source, child(systemNode, i), block)));
-      addMarkers(index, `system.${i}`, block);
-    });
   }
 
-  let params: string | null = renderedParams(request);
-  const messageNodes = source ? child(source.root, 'messages') : undefined;
-  request.messages.forEach((message, m) => {
-    const stringContent = typeof message.content === 'string';
-    const blocks = contentBlocks(message.content);
-    const originalContent = original?.messages[m]?.content;
-    const contentNode = originalContent !== undefined && (stringContent ? originalContent === message.content : blocks.length === message.content.length)
-      ? child(child(messageNodes, m), 'content') : undefined;
-    blocks.forEach((block, b) => {
-      const path = stringContent ? `messages.${m}.content` : `messages.${m}.content.${b}`;
-      let extra = '';
-      if (b === 0) extra = `role:${String(message.role)}`;
-      if (params !== null) {
-        extra = `params:${params}\u0000${extra}`;
-        params = null;
+  addMarkers(position: number, path: string, block: JsonObject): void {
+    // Blocks nested in a tool_result come before the end of the tool_result itself.
+    if (block.type === 'tool_result' && Array.isArray(block.content)) {
+      for (let i = 0; i < block.content.length; i++) {
+        const inner: unknown = block.content[i];
+        if (isObject(inner) && hasMarker(inner)) this.markers.push(marker(position, `${path}.content.${i}`, inner));
       }
-      const bytes = !source || !contentNode ? undefined
-        : stringContent ? () => textBytes(source, contentNode)
-        : Array.isArray(originalContent) && originalContent[b] === block ? () => blockBytes(source, child(contentNode, b), block) : undefined;
-      const index = add('messages', path, block, extra, b === 0 ? MESSAGE_OVERHEAD_TOKENS : 0, stringContent ? message : block, bytes);
-      if (!stringContent) addMarkers(index, path, block);
-    });
-  });
-
-  const top = request.cache_control;
-  return {
-    positions,
-    totalTokens: cumulative,
-    markers,
-    topLevel: top === undefined || top === null ? null : { value: top, ttl: markerTtl(top) },
-  };
+    }
+    if (hasMarker(block)) this.markers.push(marker(position, path, block));
+  }
 }
 
 function marker(position: number, path: string, block: JsonObject): CacheMarker {

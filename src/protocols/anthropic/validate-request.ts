@@ -31,17 +31,20 @@ export function validateMessagesRequest(body: unknown, op: 'messages' | 'count_t
   if (typeof b.model !== 'string' || b.model === '') throw invalid('model', 'model: Field required and must be a non-empty string.');
   if (b.model.length > MAX_MODEL_ID) throw invalid('model', `model: must be at most ${MAX_MODEL_ID} characters.`);
   if (!Array.isArray(b.messages)) throw invalid('messages', 'messages: Field required and must be an array.');
-  b.messages.forEach((m, i) => {
+  // Loops, not forEach callbacks, on the per-turn paths: see json/scan-json.ts (Scanner) on closures.
+  const messages: unknown[] = b.messages;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
     if (typeof m !== 'object' || m === null || Array.isArray(m)) throw invalid(`messages.${i}`, `messages.${i}: must be an object with role and content.`);
     const { role, content } = m as Record<string, unknown>;
     if (role !== 'user' && role !== 'assistant' && role !== 'system') throw invalid(`messages.${i}.role`, `messages.${i}.role: must be "user", "assistant" or "system".`);
     if (typeof content !== 'string' && !Array.isArray(content)) throw invalid(`messages.${i}.content`, `messages.${i}.content: must be a string or an array of content blocks.`);
-    if (Array.isArray(content)) content.forEach((c, j) => {
-      if (!isBlock(c)) {
-        throw invalid(`messages.${i}.content.${j}`, `messages.${i}.content.${j}: must be a content block object with a string "type".`);
+    if (Array.isArray(content)) {
+      for (let j = 0; j < content.length; j++) {
+        if (!isBlock(content[j])) throw invalid(`messages.${i}.content.${j}`, `messages.${i}.content.${j}: must be a content block object with a string "type".`);
       }
-    });
-  });
+    }
+  }
   if (op === 'messages') {
     if (typeof b.max_tokens !== 'number' || !Number.isInteger(b.max_tokens) || b.max_tokens < 0) {
       throw invalid('max_tokens', 'max_tokens: Field required and must be a non-negative integer.');
