@@ -289,3 +289,17 @@ test('nothing is cached behind a breakpoint implicitly', () => {
   const plan = run(store, request({ messages: [{ role: 'user', content: [text(BIG), text('q2', true)] }] }), T0 + 1000);
   assert.equal(plan.hit, null);
 });
+
+test('expired entries are never read, and are swept out at most once a second of clock time', () => {
+  const store = new CacheStore();
+  const entry = (expiresAt: number) => ({ tokens: 2000, ttl: '5m' as const, expiresAt, readable: true, readableAt: T0, readableTick: 0, writtenAt: T0 });
+  store.prune(T0); // the first sweep
+  store.entries.set(CacheStore.key('s', 'a'), entry(T0 + 100));
+  store.entries.set(CacheStore.key('s', 'b'), entry(T0 + 10 * MINUTE));
+  assert.equal(store.lookup('s', 'a', T0 + 500, 1), undefined, 'expired: never read');
+  store.prune(T0 + 500);
+  assert.equal(store.entries.size, 2, 'no second sweep within a second');
+  store.prune(T0 + 1000);
+  assert.deepEqual([...store.entries.keys()], [CacheStore.key('s', 'b')], 'the next sweep drops only the expired entry');
+  assert.ok(store.lookup('s', 'b', T0 + 1000, 1));
+});

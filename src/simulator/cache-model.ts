@@ -62,10 +62,14 @@ function longer(a: Ttl, b: Ttl): Ttl {
   return a === '1h' || b === '1h' ? '1h' : '5m';
 }
 
+/** How often (clock time) the stores sweep out expired entries. */
+export const PRUNE_EVERY_MS = 1000;
+
 /** Cache entries of all scopes. One store stands for one upstream (one Anthropic). */
 export class CacheStore {
   readonly entries = new Map<string, CacheEntry>();
   #tick = 0;
+  #prunedAt = -Infinity;
 
   static key(scope: string, hash: string): string {
     return `${scope}\u0000${hash}`;
@@ -88,8 +92,15 @@ export class CacheStore {
     return entry;
   }
 
-  /** Drops entries that expired before `nowMs`. */
+  /**
+   * Drops entries that expired by `nowMs`, sweeping at most once per PRUNE_EVERY_MS of clock time:
+   * the store holds every session's entries (the meter's counterfactual models hold all of a
+   * proxy's), and a sweep on each request was O(all of them) per turn. Lookups and writes ignore
+   * expired entries anyway, so this only bounds memory.
+   */
   prune(nowMs: number): void {
+    if (nowMs >= this.#prunedAt && nowMs - this.#prunedAt < PRUNE_EVERY_MS) return;
+    this.#prunedAt = nowMs;
     for (const [key, entry] of this.entries) if (entry.expiresAt <= nowMs) this.entries.delete(key);
   }
 }

@@ -18,6 +18,7 @@
 //   it contains; never shortens a lifetime).
 
 import type { OpenAIPrompt } from './openai-prompt.ts';
+import { PRUNE_EVERY_MS } from './cache-model.ts';
 
 export const OPENAI_CACHE_MIN_TOKENS = 1024;
 export const OPENAI_CACHE_INCREMENT_TOKENS = 128;
@@ -33,6 +34,7 @@ export interface OpenAICacheEntry {
 /** Prefix entries of all scopes: one store stands for one OpenAI-compatible upstream. */
 export class OpenAICacheStore {
   readonly entries = new Map<string, OpenAICacheEntry>();
+  #prunedAt = -Infinity;
 
   static key(scope: string, hash: string): string {
     return `${scope}\u0000${hash}`;
@@ -44,8 +46,10 @@ export class OpenAICacheStore {
     return entry === undefined || entry.expiresAt <= atMs ? undefined : entry;
   }
 
-  /** Drops entries that expired at or before `nowMs`. */
+  /** Drops entries that expired at or before `nowMs`, at most once per PRUNE_EVERY_MS (see CacheStore.prune). */
   prune(nowMs: number): void {
+    if (nowMs >= this.#prunedAt && nowMs - this.#prunedAt < PRUNE_EVERY_MS) return;
+    this.#prunedAt = nowMs;
     for (const [key, entry] of this.entries) if (entry.expiresAt <= nowMs) this.entries.delete(key);
   }
 }
