@@ -33,7 +33,7 @@ function block(): string {
   const r = rnd();
   if (r < 0.4) return `{"type":"text","text":"${pick(TEXTS)} ${Math.floor(rnd() * 1e6)}"${rnd() < 0.2 ? ',"cache_control":{"type":"ephemeral"}' : ''}}`;
   if (r < 0.7) return `{"type":"tool_result","tool_use_id":"t${Math.floor(rnd() * 1e6)}","content":[{"type":"text","text":"${pick(TEXTS)}"}]}`;
-  if (r < 0.85) return `{ "type" : "tool_use", "id":"u${Math.floor(rnd() * 1e4)}", "input":{"n":${pick(NUMBERS)},"n":${pick(NUMBERS)}} }`;
+  if (r < 0.85) return `{ "type" : "tool_use", "id":"u${Math.floor(rnd() * 1e4)}", "input":{"n":${pick(NUMBERS)},"n":${pick(NUMBERS)},"k\\u0041y":${pick(NUMBERS)}} }`;
   return `{"type":"text","text":"${'long '.repeat(200 + Math.floor(rnd() * 400))}"}`;
 }
 const message = (role: string) => `{"role":"${role}","content":[${Array.from({ length: 1 + Math.floor(rnd() * 3) }, block).join(',')}]}`;
@@ -41,7 +41,7 @@ const tools = (n: number) => `[${Array.from({ length: n }, (_, i) => `{"name":"T
 
 /** A Claude Code-ordered body: messages first, then system, tools and the rest. */
 function body(messages: string[], toolCount: number, tail = ''): Buffer {
-  return Buffer.from(`{"model":"claude-x","messages":[${messages.join(',')}],"system":[{"type":"text","text":"sys ${TEXTS[toolCount % TEXTS.length]}"}],"tools":${tools(toolCount)},"max_tokens":${NUMBERS[toolCount % NUMBERS.length]}${tail},"stream":true}`);
+  return Buffer.from(`{"model":"claude-x","messages":[${messages.join(',')}],"system":[{"type":"text","text":"sys ${TEXTS[toolCount % TEXTS.length]}"}],"tools":${tools(toolCount)},"x\\u0041":1,"max_tokens":${NUMBERS[toolCount % NUMBERS.length]}${tail},"stream":true}`);
 }
 
 /** The next body of a session: a turn appended, the last marker moved, now and then an edit anywhere. */
