@@ -1,6 +1,6 @@
 /** Synrouter's own API keys (`sk-sr-…`). Only a sha256 of each key is stored. */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export type KeyMode = 'coding' | 'general';
 export type KeyRole = 'admin' | 'client';
@@ -23,8 +23,12 @@ export interface KeyRecord {
 export const KEY_PREFIX = 'sk-sr-';
 
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  // One-shot hash(): a Hash object per call cost ~10 us per request in the server.
+  return hash('sha256', key, 'hex');
 }
+
+/** Found keys remembered, at most this many (the map is cleared when full). */
+const KNOWN_MAX = 10_000;
 
 interface Row {
   id: string; name: string; hash: string; prefix: string; role: KeyRole; mode: KeyMode; created_at: number; revoked_at: number | null;
@@ -39,11 +43,21 @@ const toRecord = (r: Row): KeyRecord => ({
 export class KeyStore {
   readonly #byHash: StatementSync;
   readonly #insert: StatementSync;
+  readonly #dataVersion: StatementSync;
   readonly #db: DatabaseSync;
+  /**
+   * Found records by key digest, valid while no write went through this store and no other
+   * connection committed (PRAGMA data_version changes when one did: a `synrouter keys revoke` in
+   * another process is seen on the next lookup). Measured in the server under load (WAL busy with
+   * ledger writes): the SELECT ~42 us per request, the PRAGMA ~10 us.
+   */
+  readonly #known = new Map<string, Readonly<KeyRecord>>();
+  #version: unknown;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
     this.#byHash = db.prepare('SELECT * FROM keys WHERE hash = ?');
+    this.#dataVersion = db.prepare('PRAGMA data_version');
     this.#insert = db.prepare('INSERT INTO keys (id, name, hash, prefix, role, mode, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
   }
 
@@ -64,13 +78,30 @@ export class KeyStore {
    * The record for a presented key, or undefined. The lookup is by hash; the stored and computed
    * digests are then compared in constant time so that nothing about the stored hash leaks by timing.
    */
-  find(key: string): KeyRecord | undefined {
+  find(key: string): Readonly<KeyRecord> | undefined {
     const digest = hashKey(key);
+    const version = (this.#dataVersion.get() as { data_version: number }).data_version;
+    if (version !== this.#version) {
+      this.#known.clear();
+      this.#version = version;
+    }
+    const known = this.#known.get(digest);
+    if (known) return known;
     const row = this.#byHash.get(digest) as Row | undefined;
     if (!row) return undefined;
     const a = Buffer.from(row.hash, 'hex');
     const b = Buffer.from(digest, 'hex');
-    return a.length === b.length && timingSafeEqual(a, b) ? toRecord(row) : undefined;
+    if (a.length !== b.length || !timingSafeEqual(a, b)) return undefined;
+    const record = Object.freeze(toRecord(row));
+    if (this.#known.size >= KNOWN_MAX) this.#known.clear();
+    this.#known.set(digest, record);
+    return record;
+  }
+
+  /** A write to the keys table: what find() remembers is stale from here on. */
+  #write(sql: string, ...args: Array<string | number | null>): boolean {
+    this.#known.clear();
+    return Number(this.#db.prepare(sql).run(...args).changes) > 0;
   }
 
   list(): KeyRecord[] {
@@ -83,19 +114,19 @@ export class KeyStore {
   }
 
   revoke(id: string, now = Date.now()): boolean {
-    return Number(this.#db.prepare('UPDATE keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes) > 0;
+    return this.#write('UPDATE keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', now, id);
   }
 
   setShadow(id: string, shadow: boolean): boolean {
-    return Number(this.#db.prepare('UPDATE keys SET shadow = ? WHERE id = ?').run(shadow ? 1 : 0, id).changes) > 0;
+    return this.#write('UPDATE keys SET shadow = ? WHERE id = ?', shadow ? 1 : 0, id);
   }
 
   setMode(id: string, mode: KeyMode): boolean {
-    return Number(this.#db.prepare('UPDATE keys SET mode = ? WHERE id = ?').run(mode, id).changes) > 0;
+    return this.#write('UPDATE keys SET mode = ? WHERE id = ?', mode, id);
   }
 
   rename(id: string, name: string): boolean {
-    return Number(this.#db.prepare('UPDATE keys SET name = ? WHERE id = ?').run(name, id).changes) > 0;
+    return this.#write('UPDATE keys SET name = ? WHERE id = ?', name, id);
   }
 
   /** Sets the given limits (null clears one; a limit left undefined is kept). */
@@ -104,7 +135,7 @@ export class KeyStore {
     if (!current) return false;
     const day = budget.day === undefined ? current.budgetUsdDay : budget.day;
     const month = budget.month === undefined ? current.budgetUsdMonth : budget.month;
-    return Number(this.#db.prepare('UPDATE keys SET budget_usd_day = ?, budget_usd_month = ? WHERE id = ?').run(day, month, id).changes) > 0;
+    return this.#write('UPDATE keys SET budget_usd_day = ?, budget_usd_month = ? WHERE id = ?', day, month, id);
   }
 
   /** The store's connection, for the read-side queries of the admin API (store/queries.ts). */
