@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     procs.push(upstream);
     const nginx = await startNginx(join(tmp, 'nginx'), Number(new URL(upstream.url).port));
     procs.push(nginx);
-    const floor = await startFloor(upstream.url);
+    let floor = await startFloor(upstream.url);
     procs.push(floor);
     // Synrouter's undici pool allows config upstream.connections (default 128) connections per origin;
     // the streams test needs one per stream, so the benchmark raises it unless told otherwise.
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     const synConfig = { ...(connections ? { upstream: { connections: Number(connections) } } : {}), limits: { requestsPerMinute: 0, concurrentRequests: 100_000 } };
     const configFile = join(tmp, 'synrouter.json');
     writeFileSync(configFile, JSON.stringify(synConfig));
-    const syn = await startSynrouter({ dir: join(tmp, 'synrouter'), upstreamUrl: upstream.url, configFile });
+    let syn = await startSynrouter({ dir: join(tmp, 'synrouter'), upstreamUrl: upstream.url, configFile });
     procs.push(syn);
     const nginxWorker = nginx.workerPid();
     if (!nginxWorker) throw new Error('nginx worker not found');
@@ -173,6 +173,24 @@ async function main(): Promise<void> {
     };
     const mem = { synrouter: await memTest('synrouter', syn.pid), floor: await memTest('floor', floor.pid) };
 
+    // Fresh processes for the load runs. After the burst both Node proxies are slower per request
+    // for tens of seconds (measured with Synrouter: c=1 p50 2.7-3.7 ms right after 1,000 streams,
+    // 1.4 ms 40 s later; the node floor likewise), so whichever target ran first after it paid for
+    // the burst. The load runs measure the steady state; the same SQLite file carries on.
+    log('restarting the node floor and Synrouter after the memory test');
+    const burstStderr = syn.stderr();
+    await floor.stop();
+    floor = await startFloor(upstream.url);
+    procs.push(floor);
+    await syn.stop();
+    syn = await startSynrouter({ dir: join(tmp, 'synrouter'), upstreamUrl: upstream.url, configFile });
+    procs.push(syn);
+    proxyPids.floor = [floor.pid];
+    proxyPids.synrouter = [syn.pid];
+    urls.floor = `${floor.url}/v1/messages`;
+    urls.synrouter = `${syn.url}/api/anthropic/v1/messages`;
+    headers['x-api-key'] = syn.key;
+
     // ---- load runs -------------------------------------------------------------------------
     const measure = async (target: Target, format: Format, c: number, seconds: number): Promise<Measured> => {
       await waitQuiet();
@@ -216,7 +234,7 @@ async function main(): Promise<void> {
       sum(streamed) AS streamed, count(DISTINCT session_id) AS sessions FROM turns`).get() as Record<string, number>;
     const byStatus = db.prepare(`SELECT status, coalesce(error_code, '') AS code, aborted, count(*) AS n FROM turns GROUP BY 1, 2, 3 ORDER BY 4 DESC`).all() as Array<{ status: number; code: string; aborted: number; n: number }>;
     db.close();
-    const internalErrors = (syn.stderr().match(/internal error/g) ?? []).length;
+    const internalErrors = ((burstStderr + syn.stderr()).match(/internal error/g) ?? []).length;
 
     // ---- the report ------------------------------------------------------------------------
     const wrkV = (spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout || '').split('\n')[0]!.replace(/ \[.*$/, '').replace(/^wrk /, '').trim();
@@ -225,7 +243,7 @@ async function main(): Promise<void> {
     out.push(`- Node ${process.version} (Synrouter, node floor, upstream), nginx ${nginx.version}, wrk ${wrkV}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}); everything shares the same cores.`);
     out.push(`- Requests: the last ${TURNS} turns of one Claude Code-shaped conversation, sent in turn (${n0(conversations.json[0]!.length)} to ${n0(bodies.json.length)} bytes, mean ${n0(meanBytes)}; each turn adds a tool round and moves the client's marker). Last turn: ${describeBody(bodies.json)}; model ${MODEL}; Claude Code headers (one session id); coding key; cache engine on.`);
     out.push(`- Upstream (node:http, own process): JSON answer ${n0(upstream.jsonBytes)} bytes with usage; SSE ${SSE_EVENTS} content_block_delta events, no spacing. nginx: 1 worker, proxy_buffering off, keepalive 128. node floor: node:http + undici, body buffered, no JSON or other work (what any Node proxy pays).`);
-    out.push(`- wrk -t1: warm-up ${WARM_S} s at c=20, then c=1 for ${C1_S} s (unloaded latency) and c=20 for ${C20_S} s (throughput). CPU = utime+stime of the proxy's processes (/proc) / requests. Added = target minus direct, at c=1.`);
+    out.push(`- wrk -t1: warm-up ${WARM_S} s at c=20, then c=1 for ${C1_S} s (unloaded latency) and c=20 for ${C20_S} s (throughput). CPU = utime+stime of the proxy's processes (/proc) / requests. Added = target minus direct, at c=1. The memory test runs first; the node floor and Synrouter are restarted after it, so the load runs measure fresh processes (the burst leaves a Node proxy slower for tens of seconds).`);
     out.push('');
     for (const format of FORMATS) {
       out.push(`### ${format === 'json' ? 'JSON' : 'SSE'} (~200 KB requests)`, '');
