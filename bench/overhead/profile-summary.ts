@@ -59,7 +59,7 @@ const INCLUSIVE: Array<[string, string]> = [
   ['parseJsonBody', 'validate-request.ts'], ['toString', 'buffer'], ['utf8Slice', ''], ['identifySession', 'identify-session.ts'],
   ['stableJson', 'fingerprint.ts'], ['derivedSessionId', 'fingerprint.ts'], ['scanJson', 'scan-json.ts'], ['runCacheEngine', 'cache-engine.ts'],
   ['buildPrompt', 'prompt.ts'], ['canonicalJson', 'canonical.ts'], ['stripCacheControl', 'canonical.ts'], ['chain', 'prompt.ts'],
-  ['tokensForBytes', ''], ['byteLength', ''], ['createHash', 'crypto'], ['update', 'crypto'], ['digest', 'crypto'], ['withShortHashes', 'cache-engine.ts'],
+  ['tokensForBytes', ''], ['byteLength', ''], ['createHash', 'crypto'], ['update', 'crypto'], ['digest', 'crypto'],
   ['applyEdits', 'splice.ts'], ['concat', 'buffer'], ['sendUpstream', 'send-upstream.ts'], ['evaluate', 'meter/'],
   ['evaluateCache', 'cache-model.ts'], ['flush', 'ledger.ts'], ['flush', 'session-state.ts'], ['toLedgerRow', 'turn.ts'],
   ['push', 'anthropic-usage.ts'], ['pingBody', 'ping-body.ts'], ['admit', 'limits.ts'], ['(garbage collector)', ''],
