@@ -15,7 +15,7 @@
  * Needs wrk and nginx on PATH (bench/run-overhead.sh installs them from Debian).
  * Options: --profile (afterwards, profile Synrouter under c=20 load with --cpu-prof and summarise),
  *          --quick (short runs, for trying the harness).
- * Environment: BENCH_C1_SECONDS (4), BENCH_C20_SECONDS (6), BENCH_WARM_SECONDS (2), BENCH_TTFB_N (40),
+ * Environment: BENCH_C1_SECONDS (4), BENCH_C20_SECONDS (6), BENCH_WARM_SECONDS (12), BENCH_TTFB_N (40),
  *              BENCH_STREAMS (1000), BENCH_UPSTREAM_CONNECTIONS (1200, so that every stream gets an
  *              upstream connection; "default" = Synrouter's own default of 128), BENCH_KEEP_TMP=1.
  */
@@ -36,7 +36,10 @@ const PROFILE = argv.has('--profile');
 const num = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
 const C1_S = num('BENCH_C1_SECONDS', QUICK ? 2 : 4);
 const C20_S = num('BENCH_C20_SECONDS', QUICK ? 3 : 6);
-const WARM_S = num('BENCH_WARM_SECONDS', QUICK ? 1 : 2);
+// A Node process under this load takes 15-30 s to settle (JIT tiers, heap sizing): in alternating
+// 3 s runs Synrouter's c=20 CPU per request went 1.6-1.8 ms in the first to 0.85-0.95 ms from the
+// fourth on, the node floor's 0.63 -> 0.39. Every target gets the same warm-up.
+const WARM_S = num('BENCH_WARM_SECONDS', QUICK ? 1 : 12);
 const TTFB_N = num('BENCH_TTFB_N', QUICK ? 15 : 40);
 const STREAMS = num('BENCH_STREAMS', QUICK ? 200 : 1000);
 const STREAM_EVENTS = 40, STREAM_SPACING_MS = 50, SSE_EVENTS = 20;
