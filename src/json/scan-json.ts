@@ -109,12 +109,6 @@ export interface Reuse {
 }
 
 /**
- * `audit`, when given, receives the offset of every place where the bytes differ from what
- * JSON.stringify would write for the parsed value (see `Canonical`): whitespace between tokens,
- * a duplicate, index-like or `__proto__` key, a number not in shortest form. Escapes are not
- * checked here (`auditEscapes`). `reuse`: take unchanged values from an earlier scan.
- */
-/**
  * The scanner's state and steps as one object with methods rather than closures made per call:
  * V8 keeps optimized code for a closure only while some instance of it lives, and closures made per
  * body died between requests, so their code was dropped at each full GC and compiled again (seen
@@ -264,9 +258,14 @@ class Scanner {
       throw new SyntaxError(`expected ',' or ']' at ${this.pos}`);
     }
   }
-
 }
 
+/**
+ * `audit`, when given, receives the offset of every place where the bytes differ from what
+ * JSON.stringify would write for the parsed value (see `Canonical`): whitespace between tokens,
+ * a duplicate, index-like or `__proto__` key, a number not in shortest form. Escapes are not
+ * checked here (`auditEscapes`). `reuse`: take unchanged values from an earlier scan.
+ */
 export function scanJson(buf: Buffer, maxDepth = 8, audit?: number[], reuse?: Reuse): JsonNode {
   return new Scanner(buf, maxDepth, audit, reuse).value(0, reuse?.root);
 }

@@ -127,11 +127,13 @@ export interface Fingerprint {
   system: string;
 }
 
-function partHash(from: object | undefined, hash: () => string): string {
-  if (!from) return hash();
-  let known = partHashes.get(from);
-  if (known === undefined) partHashes.set(from, (known = hash()));
-  return known;
+/** The hash of a part (its pieces of the request's bytes, else its stableJson), remembered by `from`. */
+function partHash(from: object | undefined, pieces: Pieces | undefined, value: unknown): string {
+  const known = from && partHashes.get(from);
+  if (known !== undefined) return known;
+  const hash = h(pieces ?? stableJson(value));
+  if (from) partHashes.set(from, hash);
+  return hash;
 }
 
 /** Short sha256 of the concatenated pieces (a string is one piece). */
@@ -142,8 +144,8 @@ const h = (pieces: Pieces | string) => {
 };
 
 export function fingerprint(stable: StablePrefix): Fingerprint {
-  const tools = partHash(stable.from?.tools, () => h(stable.bytes?.tools ?? stableJson(stable.tools)));
-  const system = partHash(stable.from?.system, () => h(stable.bytes?.system ?? stableJson(stable.system)));
+  const tools = partHash(stable.from?.tools, stable.bytes?.tools, stable.tools);
+  const system = partHash(stable.from?.system, stable.bytes?.system, stable.system);
   return { prefix: h(`${tools}:${system}`), tools, system };
 }
 
