@@ -4,24 +4,14 @@
  * Synrouter offline, never mistaken for the real thing. On first start with an empty store it
  * creates an admin key and a first client key and prints them once.
  */
-import { setFlagsFromString } from 'node:v8';
 import type { Config } from '../config.ts';
 import { startSynrouter } from '../server/http-server.ts';
 import { anthropic } from '../upstream/providers.ts';
 import { startSimulator } from '../simulator/simulator.ts';
-
-/*
- * V8 starts a full collection whenever Buffer memory has grown by a fixed 64 MB since the last
- * one, however small that is next to the heap. A proxy allocates ~600 KB of Buffers per 200 KB
- * turn (socket reads, the body, the spliced copy; measured), so that meant a mark-compact every
- * ~50 requests, each pausing the main thread ~8 ms. With this flag Buffer memory counts toward the
- * heap's own growing limit instead: 2.8x fewer mark-compacts in the overhead benchmark (86 -> 31
- * over the same run, --trace-gc). It is read when a limit is computed, so setting it here works.
- */
-const V8_FLAGS = '--external-memory-accounted-in-global-limit';
+import { tuneV8 } from './v8-tuning.ts';
 
 export async function serve(config: Config): Promise<number> {
-  setFlagsFromString(V8_FLAGS);
+  tuneV8();
   let simulator: { url: string; close(): Promise<void> } | undefined;
   if (Object.keys(config.providers).length === 0) {
     simulator = await startSimulator({ port: 0 });
