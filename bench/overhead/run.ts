@@ -7,7 +7,7 @@
  *   synrouter  wrk -> Synrouter (child process, own SQLite file, coding key, cache engine on) -> mock upstream
  *
  * for the turns of a ~200 KB agent-shaped Anthropic conversation (claude-sonnet-4-6), JSON and SSE answers. Per target
- * and format: wrk c=1 (unloaded latency p50/p99) and c=20 (throughput), the proxy's CPU per request
+ * and format, in rounds that alternate the targets (median round reported): wrk c=1 (unloaded latency p50/p99) and c=20 (throughput), the proxy's CPU per request
  * from /proc/<pid>/stat (utime+stime, all threads), added latency vs direct, foreign CPU during each
  * run (runs above 20% of a core are marked *), added time to first byte for SSE (sequential node
  * client, median), and Synrouter's RSS with 1,000 concurrent slow streams.
@@ -15,7 +15,7 @@
  * Needs wrk and nginx on PATH (bench/run-overhead.sh installs them from Debian).
  * Options: --profile (afterwards, profile Synrouter under c=20 load with --cpu-prof and summarise),
  *          --quick (short runs, for trying the harness).
- * Environment: BENCH_C1_SECONDS (4), BENCH_C20_SECONDS (6), BENCH_WARM_SECONDS (12), BENCH_TTFB_N (40),
+ * Environment: BENCH_ROUNDS (3), BENCH_C1_SECONDS (2), BENCH_C20_SECONDS (3) per round, BENCH_WARM_SECONDS (12), BENCH_TTFB_N (40),
  *              BENCH_STREAMS (1000), BENCH_UPSTREAM_CONNECTIONS (1200, so that every stream gets an
  *              upstream connection; "default" = Synrouter's own default of 128), BENCH_KEEP_TMP=1.
  */
@@ -34,8 +34,9 @@ const argv = new Set(process.argv.slice(2));
 const QUICK = argv.has('--quick');
 const PROFILE = argv.has('--profile');
 const num = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
-const C1_S = num('BENCH_C1_SECONDS', QUICK ? 2 : 4);
-const C20_S = num('BENCH_C20_SECONDS', QUICK ? 3 : 6);
+const C1_S = num('BENCH_C1_SECONDS', QUICK ? 1 : 2);
+const C20_S = num('BENCH_C20_SECONDS', QUICK ? 2 : 3);
+const ROUNDS = num('BENCH_ROUNDS', QUICK ? 1 : 3);
 // A Node process under this load takes 15-30 s to settle (JIT tiers, heap sizing): in alternating
 // 3 s runs Synrouter's c=20 CPU per request went 1.6-1.8 ms in the first to 0.85-0.95 ms from the
 // fourth on, the node floor's 0.63 -> 0.39. Every target gets the same warm-up.
@@ -55,7 +56,34 @@ const LABEL: Record<Target, string> = { direct: 'direct', nginx: 'nginx', floor:
 const FORMATS: Format[] = ['json', 'sse'];
 
 interface Measured { wrk: WrkResult; proxyCpuPerReq: number | null; upstreamCpuPerReq: number; foreignPct: number; stealPct: number; synRssKiB: number }
-interface Row { target: Target; format: Format; c1: Measured; c20: Measured }
+interface Row { target: Target; format: Format; c1: Measured; c20: Measured; rounds: Array<{ c1: Measured; c20: Measured }> }
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+/**
+ * The median of each figure over the rounds (so one slow round moves none of them); errors and
+ * requests are summed (a failed response in any round invalidates the row), foreign CPU is the
+ * worst round's (a contaminated round is marked even when the medians are clean).
+ */
+function medianRound(ms: Measured[]): Measured {
+  const m = (pick: (x: Measured) => number) => median(ms.map(pick));
+  const sum = (pick: (x: Measured) => number) => ms.reduce((a, x) => a + pick(x), 0);
+  return {
+    wrk: {
+      requests: sum((x) => x.wrk.requests), duration_us: sum((x) => x.wrk.duration_us), bytes: sum((x) => x.wrk.bytes),
+      p50_us: m((x) => x.wrk.p50_us), p90_us: m((x) => x.wrk.p90_us), p99_us: m((x) => x.wrk.p99_us), mean_us: m((x) => x.wrk.mean_us), max_us: Math.max(...ms.map((x) => x.wrk.max_us)),
+      err_connect: sum((x) => x.wrk.err_connect), err_read: sum((x) => x.wrk.err_read), err_write: sum((x) => x.wrk.err_write), err_status: sum((x) => x.wrk.err_status), err_timeout: sum((x) => x.wrk.err_timeout),
+      rps: m((x) => x.wrk.rps),
+    },
+    proxyCpuPerReq: ms[0]!.proxyCpuPerReq === null ? null : m((x) => x.proxyCpuPerReq!),
+    upstreamCpuPerReq: m((x) => x.upstreamCpuPerReq),
+    foreignPct: Math.max(...ms.map((x) => x.foreignPct)),
+    stealPct: Math.max(...ms.map((x) => x.stealPct)),
+    synRssKiB: ms.at(-1)!.synRssKiB,
+  };
+}
 
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -211,15 +239,31 @@ async function main(): Promise<void> {
         synRssKiB: rssKiB(syn.pid),
       };
     };
+    // Rounds, not one long run per target: the machine's speed drifts over minutes (other guests on
+    // the host), so targets measured one after the other each get a different machine. Each round
+    // measures every target once, starting from a different one, and the report takes the median
+    // round per target and metric (and prints the spread).
     const rows: Row[] = [];
     for (const format of FORMATS) {
       for (const target of TARGETS) {
-        log(`${format} ${target}: warm-up ${WARM_S}s, c=1 ${C1_S}s, c=20 ${C20_S}s`);
+        log(`${format} ${target}: warm-up ${WARM_S}s at c=20`);
         await runWrk({ url: urls[target], connections: 20, seconds: WARM_S, bodyFiles: bodyFiles[format], headers });
-        const c1 = await measure(target, format, 1, C1_S);
-        const c20 = await measure(target, format, 20, C20_S);
-        rows.push({ target, format, c1, c20 });
-        log(`  c=1 p50 ${f(ms(c1.wrk.p50_us), 3)} ms, c=20 ${f(c20.wrk.rps, 0)} req/s, proxy CPU ${f(c20.proxyCpuPerReq, 3)} ms/req, foreign ${f(c1.foreignPct, 0)}% / ${f(c20.foreignPct, 0)}%`);
+      }
+      const rounds = new Map<Target, Array<{ c1: Measured; c20: Measured }>>(TARGETS.map((t) => [t, []]));
+      for (let r = 0; r < ROUNDS; r++) {
+        for (let k = 0; k < TARGETS.length; k++) {
+          const target = TARGETS[(r + k) % TARGETS.length]!;
+          // A second of load first: a target idle while the others ran has had its heap shrunk.
+          await runWrk({ url: urls[target], connections: 20, seconds: 1, bodyFiles: bodyFiles[format], headers });
+          const c1 = await measure(target, format, 1, C1_S);
+          const c20 = await measure(target, format, 20, C20_S);
+          rounds.get(target)!.push({ c1, c20 });
+          log(`  round ${r + 1}/${ROUNDS} ${format} ${target}: c=1 p50 ${f(ms(c1.wrk.p50_us), 3)} ms, c=20 ${f(c20.wrk.rps, 0)} req/s, proxy CPU ${f(c20.proxyCpuPerReq, 3)} ms/req, foreign ${f(c1.foreignPct, 0)}% / ${f(c20.foreignPct, 0)}%`);
+        }
+      }
+      for (const target of TARGETS) {
+        const rs = rounds.get(target)!;
+        rows.push({ target, format, c1: medianRound(rs.map((x) => x.c1)), c20: medianRound(rs.map((x) => x.c20)), rounds: rs });
       }
     }
 
@@ -246,7 +290,7 @@ async function main(): Promise<void> {
     out.push(`- Node ${process.version} (Synrouter, node floor, upstream), nginx ${nginx.version}, wrk ${wrkV}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}); everything shares the same cores.`);
     out.push(`- Requests: the last ${TURNS} turns of one Claude Code-shaped conversation, sent in turn (${n0(conversations.json[0]!.length)} to ${n0(bodies.json.length)} bytes, mean ${n0(meanBytes)}; each turn adds a tool round and moves the client's marker). Last turn: ${describeBody(bodies.json)}; model ${MODEL}; Claude Code headers (one session id); coding key; cache engine on.`);
     out.push(`- Upstream (node:http, own process): JSON answer ${n0(upstream.jsonBytes)} bytes with usage; SSE ${SSE_EVENTS} content_block_delta events, no spacing. nginx: 1 worker, proxy_buffering off, keepalive 128. node floor: node:http + undici, body buffered, no JSON or other work (what any Node proxy pays).`);
-    out.push(`- wrk -t1: warm-up ${WARM_S} s at c=20, then c=1 for ${C1_S} s (unloaded latency) and c=20 for ${C20_S} s (throughput). CPU = utime+stime of the proxy's processes (/proc) / requests. Added = target minus direct, at c=1. The memory test runs first; the node floor and Synrouter are restarted after it, so the load runs measure fresh processes (the burst leaves a Node proxy slower for tens of seconds).`);
+    out.push(`- wrk -t1: warm-up ${WARM_S} s at c=20 per target, then ${ROUNDS} rounds; each round runs every target in turn (a different one first each round): 1 s of c=20 load, c=1 for ${C1_S} s (unloaded latency) and c=20 for ${C20_S} s (throughput). Each figure is the median over the rounds (per-round CPU and p50 below the ratios). CPU = utime+stime of the proxy's processes (/proc) / requests. Added = target minus direct, at c=1. The memory test runs first; the node floor and Synrouter are restarted after it, so the load runs measure fresh processes (the burst leaves a Node proxy slower for tens of seconds).`);
     out.push('');
     for (const format of FORMATS) {
       out.push(`### ${format === 'json' ? 'JSON' : 'SSE'} (~200 KB requests)`, '');
@@ -283,6 +327,14 @@ async function main(): Promise<void> {
         + `| ${format === 'sse' ? `${sg(tf('synrouter'), 2)} ms (${sg(tf('nginx'), 2)}, ${sg(tf('floor'), 2)})` : '—'} | ${add(s, 'p50_us') < 1 ? 'met' : `**not met** (${f(add(s, 'p50_us'), 1)} ms)`} | ${cpuRatio < 3 ? 'met' : `**not met** (${f(cpuRatio, 0)}x)`} |`);
     }
     out.push('', `Node floor vs nginx CPU/req: JSON ${f(get('json', 'floor').c20.proxyCpuPerReq! / get('json', 'nginx').c20.proxyCpuPerReq!, 1)}x, SSE ${f(get('sse', 'floor').c20.proxyCpuPerReq! / get('sse', 'nginx').c20.proxyCpuPerReq!, 1)}x (the transport alone, before any Synrouter work).`, '');
+    out.push('Per round (the medians above are taken over these; c=20 proxy CPU ms/req, c=1 p50 ms):', '');
+    for (const format of FORMATS) {
+      for (const t of TARGETS) {
+        const rs = get(format, t).rounds;
+        out.push(`- ${format.toUpperCase()} ${LABEL[t]}: CPU ${t === 'direct' ? '—' : rs.map((x) => f(x.c20.proxyCpuPerReq, 3)).join(', ')}; p50 ${rs.map((x) => f(ms(x.c1.wrk.p50_us), 3)).join(', ')}`);
+      }
+    }
+    out.push('');
 
     out.push(`### Memory: ${STREAMS} concurrent slow SSE streams through freshly started proxies (${n0(streamBody.length)}-byte agent request, one session each; the upstream sends message_start, holds every stream until all ${STREAMS} are open, then ${STREAM_EVENTS} deltas ${STREAM_SPACING_MS} ms apart)`, '');
     out.push('| proxy | streams completed | failed | open together at upstream | wall s | RSS before | peak during | at end | 2 s after | CPU ms/stream |');
