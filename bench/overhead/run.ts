@@ -15,7 +15,7 @@
  * Needs wrk and nginx on PATH (bench/run-overhead.sh installs them from Debian).
  * Options: --profile (afterwards, profile Synrouter under c=20 load with --cpu-prof and summarise),
  *          --quick (short runs, for trying the harness).
- * Environment: BENCH_ROUNDS (3), BENCH_C1_SECONDS (2), BENCH_C20_SECONDS (3) per round, BENCH_WARM_SECONDS (12), BENCH_TTFB_N (40),
+ * Environment: BENCH_ROUNDS (3), BENCH_C1_SECONDS (2), BENCH_C20_SECONDS (3) per round, BENCH_WARM_SECONDS (36, the Node targets'), BENCH_TTFB_N (40),
  *              BENCH_STREAMS (1000), BENCH_UPSTREAM_CONNECTIONS (1200, so that every stream gets an
  *              upstream connection; "default" = Synrouter's own default of 128), BENCH_KEEP_TMP=1.
  */
@@ -37,10 +37,15 @@ const num = (name: string, dflt: number) => (process.env[name] ? Number(process.
 const C1_S = num('BENCH_C1_SECONDS', QUICK ? 1 : 2);
 const C20_S = num('BENCH_C20_SECONDS', QUICK ? 2 : 3);
 const ROUNDS = num('BENCH_ROUNDS', QUICK ? 1 : 3);
-// A Node process under this load takes 15-30 s to settle (JIT tiers, heap sizing): in alternating
-// 3 s runs Synrouter's c=20 CPU per request went 1.6-1.8 ms in the first to 0.85-0.95 ms from the
-// fourth on, the node floor's 0.63 -> 0.39. Every target gets the same warm-up.
-const WARM_S = num('BENCH_WARM_SECONDS', QUICK ? 1 : 12);
+// A Node process keeps compiling under this load for 25-40 s (V8 tiers functions up by how much
+// they have run; --trace-opt in 2 s windows of c=20 SSE load on a fresh Synrouter: 638, 154, 163 ...
+// compilations, under 15 per window only from 26-34 s), and its CPU per request falls with it (main
+// thread 3.6 -> 1.7 ms at 6 s -> 1.2 at 20 s -> 0.72-0.84 from 26-40 s). A proxy runs for days, so
+// the steady state is what is measured: both Node targets (floor and Synrouter) get the same long
+// warm-up, direct and nginx (no JIT) a short one.
+const WARM_S = num('BENCH_WARM_SECONDS', QUICK ? 1 : 36);
+const WARM_NATIVE_S = QUICK ? 1 : 4;
+const warmSeconds = (t: Target) => (t === 'floor' || t === 'synrouter' ? WARM_S : WARM_NATIVE_S);
 const TTFB_N = num('BENCH_TTFB_N', QUICK ? 15 : 40);
 const STREAMS = num('BENCH_STREAMS', QUICK ? 200 : 1000);
 const STREAM_EVENTS = 40, STREAM_SPACING_MS = 50, SSE_EVENTS = 20;
@@ -246,8 +251,8 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     for (const format of FORMATS) {
       for (const target of TARGETS) {
-        log(`${format} ${target}: warm-up ${WARM_S}s at c=20`);
-        await runWrk({ url: urls[target], connections: 20, seconds: WARM_S, bodyFiles: bodyFiles[format], headers });
+        log(`${format} ${target}: warm-up ${warmSeconds(target)}s at c=20`);
+        await runWrk({ url: urls[target], connections: 20, seconds: warmSeconds(target), bodyFiles: bodyFiles[format], headers });
       }
       const rounds = new Map<Target, Array<{ c1: Measured; c20: Measured }>>(TARGETS.map((t) => [t, []]));
       for (let r = 0; r < ROUNDS; r++) {
@@ -290,7 +295,7 @@ async function main(): Promise<void> {
     out.push(`- Node ${process.version} (Synrouter, node floor, upstream), nginx ${nginx.version}, wrk ${wrkV}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}); everything shares the same cores.`);
     out.push(`- Requests: the last ${TURNS} turns of one Claude Code-shaped conversation, sent in turn (${n0(conversations.json[0]!.length)} to ${n0(bodies.json.length)} bytes, mean ${n0(meanBytes)}; each turn adds a tool round and moves the client's marker). Last turn: ${describeBody(bodies.json)}; model ${MODEL}; Claude Code headers (one session id); coding key; cache engine on.`);
     out.push(`- Upstream (node:http, own process): JSON answer ${n0(upstream.jsonBytes)} bytes with usage; SSE ${SSE_EVENTS} content_block_delta events, no spacing. nginx: 1 worker, proxy_buffering off, keepalive 128. node floor: node:http + undici, body buffered, no JSON or other work (what any Node proxy pays).`);
-    out.push(`- wrk -t1: warm-up ${WARM_S} s at c=20 per target, then ${ROUNDS} rounds; each round runs every target in turn (a different one first each round): 1 s of c=20 load, c=1 for ${C1_S} s (unloaded latency) and c=20 for ${C20_S} s (throughput). Each figure is the median over the rounds (per-round CPU and p50 below the ratios). CPU = utime+stime of the proxy's processes (/proc) / requests. Added = target minus direct, at c=1. The memory test runs first; the node floor and Synrouter are restarted after it, so the load runs measure fresh processes (the burst leaves a Node proxy slower for tens of seconds).`);
+    out.push(`- wrk -t1: warm-up at c=20 per target (${WARM_S} s for the node floor and Synrouter, until V8 has stopped compiling; ${WARM_NATIVE_S} s for direct and nginx), then ${ROUNDS} rounds; each round runs every target in turn (a different one first each round): 1 s of c=20 load, c=1 for ${C1_S} s (unloaded latency) and c=20 for ${C20_S} s (throughput). Each figure is the median over the rounds (per-round CPU and p50 below the ratios). CPU = utime+stime of the proxy's processes (/proc) / requests. Added = target minus direct, at c=1. The memory test runs first; the node floor and Synrouter are restarted after it, so the load runs measure fresh processes (the burst leaves a Node proxy slower for tens of seconds).`);
     out.push('');
     for (const format of FORMATS) {
       out.push(`### ${format === 'json' ? 'JSON' : 'SSE'} (~200 KB requests)`, '');

@@ -54,6 +54,16 @@ export const shortHash = (h: string) => h.slice(0, 24);
 
 const MAX_IN_MEMORY = 5000;
 
+/**
+ * Whether `next` already has every decision of `prev`, as the same object: the usual case (the engine
+ * replays the stored decisions), where merging would copy a session's every decision per turn for
+ * nothing.
+ */
+function holdsAll(next: Readonly<Record<string, TrimDecision>>, prev: Readonly<Record<string, TrimDecision>>): boolean {
+  for (const id in prev) if (next[id] !== prev[id]) return false;
+  return true;
+}
+
 export class SessionStore {
   readonly #mem = new Map<string, SessionCacheState>();
   readonly #dirty = new Map<string, { keyId: string; sessionId: string; state: SessionCacheState }>();
@@ -92,7 +102,8 @@ export class SessionStore {
   set(keyId: string, sessionId: string, next: SessionCacheState, opts: { override?: boolean } = {}): void {
     const k = `${keyId}\u0000${sessionId}`;
     const prev = this.get(keyId, sessionId);
-    const state = prev ? { ...next, trims: opts.override ? { ...prev.trims, ...next.trims } : { ...next.trims, ...prev.trims } } : next;
+    const state = !prev || holdsAll(next.trims, prev.trims) ? next
+      : { ...next, trims: opts.override ? { ...prev.trims, ...next.trims } : { ...next.trims, ...prev.trims } };
     this.#remember(k, state);
     this.#dirty.set(k, { keyId, sessionId, state });
   }
