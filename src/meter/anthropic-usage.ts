@@ -4,7 +4,7 @@
  * field the last message_delta carries, because message_delta usage is cumulative and authoritative.
  */
 import type { AnthropicUsage, StreamEvent } from '../protocols/anthropic/types.ts';
-import { SseParser } from '../sse/sse-parser.ts';
+import { SseParser, type SseFrame } from '../sse/sse-parser.ts';
 import type { Usage } from './usage.ts';
 
 /**
@@ -32,6 +32,9 @@ export interface StreamSummary {
   completed: boolean;
 }
 
+/** Events with no usage, model, stop reason or error in them (protocols.md §1.5), by SSE event name: the data's start. */
+const UNMETERED = new Map(['content_block_start', 'content_block_delta', 'content_block_stop', 'ping'].map((t) => [t, `{"type":"${t}"`]));
+
 /** Follows an Anthropic SSE stream chunk by chunk without altering or delaying it. */
 export class AnthropicStreamWatcher {
   readonly #parser = new SseParser();
@@ -42,13 +45,17 @@ export class AnthropicStreamWatcher {
   #completed = false;
 
   push(chunk: Uint8Array): void {
-    for (const frame of this.#parser.push(chunk)) this.#onData(frame.data);
+    for (const frame of this.#parser.push(chunk)) this.#onFrame(frame);
   }
 
-  #onData(data: string): void {
+  #onFrame(frame: SseFrame): void {
+    // The bulk of a stream carries nothing metered: not parsed when both the SSE event name and the
+    // data's leading "type" member say so (Anthropic writes `type` first; anything else is parsed).
+    const prefix = UNMETERED.get(frame.event);
+    if (prefix !== undefined && frame.data.startsWith(prefix)) return;
     let ev: StreamEvent;
     try {
-      ev = JSON.parse(data) as StreamEvent;
+      ev = JSON.parse(frame.data) as StreamEvent;
     } catch {
       return; // not ours to judge: the client receives the bytes as they are
     }
@@ -81,7 +88,7 @@ export class AnthropicStreamWatcher {
   }
 
   summary(): StreamSummary {
-    for (const frame of this.#parser.end()) this.#onData(frame.data);
+    for (const frame of this.#parser.end()) this.#onFrame(frame);
     return { usage: fromAnthropicUsage(this.#usage), model: this.#model, stopReason: this.#stopReason, error: this.#error, completed: this.#completed };
   }
 }

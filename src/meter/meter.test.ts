@@ -27,6 +27,20 @@ test('the stream watcher takes message_start then the cumulative message_delta, 
   }
 });
 
+test('frames are judged by their data: an error or usage under a content event name is still seen', () => {
+  const w = new AnthropicStreamWatcher();
+  w.push(Buffer.from([
+    'event: message_start\ndata: {"type":"message_start","message":{"model":"m","usage":{"input_tokens":5,"output_tokens":1}}}\n\n',
+    // An upstream that names its events loosely: only the event name matches the skipped kinds.
+    'event: content_block_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":9}}\n\n',
+    'event: ping\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
+  ].join('')));
+  const s = w.summary();
+  assert.equal(s.usage.output, 9);
+  assert.equal(s.stopReason, 'end_turn');
+  assert.deepEqual(s.error, { type: 'overloaded_error', message: 'Overloaded' });
+});
+
 test('a stream cut before message_delta keeps the message_start numbers', () => {
   const w = new AnthropicStreamWatcher();
   w.push(Buffer.from(STREAM.slice(0, STREAM.indexOf('event: ping'))));
