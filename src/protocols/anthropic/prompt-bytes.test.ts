@@ -91,8 +91,10 @@ test('prompt from bytes = prompt from the parsed request, however the JSON is wr
     const raw = Buffer.from(write(request(), messy));
     const parsed = JSON.parse(raw.toString('utf8')) as MessagesRequest;
     const { root, canonical } = scanned(raw, MESSAGES_SKELETON_DEPTH);
-    const expected = buildPrompt(parsed);
+    // Fresh objects for each side: buildPrompt remembers renderings by block and message object, so
+    // the same objects a second time would replay the first rendering instead of hashing the bytes.
     const got = buildPrompt(parsed, { raw, root: root as ObjectNode, canonical, request: parsed });
+    const expected = buildPrompt(structuredClone(parsed));
     assert.deepEqual(got, expected, raw.toString());
     if (canonical.offsets.length === 0) fromBytes++;
   }
@@ -107,7 +109,28 @@ test('reordered tools and edited blocks: the edited ones are rendered from their
     const tools = parsed.tools ?? [];
     const order = tools.map((_, k) => k).reverse();
     const view = { ...parsed, tools: order.map((k) => tools[k]!), messages: parsed.messages.map((m, k) => (k === 0 && Array.isArray(m.content) ? { ...m, content: m.content.map((b, j) => (j === 0 ? { ...b, text: 'edited' } : b)) } : m)) } as MessagesRequest;
-    assert.deepEqual(buildPrompt(view, { raw, root: root as ObjectNode, canonical, request: parsed, toolOrder: order }), buildPrompt(view));
+    assert.deepEqual(buildPrompt(view, { raw, root: root as ObjectNode, canonical, request: parsed, toolOrder: order }), buildPrompt(structuredClone(view)));
+  }
+});
+
+test('remembered renderings: a request sharing objects with earlier ones renders as a fresh copy of it does', () => {
+  for (let i = 0; i < 400; i++) {
+    const base = request();
+    buildPrompt(base);
+    const extra = { role: 'user', content: [{ type: 'text', text: pick(TEXTS) }] };
+    const withEmpty = { ...base, messages: [{ role: 'user', content: [] }, ...base.messages] } as MessagesRequest;
+    const variants: MessagesRequest[] = [
+      base,
+      { ...base, messages: [...base.messages, extra] }, // the next turn
+      { ...base, messages: base.messages.slice(1) }, // the same messages at other indexes
+      withEmpty, withEmpty, // a message with no blocks first: the parameters move on to the next (the second time replayed)
+      { ...base, tool_choice: { type: 'any' } }, // other parameters on the first block
+      { ...base, thinking: { type: 'disabled' } },
+      { ...base, system: 'another system prompt' }, // everything after it hashes differently
+      { ...base, tools: [] },
+      { ...base, messages: base.messages.map((m, k) => (k === 0 ? { ...m, role: m.role === 'user' ? 'assistant' : 'user' } : m)) },
+    ] as MessagesRequest[];
+    for (const v of variants) assert.deepEqual(buildPrompt(v), buildPrompt(structuredClone(v)));
   }
 });
 

@@ -90,6 +90,20 @@ function chain(previous: string, segment: string, extra: string, canonical: Read
 interface Rendered { previous: string; segment: Segment; extra: string; overhead: number; hash: string; tokens: number }
 const rendered = new WeakMap<object, Rendered>();
 
+/**
+ * What a whole message rendered to last time, by the message object: its positions and markers
+ * (shared, never modified after they are built), valid at the same message index after the same
+ * hash (which covers every earlier position, so also their number and tokens), with the same
+ * top-level parameters still to place. Most of a turn is messages
+ * the session already sent: replaying them skips the per-block work (paths, lookups, position
+ * objects), which was most of buildPrompt's time.
+ */
+interface RenderedMessage {
+  m: number; previous: string; params: string | null; paramsAfter: string | null;
+  positions: PromptPosition[]; markers: CacheMarker[]; hash: string; cumulativeAfter: number;
+}
+const renderedMessages = new WeakMap<object, RenderedMessage>();
+
 /** The bytes a request was parsed from, to hash blocks from (see the top of this file). */
 export interface PromptSource {
   raw: Buffer;
@@ -217,6 +231,13 @@ export function buildPrompt(request: MessagesRequest, source?: PromptSource): Pr
   const messageNodes = source ? child(source.root, 'messages') : undefined;
   for (let m = 0; m < request.messages.length; m++) {
     const message = request.messages[m]!;
+    const memo = renderedMessages.get(message);
+    if (memo && memo.m === m && memo.previous === b.hash && memo.params === params) {
+      b.replay(memo);
+      params = memo.paramsAfter;
+      continue;
+    }
+    const start = b.positions.length, markersFrom = b.markers.length, previous = b.hash, paramsBefore = params;
     const stringContent = typeof message.content === 'string';
     const blocks = contentBlocks(message.content);
     const originalContent = original?.messages[m]?.content;
@@ -236,6 +257,10 @@ export function buildPrompt(request: MessagesRequest, source?: PromptSource): Pr
       const index = b.add('messages', path, block, extra, i === 0 ? MESSAGE_OVERHEAD_TOKENS : 0, stringContent ? message : block, parent, stringContent ? undefined : i, stringContent);
       if (!stringContent) b.addMarkers(index, path, block);
     }
+    renderedMessages.set(message, {
+      m, previous, params: paramsBefore, paramsAfter: params,
+      positions: b.positions.slice(start), markers: b.markers.slice(markersFrom), hash: b.hash, cumulativeAfter: b.cumulative,
+    });
   }
 
   const top = request.cache_control;
@@ -307,6 +332,13 @@ class PromptBuilder {
       cacheable: isCacheableBlock(block),
     });
     return index;
+  }
+
+  replay(memo: RenderedMessage): void {
+    for (let i = 0; i < memo.positions.length; i++) this.positions.push(memo.positions[i]!);
+    for (let i = 0; i < memo.markers.length; i++) this.markers.push(memo.markers[i]!);
+    this.hash = memo.hash;
+    this.cumulative = memo.cumulativeAfter;
   }
 
   addMarkers(position: number, path: string, block: JsonObject): void {
