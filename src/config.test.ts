@@ -61,6 +61,12 @@ test('environment overrides win over the file: port, db, and key and base URL of
   assert.equal(loadConfig({ configPath: file(declared), env: { SYNROUTER_MYLAB_API_KEY: '' } }).providers.mylab, undefined);
 });
 
+test('GC headroom: 64 MB by default, from the file, overridden by SYNROUTER_GC_HEADROOM_MB (0 turns it off)', () => {
+  assert.equal(loadConfig({ env: {} }).gcHeadroomMb, 64);
+  assert.equal(loadConfig({ configPath: file({ gcHeadroomMb: 16 }), env: {} }).gcHeadroomMb, 16);
+  assert.equal(loadConfig({ configPath: file({ gcHeadroomMb: 16 }), env: { SYNROUTER_GC_HEADROOM_MB: '0' } }).gcHeadroomMb, 0);
+});
+
 test('SYNROUTER_CONFIG names the file; a bad number is refused', () => {
   const c = loadConfig({ env: { SYNROUTER_CONFIG: file(declared) } });
   assert.equal(c.port, 9100);

@@ -2,7 +2,7 @@
  * Configuration: defaults, then the JSON config file (`--config` or SYNROUTER_CONFIG), then the
  * environment. The result is a frozen, typed Config; nothing else reads process.env.
  *
- * Environment: SYNROUTER_HOST, SYNROUTER_PORT, SYNROUTER_DB, SYNROUTER_BODY_LIMIT_MB, and per provider
+ * Environment: SYNROUTER_HOST, SYNROUTER_PORT, SYNROUTER_DB, SYNROUTER_BODY_LIMIT_MB, SYNROUTER_GC_HEADROOM_MB, and per provider
  * SYNROUTER_<PROVIDER>_API_KEY (comma-separated for several keys) and SYNROUTER_<PROVIDER>_BASE_URL,
  * for ANTHROPIC, OPENROUTER and every provider declared in the config file.
  */
@@ -30,6 +30,8 @@ export interface Config {
   dbPath: string;
   /** Largest request body accepted. Agents send 40-120 KB first requests and several MB late in long sessions. */
   bodyLimitBytes: number;
+  /** Untouched Buffer memory reserved at start so that V8's full collections are not paced by dead Buffers (cli/v8-tuning.ts); 0 turns it off. */
+  gcHeadroomMb: number;
   /** Providers with at least one API key, by name. */
   providers: Readonly<Record<string, ProviderConfig>>;
   models: readonly ModelEntry[];
@@ -53,6 +55,7 @@ interface FileConfig {
   port?: number;
   db?: string;
   bodyLimitMb?: number;
+  gcHeadroomMb?: number;
   providers?: Record<string, {
     apiKey?: string; apiKeys?: string[]; baseUrl?: string;
     /** Only for providers that are not built in: */
@@ -108,6 +111,7 @@ export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv;
     port,
     dbPath: resolve(opts.overrides?.dbPath ?? env.SYNROUTER_DB ?? file.db ?? 'data/synrouter.db'),
     bodyLimitBytes: Math.round((intFrom(env.SYNROUTER_BODY_LIMIT_MB, 'SYNROUTER_BODY_LIMIT_MB') ?? file.bodyLimitMb ?? 32) * 1024 * 1024),
+    gcHeadroomMb: intFrom(env.SYNROUTER_GC_HEADROOM_MB, 'SYNROUTER_GC_HEADROOM_MB') ?? file.gcHeadroomMb ?? 64,
     providers,
     models: file.models ?? [],
     ledger: { flushMs: 200, batchSize: 200, ...file.ledger },

@@ -11,7 +11,7 @@ import { startSimulator } from '../simulator/simulator.ts';
 import { tuneV8 } from './v8-tuning.ts';
 
 export async function serve(config: Config): Promise<number> {
-  tuneV8();
+  tuneV8(config.gcHeadroomMb);
   let simulator: { url: string; close(): Promise<void> } | undefined;
   if (Object.keys(config.providers).length === 0) {
     simulator = await startSimulator({ port: 0 });

@@ -22,17 +22,21 @@ const FLAGS = '--external-memory-accounted-in-global-limit';
 
 /*
  * An untouched allocation that counts as external memory that survived, so the limit above is a
- * multiple of ~80 MB instead of ~20 MB. Its pages are never written, so it costs address space,
+ * multiple of ~50-80 MB instead of ~20 MB. Its pages are never written, so it costs address space,
  * not RSS (checked: RSS unchanged after allocating it). Measured with --trace-gc over 10 s of the
  * overhead benchmark's load: mark-compacts at c=1 2 instead of 3-69 (the count without it depends
  * on V8's speed estimates, so on the machine's load), at c=20 10 instead of 25. Young-generation
- * collections still free the Buffers as before. Kept at 1/16 of the heap limit at most, so a small
- * --max-old-space-size is not crowded by it.
+ * collections still free the Buffers as before. The price is memory: dead Buffers wait longer for a
+ * full collection, so RSS under sustained load is higher: after ~70 s of c=20 load RSS was 440 MB
+ * with none, 523 MB with 32 MB and 591 MB with 64 MB; 32 MB left 22 mark-compacts at c=1 (none: 47,
+ * 64 MB: 2), hence 64 by default, and the setting for hosts where memory matters more. Kept at 1/16 of the
+ * heap limit at most, so a small --max-old-space-size is not crowded by it.
  */
-const HEADROOM_BYTES = 64 * 1024 * 1024;
 let headroom: Buffer | undefined;
 
-export function tuneV8(): void {
+/** `headroomMb`: the reservation (config `gcHeadroomMb`, default 64; 0 for none). */
+export function tuneV8(headroomMb: number): void {
   setFlagsFromString(FLAGS);
-  headroom ??= Buffer.allocUnsafeSlow(Math.min(HEADROOM_BYTES, Math.floor(getHeapStatistics().heap_size_limit / 16)));
+  const bytes = Math.min(headroomMb * 1024 * 1024, Math.floor(getHeapStatistics().heap_size_limit / 16));
+  if (bytes > 0) headroom ??= Buffer.allocUnsafeSlow(bytes);
 }
