@@ -7,7 +7,8 @@
  *   synrouter  wrk -> Synrouter (child process, own SQLite file, coding key, cache engine on) -> mock upstream
  *
  * for the turns of a ~200 KB agent-shaped Anthropic conversation (claude-sonnet-4-6), JSON and SSE answers. Per target
- * and format, in rounds that alternate the targets (median round reported): wrk c=1 (unloaded latency p50/p99) and c=20 (throughput), the proxy's CPU per request
+ * and format, in rounds that alternate the targets (median round reported): wrk c=1 (unloaded
+ * latency p50/p99) and c=20 (throughput), the proxy's CPU per request
  * from /proc/<pid>/stat (utime+stime, all threads), added latency vs direct, foreign CPU during each
  * run (runs above 20% of a core are marked *), added time to first byte for SSE (sequential node
  * client, median), and Synrouter's RSS with 1,000 concurrent slow streams.
@@ -258,7 +259,8 @@ async function main(): Promise<void> {
       for (let r = 0; r < ROUNDS; r++) {
         for (let k = 0; k < TARGETS.length; k++) {
           const target = TARGETS[(r + k) % TARGETS.length]!;
-          // A second of load first: a target idle while the others ran has had its heap shrunk.
+          // A second of load first: the target sat idle while the others ran (V8's memory reducer may
+          // have shrunk its heap meanwhile).
           await runWrk({ url: urls[target], connections: 20, seconds: 1, bodyFiles: bodyFiles[format], headers });
           const c1 = await measure(target, format, 1, C1_S);
           const c20 = await measure(target, format, 20, C20_S);

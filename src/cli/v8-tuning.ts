@@ -29,8 +29,8 @@ const FLAGS = '--external-memory-accounted-in-global-limit';
  * collections still free the Buffers as before. The price is memory: dead Buffers wait longer for a
  * full collection, so RSS under sustained load is higher: after ~70 s of c=20 load RSS was 440 MB
  * with none, 523 MB with 32 MB and 591 MB with 64 MB; 32 MB left 22 mark-compacts at c=1 (none: 47,
- * 64 MB: 2), hence 64 by default, and the setting for hosts where memory matters more. Kept at 1/16 of the
- * heap limit at most, so a small --max-old-space-size is not crowded by it.
+ * 64 MB: 2), hence 64 by default, and the setting for hosts where memory matters more. Kept at
+ * 1/16 of the heap limit at most, so a small --max-old-space-size is not crowded by it.
  */
 let headroom: Buffer | undefined;
 

@@ -94,9 +94,9 @@ const rendered = new WeakMap<object, Rendered>();
  * What a whole message rendered to last time, by the message object: its positions and markers
  * (shared, never modified after they are built), valid at the same message index after the same
  * hash (which covers every earlier position, so also their number and tokens), with the same
- * top-level parameters still to place. Most of a turn is messages
- * the session already sent: replaying them skips the per-block work (paths, lookups, position
- * objects), which was most of buildPrompt's time.
+ * top-level parameters still to place. Most of a turn is messages the session already sent:
+ * replaying them skips the per-block work (paths, lookups, position objects), which was most of
+ * buildPrompt's time.
  */
 interface RenderedMessage {
   m: number; previous: string; params: string | null; paramsAfter: string | null;
