@@ -63,7 +63,7 @@ function longer(a: Ttl, b: Ttl): Ttl {
 }
 
 /** How often (clock time) the stores sweep out expired entries. */
-export const PRUNE_EVERY_MS = 1000;
+const PRUNE_EVERY_MS = 1000;
 
 /** Cache entries of all scopes. One store stands for one upstream (one Anthropic). */
 export class CacheStore {
@@ -99,10 +99,19 @@ export class CacheStore {
    * expired entries anyway, so this only bounds memory.
    */
   prune(nowMs: number): void {
-    if (nowMs >= this.#prunedAt && nowMs - this.#prunedAt < PRUNE_EVERY_MS) return;
-    this.#prunedAt = nowMs;
-    for (const [key, entry] of this.entries) if (entry.expiresAt <= nowMs) this.entries.delete(key);
+    this.#prunedAt = sweepExpired(this.entries, nowMs, this.#prunedAt);
   }
+}
+
+/**
+ * Deletes the entries expired by `nowMs` unless the last sweep (at `prunedAt`) was less than
+ * PRUNE_EVERY_MS of clock time ago; returns when the last sweep now was. Shared by both simulated
+ * caches (openai-cache.ts).
+ */
+export function sweepExpired(entries: Map<string, { expiresAt: number }>, nowMs: number, prunedAt: number): number {
+  if (nowMs >= prunedAt && nowMs - prunedAt < PRUNE_EVERY_MS) return prunedAt;
+  for (const [key, entry] of entries) if (entry.expiresAt <= nowMs) entries.delete(key);
+  return nowMs;
 }
 
 /** The breakpoints of a prompt, in position order, one per position. */

@@ -18,7 +18,7 @@
 //   it contains; never shortens a lifetime).
 
 import type { OpenAIPrompt } from './openai-prompt.ts';
-import { PRUNE_EVERY_MS } from './cache-model.ts';
+import { sweepExpired } from './cache-model.ts';
 
 export const OPENAI_CACHE_MIN_TOKENS = 1024;
 export const OPENAI_CACHE_INCREMENT_TOKENS = 128;
@@ -48,9 +48,7 @@ export class OpenAICacheStore {
 
   /** Drops entries that expired at or before `nowMs`, at most once per PRUNE_EVERY_MS (see CacheStore.prune). */
   prune(nowMs: number): void {
-    if (nowMs >= this.#prunedAt && nowMs - this.#prunedAt < PRUNE_EVERY_MS) return;
-    this.#prunedAt = nowMs;
-    for (const [key, entry] of this.entries) if (entry.expiresAt <= nowMs) this.entries.delete(key);
+    this.#prunedAt = sweepExpired(this.entries, nowMs, this.#prunedAt);
   }
 }
 

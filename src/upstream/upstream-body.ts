@@ -125,9 +125,9 @@ export function dispatchRequest(agent: Agent, opts: Dispatcher.DispatchOptions, 
         body?.end();
       },
       onResponseError(_c, err) {
+        if (body) return body.fail(err); // the body settles the listener
         settled();
-        if (body) body.fail(err);
-        else reject(signal.aborted ? signal.reason : err);
+        reject(signal.aborted ? signal.reason : err);
       },
     };
     try {
