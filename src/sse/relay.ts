@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import type { UpstreamResponse } from '../upstream/send-upstream.ts';
+import type { UpstreamBody } from '../upstream/upstream-body.ts';
 import { writeSse } from './sse-parser.ts';
 
 const DROP_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'trailer', 'upgrade', 'set-cookie']);
@@ -14,6 +15,16 @@ export function responseHeaders(up: UpstreamResponse['headers'], extra: Record<s
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(up)) if (v !== undefined && !DROP_RESPONSE_HEADERS.has(k)) out[k] = v;
   return { ...out, ...extra };
+}
+
+/**
+ * Sends the response head at once only when no body bytes are already waiting: usually the
+ * upstream's head and first bytes come in one read, and then the first write carries both (Node
+ * sends a pending head with the first chunk), one syscall and one wake-up of the client instead of
+ * two. The client sees the status no later either way.
+ */
+export function flushHeadUnlessBodyWaiting(res: ServerResponse, body: UpstreamBody): void {
+  if (body.buffered === 0) res.flushHeaders();
 }
 
 /** Responses whose head said text/event-stream: an error after the first byte can only be an SSE frame there. */
@@ -48,7 +59,7 @@ export async function relay(opts: {
 }): Promise<void> {
   const { upstream, res } = opts;
   writeHead(res, upstream.status, responseHeaders(upstream.headers, opts.headers));
-  res.flushHeaders();
+  flushHeadUnlessBodyWaiting(res, upstream.body);
   for await (const chunk of upstream.body) {
     const buf = chunk as Buffer;
     try {

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { AnthropicStreamWatcher, fromAnthropicUsage } from '../meter/anthropic-usage.ts';
 import { fromChatUsage, OpenAIStreamWatcher } from '../meter/openai-usage.ts';
 import { SseParser } from '../sse/sse-parser.ts';
-import { responseHeaders, writeHead } from '../sse/relay.ts';
+import { flushHeadUnlessBodyWaiting, responseHeaders, writeHead } from '../sse/relay.ts';
 import type { Translation } from '../translate/translate-request.ts';
 import type { Turn } from '../turn.ts';
 import type { WireProtocol } from './providers.ts';
@@ -43,7 +43,7 @@ export async function forwardTranslated(o: { from: WireProtocol; upstream: Upstr
   }
 
   writeHead(res, 200, responseHeaders({}, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'synrouter-request-id': turn.requestId, ...keep }));
-  res.flushHeaders();
+  flushHeadUnlessBodyWaiting(res, upstream.body);
   const parser = new SseParser();
   const stream = pair.stream(context);
   let ended = false;

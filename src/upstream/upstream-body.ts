@@ -37,6 +37,11 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     this.#onSettled = onSettled;
   }
 
+  /** Bytes that arrived and wait to be read. */
+  get buffered(): number {
+    return this.#queued;
+  }
+
   /** From the handler: a chunk arrived. */
   push(chunk: Buffer): void {
     this.#queue.push(chunk);

@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { wirePieces } from './send-upstream.ts';
+
+const b = (s: string) => Buffer.from(s);
+
+test('wirePieces keeps the largest piece as it is and joins the pieces on each side of it', () => {
+  const big = b('x'.repeat(100));
+  const pieces = [b('ab'), b(','), big, b('{"m":1}'), b('cd'), b(']')];
+  const out = wirePieces(pieces);
+  assert.equal(out.length, 3);
+  assert.equal(out[1], big, 'the largest piece is not copied');
+  assert.deepEqual(Buffer.concat(out), Buffer.concat(pieces));
+});
+
+test('wirePieces: largest first or last, and a single neighbour, are not copied needlessly', () => {
+  const big = b('y'.repeat(50));
+  const tail = b('}');
+  assert.deepEqual(wirePieces([big, b(','), tail]).map(String), [String(big), ',}']);
+  const [first, second] = wirePieces([tail, big]);
+  assert.equal(first, tail);
+  assert.equal(second, big);
+  assert.equal(wirePieces([big]).length, 1);
+});
