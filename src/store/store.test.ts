@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from './db.ts';
-import { KeyStore, hashKey } from './keys.ts';
+import { KeyStore, VERSION_CHECK_MS, hashKey } from './keys.ts';
 import { Ledger, type TurnRow } from './ledger.ts';
 
 const tmpDb = () => join(mkdtempSync(join(tmpdir(), 'sr-store-')), 'x.db');
@@ -24,18 +24,23 @@ test('keys are stored as hashes only, found by value, and revocation sticks', ()
   assert.equal(keys.revoke(record.id), false);
 });
 
-test('a key revoked or changed by another process is seen on its next lookup', () => {
+test('a key revoked or changed by another process is seen within VERSION_CHECK_MS; through the store itself at once', () => {
   const path = tmpDb();
-  const server = new KeyStore(openDatabase(path));
+  const clock = { t: 0, now() { return this.t; } };
+  const server = new KeyStore(openDatabase(path), clock);
   const { key, record } = server.create({ name: 'laptop' });
   assert.equal(server.find(key)?.mode, 'coding');
   // `synrouter keys revoke` / `keys mode` in another process: its own connection to the same file.
   const cli = new KeyStore(openDatabase(path));
   assert.equal(cli.setMode(record.id, 'general'), true);
+  clock.t += VERSION_CHECK_MS - 1;
+  assert.equal(server.find(key)?.mode, 'coding', 'not looked at again yet');
+  clock.t += 1;
   assert.equal(server.find(key)?.mode, 'general');
   assert.equal(cli.revoke(record.id), true);
+  clock.t += VERSION_CHECK_MS;
   assert.notEqual(server.find(key)?.revokedAt, null);
-  // And through the store itself (the admin API).
+  // And through the store itself (the admin API), with no time passing.
   const other = server.create({ name: 'second' });
   assert.equal(server.find(other.key)?.name, 'second');
   assert.equal(server.rename(other.record.id, 'renamed'), true);
