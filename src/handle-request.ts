@@ -13,6 +13,7 @@ import type { Config } from './config.ts';
 import { ProxyError, toProxyError } from './errors.ts';
 import { matchEndpoint, type Endpoint } from './server/endpoints.ts';
 import { readBody } from './server/read-body.ts';
+import { requestPath, requestUrl } from './server/request-url.ts';
 import { sendError, sendJson } from './server/respond.ts';
 import { listModels } from './server/models-endpoint.ts';
 import { authenticate } from './auth/authenticate.ts';
@@ -62,13 +63,13 @@ export interface Deps {
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, deps: Deps): Promise<void> {
   // randomUUID draws from a buffered pool of random bytes (randomBytes went to the kernel per call).
   const requestId = 'req_sr_' + randomUUID().replaceAll('-', '');
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  if (isAdminPath(url.pathname)) return handleAdmin(req, res, deps, url);
-  const match = matchEndpoint(req.method ?? 'GET', url.pathname);
+  const path = requestPath(req.url);
+  if (isAdminPath(path)) return handleAdmin(req, res, deps, requestUrl(req.url));
+  const match = matchEndpoint(req.method ?? 'GET', path);
   if (!('endpoint' in match)) {
     const err = match.status === 404
-      ? new ProxyError('ROUTE_NOT_FOUND', `No route for ${req.method} ${url.pathname}. Anthropic clients use /api/anthropic, OpenAI clients /api/v1.`)
-      : new ProxyError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}; use ${match.allow}.`);
+      ? new ProxyError('ROUTE_NOT_FOUND', `No route for ${req.method} ${path}. Anthropic clients use /api/anthropic, OpenAI clients /api/v1.`)
+      : new ProxyError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}; use ${match.allow}.`);
     return sendError(res, match.protocol, err, requestId, match.allow ? { allow: match.allow } : {});
   }
   const { endpoint } = match;
@@ -81,7 +82,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
   let release: (() => void) | undefined;
   try {
     turn.key = authenticate(req.headers, deps.keys);
-    if (endpoint.op === 'models') return sendJson(res, 200, listModels(endpoint.protocol, deps.registry, url.searchParams));
+    if (endpoint.op === 'models') return sendJson(res, 200, listModels(endpoint.protocol, deps.registry, requestUrl(req.url).searchParams));
     release = deps.limits.admit(turn.key, turn.startedAt);
     await proxyTurn(req, res, endpoint, turn, deps, abort.signal);
   } catch (err) {
