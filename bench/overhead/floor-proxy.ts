@@ -28,7 +28,8 @@ const server = createServer({ keepAliveTimeout: 65_000 }, async (req, res) => {
     const body = await readBody(req, 64 * 1024 * 1024);
     const up = await dispatchRequest(agent, { origin: upstream.origin, path: req.url ?? '/', method: 'POST', headers: forward(req.headers) as Record<string, string>, body }, new AbortController().signal);
     res.writeHead(up.status, forward(up.headers));
-    res.flushHeaders();
+    // As Synrouter's relay (sse/relay.ts): the head goes alone only when no body bytes wait.
+    if (up.body.buffered === 0) res.flushHeaders();
     for await (const chunk of up.body) if (!res.write(chunk)) await once(res, 'drain');
     res.end();
   } catch {
