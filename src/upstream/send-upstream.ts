@@ -86,8 +86,8 @@ export async function sendUpstream(agent: Agent, req: { baseUrl: string; path: s
  * (client-h1.js AsyncWriter.write), so each piece is its own write syscall, and on a connection to a
  * local upstream each syscall also runs the receiver's TCP stack: a turn spliced into five pieces
  * (the client's bytes around two markers) went out in five syscalls, now two, copying only what
- * lies outside the largest piece (the tail after the first marker), not the whole 200 KB body
- * (a fresh buffer that size is mmap'ed and page-faulted in per turn).
+ * lies outside the largest piece (the tail after the first marker). Not the whole body: joining
+ * 200 KB into a fresh buffer took 50-110 us in a microbenchmark (new memory, page-faulted in).
  */
 export function wirePieces(pieces: readonly Uint8Array[]): Uint8Array[] {
   let largest = 0;

@@ -68,8 +68,9 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     try {
       for (;;) {
         // Everything that has arrived, as one chunk: an SSE upstream sends each event as its own HTTP
-        // chunk, and relaying 26 of them one by one (an iterator step, a meter push and a chunked
-        // write each, 80 iovecs in the client's writev) was most of what an SSE turn cost over a JSON one.
+        // chunk, and the benchmark's 26 events of one read were relayed one by one (an iterator
+        // step, a meter push and a chunked write each; 80 iovecs in the client's writev). Measured:
+        // ~0.05 ms less CPU per SSE turn at c=20 (median of 10 alternating rounds).
         const queue = this.#queue;
         if (queue.length) {
           const chunk = queue.length === 1 ? queue[0]! : Buffer.concat(queue, this.#queued);
