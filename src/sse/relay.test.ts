@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { once } from 'node:events';
-import type { UpstreamBody } from '../upstream/upstream-body.ts';
-import { flushHeadUnlessBodyWaiting } from './relay.ts';
+import type { Dispatcher } from 'undici';
+import { UpstreamBody } from '../upstream/upstream-body.ts';
+import { flushHeadUnlessBodyWaiting, relay } from './relay.ts';
 
 /** The raw bytes a client reads first from a server whose handler is `handle`. */
 async function firstRead(handle: (res: ServerResponse) => void): Promise<string> {
@@ -14,7 +15,8 @@ async function firstRead(handle: (res: ServerResponse) => void): Promise<string>
   const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
   try {
     socket.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n');
-    const [chunk] = await once(socket, 'data') as [Buffer];
+    // Bounded, so that a head that never comes fails the test instead of hanging it.
+    const [chunk] = await once(socket, 'data', { signal: AbortSignal.timeout(3000) }) as [Buffer];
     return chunk.toString('latin1');
   } finally {
     socket.destroy();
@@ -41,4 +43,18 @@ test('flushHeadUnlessBodyWaiting: with body bytes waiting the head travels with 
     setTimeout(() => res.write('event: ping\ndata: {}\n\n'), 20);
   });
   assert.match(first, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n[0-9a-f]+\r\nevent: ping\n/);
+});
+
+test('relay: when the waiting first bytes write nothing (a partial frame held back by a transform), the head still goes out at once', { timeout: 5000 }, async () => {
+  const controller = { paused: false, pause() {}, resume() {}, abort() {} } as unknown as Dispatcher.DispatchController;
+  const body = new UpstreamBody(controller, () => {});
+  body.push(Buffer.from('event: message_start\ndata: {"type":"mess')); // then the upstream stalls
+  const first = await firstRead((res) => {
+    void relay({
+      upstream: { status: 200, headers: { 'content-type': 'text/event-stream' }, body }, res, headers: {}, signal: new AbortController().signal,
+      onChunk: () => {}, transform: () => Buffer.alloc(0),
+    }).catch(() => {});
+  });
+  assert.match(first, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n$/);
+  body.fail(new Error('test over'));
 });

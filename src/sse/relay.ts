@@ -18,13 +18,17 @@ export function responseHeaders(up: UpstreamResponse['headers'], extra: Record<s
 }
 
 /**
- * Sends the response head at once only when no body bytes are already waiting: usually the
- * upstream's head and first bytes come in one read, and then the first write carries both (Node
- * sends a pending head with the first chunk), one syscall and one wake-up of the client instead of
- * two. The client sees the status no later either way.
+ * Sends the response head at once only when no body bytes are already waiting, and says whether it
+ * did: usually the upstream's head and first bytes come in one read, and then the first write
+ * carries both (Node sends a pending head with the first chunk), one syscall and one wake-up of the
+ * client instead of two. A caller that got false and whose first chunk writes nothing (a partial
+ * frame, an event translated to no output) must flush the head then, so that the client sees the
+ * status no later than before.
  */
-export function flushHeadUnlessBodyWaiting(res: ServerResponse, body: UpstreamBody): void {
-  if (body.buffered === 0) res.flushHeaders();
+export function flushHeadUnlessBodyWaiting(res: ServerResponse, body: UpstreamBody): boolean {
+  if (body.buffered > 0) return false;
+  res.flushHeaders();
+  return true;
 }
 
 /** Responses whose head said text/event-stream: an error after the first byte can only be an SSE frame there. */
@@ -59,7 +63,7 @@ export async function relay(opts: {
 }): Promise<void> {
   const { upstream, res } = opts;
   writeHead(res, upstream.status, responseHeaders(upstream.headers, opts.headers));
-  flushHeadUnlessBodyWaiting(res, upstream.body);
+  let headSent = flushHeadUnlessBodyWaiting(res, upstream.body);
   for await (const chunk of upstream.body) {
     const buf = chunk as Buffer;
     try {
@@ -69,7 +73,13 @@ export async function relay(opts: {
       console.error(`[synrouter] meter error: ${(err as Error).message}`);
     }
     const out = opts.transform ? opts.transform(buf) : buf;
-    if (out.length && !res.write(out)) await once(res, 'drain', { signal: opts.signal });
+    if (out.length) {
+      headSent = true;
+      if (!res.write(out)) await once(res, 'drain', { signal: opts.signal });
+    } else if (!headSent) {
+      headSent = true;
+      res.flushHeaders();
+    }
   }
   if (opts.complete && !opts.complete()) throw new Error('the upstream closed the stream before its final event');
   res.end();

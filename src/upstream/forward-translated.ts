@@ -43,12 +43,13 @@ export async function forwardTranslated(o: { from: WireProtocol; upstream: Upstr
   }
 
   writeHead(res, 200, responseHeaders({}, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'synrouter-request-id': turn.requestId, ...keep }));
-  flushHeadUnlessBodyWaiting(res, upstream.body);
+  let headSent = flushHeadUnlessBodyWaiting(res, upstream.body);
   const parser = new SseParser();
   const stream = pair.stream(context);
   let ended = false;
   const write = async (frames: string[]) => {
     if (!frames.length || res.writableEnded) return;
+    headSent = true;
     if (!res.write(frames.join(''))) await once(res, 'drain', { signal: o.signal });
   };
   const feed = async (frames: Array<{ data: string }>) => {
@@ -72,6 +73,8 @@ export async function forwardTranslated(o: { from: WireProtocol; upstream: Upstr
       turn.ttfbMs ??= performance.now() - turn.startPerf;
       watcher.push(chunk as Buffer);
       await feed(parser.push(chunk as Buffer));
+      // The first bytes translated to nothing yet: the head goes on its own (flushHeadUnlessBodyWaiting).
+      if (!headSent && !res.writableEnded) { headSent = true; res.flushHeaders(); }
       if (ended) break;
     }
     if (!ended) {
