@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import { Agent } from 'undici';
 import { readBody } from '../../src/server/read-body.ts';
 import { dispatchRequest } from '../../src/upstream/upstream-body.ts';
+import { ResponseHead } from '../../src/sse/relay.ts';
 
 const upstream = new URL(process.argv[2] ?? 'http://127.0.0.1:9000');
 const agent = new Agent({ connections: Number(process.env.FLOOR_CONNECTIONS ?? 1200), headersTimeout: 600_000, bodyTimeout: 300_000, keepAliveTimeout: 30_000 });
@@ -28,8 +29,8 @@ const server = createServer({ keepAliveTimeout: 65_000 }, async (req, res) => {
     const body = await readBody(req, 64 * 1024 * 1024);
     const up = await dispatchRequest(agent, { origin: upstream.origin, path: req.url ?? '/', method: 'POST', headers: forward(req.headers) as Record<string, string>, body }, new AbortController().signal);
     res.writeHead(up.status, forward(up.headers));
-    // As Synrouter's relay (sse/relay.ts): the head goes alone only when no body bytes wait.
-    if (up.body.buffered === 0) res.flushHeaders();
+    // As Synrouter's relay: the head goes alone only when no body bytes wait (every chunk here writes).
+    new ResponseHead(res, up.body);
     for await (const chunk of up.body) if (!res.write(chunk)) await once(res, 'drain');
     res.end();
   } catch {

@@ -5,7 +5,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import type { Dispatcher } from 'undici';
 import { UpstreamBody } from '../upstream/upstream-body.ts';
-import { flushHeadUnlessBodyWaiting, relay } from './relay.ts';
+import { ResponseHead, relay } from './relay.ts';
 
 /** The raw bytes a client reads first from a server whose handler is `handle`. */
 async function firstRead(handle: (res: ServerResponse) => void): Promise<string> {
@@ -27,19 +27,19 @@ async function firstRead(handle: (res: ServerResponse) => void): Promise<string>
 
 const waiting = (bytes: number) => ({ buffered: bytes }) as UpstreamBody;
 
-test('flushHeadUnlessBodyWaiting: with no body bytes waiting the head goes out at once (a stalled upstream still shows its status)', { timeout: 5000 }, async () => {
+test('ResponseHead: with no body bytes waiting the head goes out at once (a stalled upstream still shows its status)', { timeout: 5000 }, async () => {
   const first = await firstRead((res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    flushHeadUnlessBodyWaiting(res, waiting(0));
+    new ResponseHead(res, waiting(0));
     // nothing more: the upstream stalls
   });
   assert.match(first, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n$/);
 });
 
-test('flushHeadUnlessBodyWaiting: with body bytes waiting the head travels with the first write', { timeout: 5000 }, async () => {
+test('ResponseHead: with body bytes waiting the head travels with the first write', { timeout: 5000 }, async () => {
   const first = await firstRead((res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    flushHeadUnlessBodyWaiting(res, waiting(5));
+    new ResponseHead(res, waiting(5));
     setTimeout(() => res.write('event: ping\ndata: {}\n\n'), 20);
   });
   assert.match(first, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n[0-9a-f]+\r\nevent: ping\n/);

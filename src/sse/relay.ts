@@ -18,17 +18,34 @@ export function responseHeaders(up: UpstreamResponse['headers'], extra: Record<s
 }
 
 /**
- * Sends the response head at once only when no body bytes are already waiting, and says whether it
- * did: usually the upstream's head and first bytes come in one read, and then the first write
- * carries both (Node sends a pending head with the first chunk), one syscall and one wake-up of the
- * client instead of two. A caller that got false and whose first chunk writes nothing (a partial
- * frame, an event translated to no output) must flush the head then, so that the client sees the
- * status no later than before.
+ * The response head of a relayed body. Sent at once only when no body bytes are already waiting:
+ * usually the upstream's head and first bytes come in one read, and then the first write carries
+ * both (Node sends a pending head with the first chunk), one syscall and one wake-up of the client
+ * instead of two. When the first bytes turn out to write nothing (a partial frame held back, an
+ * event translated to no output) the head goes alone then, so the client sees the status no later
+ * than before.
  */
-export function flushHeadUnlessBodyWaiting(res: ServerResponse, body: UpstreamBody): boolean {
-  if (body.buffered > 0) return false;
-  res.flushHeaders();
-  return true;
+export class ResponseHead {
+  readonly #res: ServerResponse;
+  #pending: boolean;
+
+  constructor(res: ServerResponse, body: UpstreamBody) {
+    this.#res = res;
+    this.#pending = body.buffered > 0;
+    if (!this.#pending) res.flushHeaders();
+  }
+
+  /** A body write is about to carry the head, if it is still pending. */
+  wrote(): void {
+    this.#pending = false;
+  }
+
+  /** A chunk was handled: a head no write carried goes now. */
+  handled(): void {
+    if (!this.#pending) return;
+    this.#pending = false;
+    if (!this.#res.writableEnded) this.#res.flushHeaders();
+  }
 }
 
 /** Responses whose head said text/event-stream: an error after the first byte can only be an SSE frame there. */
@@ -63,7 +80,7 @@ export async function relay(opts: {
 }): Promise<void> {
   const { upstream, res } = opts;
   writeHead(res, upstream.status, responseHeaders(upstream.headers, opts.headers));
-  let headSent = flushHeadUnlessBodyWaiting(res, upstream.body);
+  const head = new ResponseHead(res, upstream.body);
   for await (const chunk of upstream.body) {
     const buf = chunk as Buffer;
     try {
@@ -74,12 +91,10 @@ export async function relay(opts: {
     }
     const out = opts.transform ? opts.transform(buf) : buf;
     if (out.length) {
-      headSent = true;
+      head.wrote();
       if (!res.write(out)) await once(res, 'drain', { signal: opts.signal });
-    } else if (!headSent) {
-      headSent = true;
-      res.flushHeaders();
     }
+    head.handled();
   }
   if (opts.complete && !opts.complete()) throw new Error('the upstream closed the stream before its final event');
   res.end();

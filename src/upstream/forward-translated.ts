@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { AnthropicStreamWatcher, fromAnthropicUsage } from '../meter/anthropic-usage.ts';
 import { fromChatUsage, OpenAIStreamWatcher } from '../meter/openai-usage.ts';
 import { SseParser } from '../sse/sse-parser.ts';
-import { flushHeadUnlessBodyWaiting, responseHeaders, writeHead } from '../sse/relay.ts';
+import { ResponseHead, responseHeaders, writeHead } from '../sse/relay.ts';
 import type { Translation } from '../translate/translate-request.ts';
 import type { Turn } from '../turn.ts';
 import type { WireProtocol } from './providers.ts';
@@ -43,13 +43,13 @@ export async function forwardTranslated(o: { from: WireProtocol; upstream: Upstr
   }
 
   writeHead(res, 200, responseHeaders({}, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'synrouter-request-id': turn.requestId, ...keep }));
-  let headSent = flushHeadUnlessBodyWaiting(res, upstream.body);
+  const head = new ResponseHead(res, upstream.body);
   const parser = new SseParser();
   const stream = pair.stream(context);
   let ended = false;
   const write = async (frames: string[]) => {
     if (!frames.length || res.writableEnded) return;
-    headSent = true;
+    head.wrote();
     if (!res.write(frames.join(''))) await once(res, 'drain', { signal: o.signal });
   };
   const feed = async (frames: Array<{ data: string }>) => {
@@ -73,8 +73,7 @@ export async function forwardTranslated(o: { from: WireProtocol; upstream: Upstr
       turn.ttfbMs ??= performance.now() - turn.startPerf;
       watcher.push(chunk as Buffer);
       await feed(parser.push(chunk as Buffer));
-      // The first bytes translated to nothing yet: the head goes on its own (flushHeadUnlessBodyWaiting).
-      if (!headSent && !res.writableEnded) { headSent = true; res.flushHeaders(); }
+      head.handled();
       if (ended) break;
     }
     if (!ended) {
