@@ -7,14 +7,30 @@
 export interface SseFrame { event: string; data: string; id?: string }
 
 const LF = 0x0a, CR = 0x0d;
+const BLANK_LINE = Buffer.from('\n\n');
+
+/** A frame the reader will discard: its event name and how its data begins. */
+export interface SkippedFrame { event: string; dataPrefix: string }
 
 export class SseParser {
+  /** `event: NAME\ndata: PREFIX` of each frame to skip, as bytes. */
+  readonly #skip: Buffer[];
   #pending: Buffer = Buffer.alloc(0);
   #event = '';
   #data: string[] = [];
   #id: string | undefined;
   #sawCr = false;
   #first = true;
+
+  /**
+   * `skip`: frames the reader would drop unread (a meter's content deltas). A complete frame that
+   * begins with exactly `event: NAME` then `data: PREFIX`, in a chunk with LF line ends only, is
+   * passed over on its bytes, never decoded, and not returned; its fields (an `id` included) are
+   * not applied. Any other spelling of the same frame goes through the full parse as before.
+   */
+  constructor(opts: { skip?: readonly SkippedFrame[] } = {}) {
+    this.#skip = (opts.skip ?? []).map((f) => Buffer.from(`event: ${f.event}\ndata: ${f.dataPrefix}`));
+  }
 
   /** Feeds a chunk; returns the frames it completed. */
   push(chunk: Uint8Array): SseFrame[] {
@@ -30,6 +46,15 @@ export class SseParser {
     let lf = buf.indexOf(LF, start);
     let cr = buf.indexOf(CR, start);
     while (lf !== -1 || cr !== -1) {
+      if (cr === -1 && this.#skip.length && this.#event === '' && this.#data.length === 0) {
+        const end = this.#skippable(buf, start);
+        if (end !== -1) {
+          start = end;
+          this.#first = false;
+          if (lf < start) lf = buf.indexOf(LF, start);
+          continue;
+        }
+      }
       const i = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
       this.#line(i === start ? '' : buf.toString('utf8', start, i), frames);
       start = i + 1;
@@ -41,6 +66,20 @@ export class SseParser {
     }
     this.#pending = start < buf.length ? Buffer.from(buf.subarray(start)) : Buffer.alloc(0);
     return frames;
+  }
+
+  /** The offset just past the blank line ending a skipped frame that starts at `at`; -1 when there is none. */
+  #skippable(buf: Buffer, at: number): number {
+    for (const needle of this.#skip) {
+      const n = needle.length;
+      if (at + n > buf.length) continue;
+      let same = true;
+      for (let k = 0; k < n; k++) if (buf[at + k] !== needle[k]) { same = false; break; }
+      if (!same) continue;
+      const blank = buf.indexOf(BLANK_LINE, at + n - 1);
+      return blank === -1 ? -1 : blank + 2;
+    }
+    return -1;
   }
 
   /** End of stream: a final frame without its blank line is dispatched (lenient, as browsers are not). */
