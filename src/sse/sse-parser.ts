@@ -76,6 +76,7 @@ export class SseParser {
       let same = true;
       for (let k = 0; k < n; k++) if (buf[at + k] !== needle[k]) { same = false; break; }
       if (!same) continue;
+      // From the needle's last byte: a prefix ending in LF would itself begin the blank line.
       const blank = buf.indexOf(BLANK_LINE, at + n - 1);
       return blank === -1 ? -1 : blank + 2;
     }
