@@ -34,10 +34,9 @@ export interface StreamSummary {
 
 /** Events with no usage, model, stop reason or error in them (protocols.md §1.5), by SSE event name: the data's start. */
 // Deltas first: the parser tries these in order on every frame, and most frames are deltas.
-const UNMETERED_TYPES = ['content_block_delta', 'content_block_start', 'content_block_stop', 'ping'];
-const UNMETERED = new Map(UNMETERED_TYPES.map((t) => [t, `{"type":"${t}"`]));
+const UNMETERED = new Map(['content_block_delta', 'content_block_start', 'content_block_stop', 'ping'].map((t) => [t, `{"type":"${t}"`]));
 /** The same frames, passed over on their bytes by the parser when spelled as Anthropic writes them (most frames of a stream). */
-const SKIPPED = UNMETERED_TYPES.map((t) => ({ event: t, dataPrefix: UNMETERED.get(t)! }));
+const SKIPPED = [...UNMETERED].map(([event, dataPrefix]) => ({ event, dataPrefix }));
 
 /** Follows an Anthropic SSE stream chunk by chunk without altering or delaying it. */
 export class AnthropicStreamWatcher {

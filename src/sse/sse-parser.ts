@@ -72,10 +72,7 @@ export class SseParser {
   #skippable(buf: Buffer, at: number): number {
     for (const needle of this.#skip) {
       const n = needle.length;
-      if (at + n > buf.length) continue;
-      let same = true;
-      for (let k = 0; k < n; k++) if (buf[at + k] !== needle[k]) { same = false; break; }
-      if (!same) continue;
+      if (at + n > buf.length || needle.compare(buf, at, at + n) !== 0) continue;
       // From the needle's last byte: a prefix ending in LF would itself begin the blank line.
       const blank = buf.indexOf(BLANK_LINE, at + n - 1);
       return blank === -1 ? -1 : blank + 2;
