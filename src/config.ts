@@ -2,7 +2,8 @@
  * Configuration: defaults, then the JSON config file (`--config` or SYNROUTER_CONFIG), then the
  * environment. The result is a frozen, typed Config; nothing else reads process.env.
  *
- * Environment: SYNROUTER_HOST, SYNROUTER_PORT, SYNROUTER_DB, SYNROUTER_BODY_LIMIT_MB, SYNROUTER_GC_HEADROOM_MB, and per provider
+ * Environment: SYNROUTER_HOST, SYNROUTER_PORT, SYNROUTER_DB, SYNROUTER_BODY_LIMIT_MB, SYNROUTER_BODY_TIMEOUT_MS,
+ * SYNROUTER_GC_HEADROOM_MB, and per provider
  * SYNROUTER_<PROVIDER>_API_KEY (comma-separated for several keys) and SYNROUTER_<PROVIDER>_BASE_URL,
  * for ANTHROPIC, OPENROUTER and every provider declared in the config file.
  */
@@ -16,6 +17,7 @@ import { DEFAULT_LAYER_PATTERNS } from './rewrite/layer-tools.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './upstream/retry-policy.ts';
 import { DEFAULT_LIMITS, type LimitsConfig } from './auth/limits.ts';
 import { DEFAULT_KEEPALIVE, type KeepAliveConfig } from './keepalive/keep-alive.ts';
+import { DEFAULT_BODY_TIMEOUT_MS } from './server/read-body.ts';
 
 export interface ProviderConfig {
   spec: ProviderSpec;
@@ -30,6 +32,10 @@ export interface Config {
   dbPath: string;
   /** Largest request body accepted. Agents send 40-120 KB first requests and several MB late in long sessions. */
   bodyLimitBytes: number;
+  /** Longest wait for the next chunk of a request body (nginx's client_body_timeout); never applies to responses. */
+  bodyTimeoutMs: number;
+  /** Load shedding (server/load-shedder.ts): request body bytes held at once (default 1/16 of the heap limit), heap share in use. */
+  shedding: { maxBodyBytes?: number; maxHeapShare: number };
   /** Untouched Buffer memory reserved at start so that V8's full collections are not paced by dead Buffers (cli/v8-tuning.ts); 0 turns it off. */
   gcHeadroomMb: number;
   /** Providers with at least one API key, by name. */
@@ -55,6 +61,8 @@ interface FileConfig {
   port?: number;
   db?: string;
   bodyLimitMb?: number;
+  bodyTimeoutMs?: number;
+  shedding?: { maxBodyMb?: number; maxHeapShare?: number };
   gcHeadroomMb?: number;
   providers?: Record<string, {
     apiKey?: string; apiKeys?: string[]; baseUrl?: string;
@@ -111,6 +119,11 @@ export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv;
     port,
     dbPath: resolve(opts.overrides?.dbPath ?? env.SYNROUTER_DB ?? file.db ?? 'data/synrouter.db'),
     bodyLimitBytes: Math.round((intFrom(env.SYNROUTER_BODY_LIMIT_MB, 'SYNROUTER_BODY_LIMIT_MB') ?? file.bodyLimitMb ?? 32) * 1024 * 1024),
+    bodyTimeoutMs: intFrom(env.SYNROUTER_BODY_TIMEOUT_MS, 'SYNROUTER_BODY_TIMEOUT_MS') ?? file.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+    shedding: {
+      ...(file.shedding?.maxBodyMb !== undefined ? { maxBodyBytes: Math.round(file.shedding.maxBodyMb * 1024 * 1024) } : {}),
+      maxHeapShare: file.shedding?.maxHeapShare ?? 0.85,
+    },
     gcHeadroomMb: intFrom(env.SYNROUTER_GC_HEADROOM_MB, 'SYNROUTER_GC_HEADROOM_MB') ?? file.gcHeadroomMb ?? 64,
     providers,
     models: file.models ?? [],

@@ -17,6 +17,10 @@ export const ERROR_CODES = {
   BODY_NOT_JSON: 400,
   BODY_INVALID: 400,
   BODY_TOO_LARGE: 413,
+  /** Over a structure cap (blocks, messages, tools, nesting): protocols/request-limits.ts, json/json-limits.ts. */
+  BODY_LIMIT: 400,
+  /** No body bytes for bodyTimeoutMs while the body was still arriving. */
+  BODY_TIMEOUT: 408,
   BODY_ENCODING: 415,
   MODEL_NOT_FOUND: 404,
   NO_ROUTE: 400,
@@ -28,6 +32,8 @@ export const ERROR_CODES = {
   BUDGET_EXCEEDED: 429,
   CLIENT_ABORTED: 499,
   INTERNAL: 500,
+  /** Shedding load to stay up (memory): 529 overloaded_error on Anthropic's API, 503 on OpenAI's (see overloaded()). */
+  OVERLOADED: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -37,6 +37,7 @@ import type { Metrics } from './meter/metrics.ts';
 import type { ProviderCacheModel } from './meter/provider-cache-model.ts';
 import type { Inflight } from './server/inflight.ts';
 import type { Limits } from './auth/limits.ts';
+import type { LoadShedder } from './server/load-shedder.ts';
 import type { KeepAlive } from './keepalive/keep-alive.ts';
 import { keepAliveApplies, keepWarm } from './keepalive/keep-warm.ts';
 import { recordCounterfactuals } from './meter/counterfactual.ts';
@@ -57,6 +58,7 @@ export interface Deps {
   shadowModel: ProviderCacheModel;
   inflight: Inflight;
   limits: Limits;
+  shedder: LoadShedder;
   keepalive: KeepAlive;
 }
 
@@ -80,11 +82,13 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
   res.once('close', () => { if (!res.writableFinished) abort.abort(); });
   const done = deps.inflight.track(res, endpoint.op === 'responses' ? 'openai-responses' : endpoint.protocol, abort);
   let release: (() => void) | undefined;
+  let hold: ReturnType<LoadShedder['admit']> | undefined;
   try {
     turn.key = authenticate(req.headers, deps.keys);
     if (endpoint.op === 'models') return sendJson(res, 200, listModels(endpoint.protocol, deps.registry, requestUrl(req.url).searchParams));
     release = deps.limits.admit(turn.key, turn.startedAt);
-    await proxyTurn(req, res, endpoint, turn, deps, abort.signal);
+    hold = deps.shedder.admit(endpoint.protocol, declaredLength(req));
+    await proxyTurn(req, res, endpoint, turn, deps, abort.signal, hold);
   } catch (err) {
     // A client that left while we waited on the upstream is not a server error.
     const e = abort.signal.aborted && !(err instanceof ProxyError) ? new ProxyError('CLIENT_ABORTED', 'The client went away before the response.', { cause: err }) : toProxyError(err);
@@ -102,13 +106,20 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
       deps.limits.spend(row.keyId, row.ts, row.costUsd);
     }
     release?.();
+    hold?.release();
     done();
   }
 }
 
-async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, turn: Turn, deps: Deps, signal: AbortSignal): Promise<void> {
+function declaredLength(req: IncomingMessage): number | undefined {
+  const n = Number(req.headers['content-length']);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, turn: Turn, deps: Deps, signal: AbortSignal, hold: { grow(bytes: number): void }): Promise<void> {
   const client = CLIENT_PROTOCOLS[endpoint.op]!;
-  const raw = await readBody(req, deps.config.bodyLimitBytes);
+  const raw = await readBody(req, deps.config.bodyLimitBytes, deps.config.bodyTimeoutMs);
+  hold.grow(raw.length);
   const request = client.parse(raw, bodySlot(turn.key!.id, req.headers));
   turn.requestedModel = request.model;
   turn.streamed = request.stream === true;

@@ -8,9 +8,10 @@
  * anything unexpected (invalid JSON, a `__proto__` key) falls back to exactly that call, so errors
  * read as before.
  */
-import { isSpace, scanned, type JsonNode } from './scan-json.ts';
+import { isSpace, scanned, type JsonNode, type Scan } from './scan-json.ts';
 import { rescan } from './rescan.ts';
 import { recentBodies } from './recent-bodies.ts';
+import { checkNesting, JsonLimitError } from './json-limits.ts';
 
 /** Largest slice decoded at once: its string stays a regular heap object even when two-byte. */
 const PIECE = 60_000;
@@ -44,24 +45,33 @@ export function parseJsonBuffer(buf: Buffer, depth = 3, slot?: string): unknown 
 
 function parseAfter(buf: Buffer, depth: number, slot: string): unknown {
   const previous = recentBodies.get(slot);
+  let reused: Scan | undefined;
   if (previous) {
     // Invalid JSON fails in the full scan or JSON.parse below, with their messages.
-    try { rescan(buf, depth, previous); } catch { /* scanned again below */ }
+    try { reused = rescan(buf, depth, previous); } catch (err) { if (err instanceof JsonLimitError) throw err; /* else scanned again below */ }
   }
   const value = parse(buf, depth, true);
   const scan = scanned(buf, depth);
-  recentBodies.set(slot, { buf, scan });
+  // A rescan took most values from the previous skeleton: they are still held, so still counted.
+  recentBodies.set(slot, { buf, scan, values: scan === reused ? previous!.values + scan.values : scan.values });
   return value;
 }
 
 function parse(buf: Buffer, depth: number, alongSkeleton = false): unknown {
-  if (buf.length <= PIECE && !alongSkeleton) return JSON.parse(buf.toString('utf8'));
+  if (buf.length <= PIECE && !alongSkeleton) {
+    // Small enough to walk: at most PIECE / 2 levels, checked without recursion.
+    const value: unknown = JSON.parse(buf.toString('utf8'));
+    checkNesting(value);
+    return value;
+  }
   try {
     const root = scanned(buf, depth).root;
     for (let i = root.end; i < buf.length; i++) if (!isSpace(buf[i]!)) throw new SyntaxError('trailing bytes');
     // Along the skeleton, the top-level members and their items get values of their own to reuse.
     return fromNode(buf, root, alongSkeleton ? 2 : 0);
-  } catch {
+  } catch (err) {
+    // Over a structure bound: stop here, before JSON.parse builds what the scan refused to.
+    if (err instanceof JsonLimitError) throw err;
     return JSON.parse(buf.toString('utf8'));
   }
 }

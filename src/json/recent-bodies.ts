@@ -3,14 +3,22 @@
  * differs (json/rescan.ts, json/parse-json.ts). A cache, not state: every reuse is checked against
  * the bytes, so a wrong or evicted entry only costs the full parse it would have cost anyway.
  *
- * Bounded by the bytes of the bodies kept, the least recently used dropped first: a kept body also
- * holds its skeleton and parsed values, about 3x its size in heap (measured with 40 Claude
- * Code-shaped 200 KB bodies on Node 24.21), so the default of 32 MB of bodies (160 sessions of
- * 200 KB) is about 130 MB of memory at most.
+ * Bounded by the memory the bodies kept hold: a body's bytes plus its skeleton's values, each of
+ * which keeps a node, the value parsed from it and what the cache engine rendered from that
+ * (VALUE_BYTES each, measured: ~800 bytes per one-character text block, three values, retained
+ * after 100,000 of them on Node 24.21). Counting values, not only bytes, keeps a body of a million
+ * tiny blocks from holding a gigabyte (issue 21). A Claude Code-shaped body is charged about 4.7x
+ * its bytes (the benchmark's: 36.8 KB, 535 values) and holds about 3x, so the default bound of
+ * 128 MB keeps about 140 sessions of 200 KB, in less than 128 MB of heap.
  */
 import type { Scan } from './scan-json.ts';
 
-export interface RecentBody { buf: Buffer; scan: Scan }
+/** `values`: the skeleton's values, those taken from earlier bodies' skeletons included. */
+export interface RecentBody { buf: Buffer; scan: Scan; values: number }
+
+/** Heap held per skeleton value of a kept body (see above). */
+export const VALUE_BYTES = 256;
+const cost = (body: RecentBody) => body.buf.length + body.values * VALUE_BYTES;
 
 export class RecentBodies {
   readonly #entries = new Map<string, RecentBody>();
@@ -27,9 +35,9 @@ export class RecentBodies {
 
   set(slot: string, body: RecentBody): void {
     this.#drop(slot);
-    if (body.buf.length > this.maxBytes) return;
+    if (cost(body) > this.maxBytes) return;
     this.#entries.set(slot, body);
-    this.#bytes += body.buf.length;
+    this.#bytes += cost(body);
     // Map order is insertion order: the first entries are the least recently set.
     for (const oldest of this.#entries.keys()) {
       if (this.#bytes <= this.maxBytes) break;
@@ -44,8 +52,8 @@ export class RecentBodies {
     const had = this.#entries.get(slot);
     if (!had) return;
     this.#entries.delete(slot);
-    this.#bytes -= had.buf.length;
+    this.#bytes -= cost(had);
   }
 }
 
-export const recentBodies = new RecentBodies(32 * 1024 * 1024);
+export const recentBodies = new RecentBodies(128 * 1024 * 1024);

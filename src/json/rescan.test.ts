@@ -12,7 +12,7 @@ function fullScan(buf: Buffer, depth: number): Scan {
   const all = !isUtf8(buf);
   if (!all) auditEscapes(buf, offsets);
   offsets.sort((a, b) => a - b);
-  return { depth, root, canonical: { all, offsets } };
+  return { depth, root, canonical: { all, offsets }, values: 0 };
 }
 
 /** A node tree as plain data, for deepEqual (Maps as entry lists, in order). */

@@ -6,9 +6,11 @@
  * The scanner does not validate: callers JSON.parse the input first, or (json/parse-json.ts) pass
  * every byte range it yields through JSON.parse afterwards. On invalid input it throws or returns
  * a skeleton that means nothing, and always terminates. Containers deeper than `maxDepth` are
- * skipped and returned as leaves.
+ * skipped and returned as leaves. Input nested deeper than MAX_NESTING, or with more than
+ * MAX_SKELETON_VALUES values in the skeleton, throws JsonLimitError as soon as the scan reaches it.
  */
 import { isUtf8 } from 'node:buffer';
+import { JsonLimitError, MAX_NESTING, MAX_SKELETON_VALUES, tooDeep } from './json-limits.ts';
 
 /** `parsed`: the value json/parse-json.ts made of the node, kept with the skeleton for the next turn (json/rescan.ts). */
 export interface LeafNode { kind: 'leaf'; start: number; end: number; parsed?: unknown }
@@ -120,6 +122,8 @@ class Scanner {
   readonly maxDepth: number;
   readonly audit: number[] | undefined;
   readonly reuse: Reuse | undefined;
+  /** Values scanned into the skeleton (those taken from an earlier scan are not scanned again). */
+  values = 0;
 
   constructor(buf: Buffer, maxDepth: number, audit: number[] | undefined, reuse: Reuse | undefined) {
     this.buf = buf;
@@ -152,13 +156,15 @@ class Scanner {
     }
   }
 
-  skipContainer(from: number): number {
+  /** `outer`: containers open around the one at `from`. */
+  skipContainer(from: number, outer: number): number {
     let depth = 0;
+    const most = MAX_NESTING - outer;
     let i = from;
     for (;;) {
       const b = this.buf[i]!;
       if (b === QUOTE) { i = this.stringEnd(i); continue; }
-      if (b === LBRACE || b === LBRACK) depth++;
+      if (b === LBRACE || b === LBRACK) { if (++depth > most) throw tooDeep(); }
       else if (b === RBRACE || b === RBRACK) { depth--; if (depth === 0) return i + 1; }
       i++;
       if (i > this.buf.length) throw new SyntaxError('unterminated container');
@@ -166,7 +172,8 @@ class Scanner {
   }
 
   // skipContainer, also auditing what it skips (keys of every nested object included).
-  skipAudited(from: number, audit: number[]): number {
+  skipAudited(from: number, outer: number, audit: number[]): number {
+    const most = MAX_NESTING - outer;
     // Per open container: false for an array; for an object its keys so far (none, one, or a Set:
     // most objects have few keys, and a hostile body can nest millions).
     const frames: Array<false | null | string | Set<string>> = [];
@@ -187,8 +194,7 @@ class Scanner {
         i = end;
         continue;
       }
-      if (b === LBRACE) frames.push(null);
-      else if (b === LBRACK) frames.push(false);
+      if (b === LBRACE || b === LBRACK) { if (frames.push(b === LBRACE ? null : false) > most) throw tooDeep(); }
       else if (b === RBRACE || b === RBRACK) { frames.pop(); if (frames.length === 0) return i + 1; }
       else if (b === MINUS || (b >= DIGIT_0 && b <= DIGIT_9)) {
         let j = i + 1;
@@ -210,10 +216,14 @@ class Scanner {
       const same = reuse.take(old, start, this.audit);
       if (same) { this.pos = same.end; return same; }
     }
+    if (++this.values > MAX_SKELETON_VALUES) {
+      throw new JsonLimitError(`The request body holds more than ${MAX_SKELETON_VALUES} JSON values in its first ${this.maxDepth + 1} levels; Synrouter's limit is ${MAX_SKELETON_VALUES}.`, MAX_SKELETON_VALUES);
+    }
     const b = this.buf[this.pos]!;
     if (b === QUOTE) { this.pos = this.stringEnd(this.pos); return { kind: 'leaf', start, end: this.pos }; }
     if (b === LBRACE || b === LBRACK) {
-      if (depth >= this.maxDepth) { this.pos = this.audit ? this.skipAudited(this.pos, this.audit) : this.skipContainer(this.pos); return { kind: 'leaf', start, end: this.pos }; }
+      if (depth >= MAX_NESTING) throw tooDeep();
+      if (depth >= this.maxDepth) { this.pos = this.audit ? this.skipAudited(this.pos, depth, this.audit) : this.skipContainer(this.pos, depth); return { kind: 'leaf', start, end: this.pos }; }
       return b === LBRACE ? this.object(depth, old) : this.array(depth, old);
     }
     while (this.pos < this.buf.length && !isSpace(this.buf[this.pos]!) && this.buf[this.pos] !== COMMA && this.buf[this.pos] !== RBRACE && this.buf[this.pos] !== RBRACK) this.pos++;
@@ -373,8 +383,11 @@ export function piecesWithout(buf: Buffer, start: number, end: number, cuts: Rea
   return parts;
 }
 
-/** A body's skeleton scanned to `depth`, with where its bytes are not in JSON.stringify's form. */
-export interface Scan { depth: number; root: JsonNode; canonical: Canonical }
+/**
+ * A body's skeleton scanned to `depth`, with where its bytes are not in JSON.stringify's form.
+ * `values`: how many values this scan took apart itself (not counting those taken from an earlier one).
+ */
+export interface Scan { depth: number; root: JsonNode; canonical: Canonical; values: number }
 
 const skeletons = new WeakMap<Buffer, Scan>();
 
@@ -400,7 +413,8 @@ export function scanned(buf: Buffer, maxDepth: number, reuse?: Reuse): Scan {
   const known = skeletons.get(buf);
   if (known && known.depth >= maxDepth) return known;
   const offsets: number[] = [];
-  const root = scanJson(buf, maxDepth, offsets, reuse);
+  const scanner = new Scanner(buf, maxDepth, offsets, reuse);
+  const root = scanner.value(0, reuse?.root);
   const all = !isUtf8(buf);
   if (!all) {
     // Escapes inside values taken from an earlier scan came with their offsets; the rest is searched.
@@ -411,7 +425,7 @@ export function scanned(buf: Buffer, maxDepth: number, reuse?: Reuse): Scan {
     if (at < buf.length) auditEscapes(buf, offsets, at, buf.length);
   }
   offsets.sort((a, b) => a - b);
-  const entry: Scan = { depth: maxDepth, root, canonical: { all, offsets } };
+  const entry: Scan = { depth: maxDepth, root, canonical: { all, offsets }, values: scanner.values };
   skeletons.set(buf, entry);
   return entry;
 }

@@ -19,6 +19,7 @@ import { Metrics } from '../meter/metrics.ts';
 import { ProviderCacheModel } from '../meter/provider-cache-model.ts';
 import { Inflight } from './inflight.ts';
 import { Limits } from '../auth/limits.ts';
+import { LoadShedder } from './load-shedder.ts';
 import { KeepAlive } from '../keepalive/keep-alive.ts';
 import { createUpstreamAgent } from '../upstream/send-upstream.ts';
 
@@ -50,6 +51,7 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
     shadowModel: new ProviderCacheModel(),
     inflight: new Inflight(),
     limits,
+    shedder: new LoadShedder(config.shedding),
     registry: createRegistry(config.models),
     agent,
     keepalive: new KeepAlive({
@@ -100,6 +102,7 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
     await deps.inflight.drained(5_000);
     clearInterval(sessionFlush);
     clearInterval(keepaliveTimer);
+    deps.shedder.close();
     deps.ledger.close();
     deps.sessions.flush();
     await deps.agent.close();

@@ -21,7 +21,11 @@ const DECODERS: Readonly<Record<string, Inflate>> = {
   ...('zstdDecompress' in zlib ? { zstd: promisify((zlib as unknown as { zstdDecompress: typeof zlib.gunzip }).zstdDecompress) as Inflate } : {}),
 };
 
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** No body bytes for this long while the body is still arriving ends the request (nginx's client_body_timeout). */
+export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
+
+/** `idleMs`: longest wait for the next chunk of the body. */
+export async function readBody(req: IncomingMessage, limit: number, idleMs = DEFAULT_BODY_TIMEOUT_MS): Promise<Buffer> {
   // Over the limit mid-read (a chunked body, or one that grew on decompression), the rest of the body
   // is never read: the 413 closes the connection rather than drain an unbounded upload.
   const tooLarge = () => new ProxyError('BODY_TOO_LARGE', `Request body is over Synrouter's limit of ${Math.round(limit / 1024 / 1024)} MB (bodyLimitMb in the config file).`, { headers: { connection: 'close' } });
@@ -34,7 +38,7 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   if (Number.isFinite(declared) && declared > limit) throw tooLarge();
   let raw: Buffer;
   try {
-    raw = await collect(req, limit, tooLarge);
+    raw = await collect(req, limit, tooLarge, idleMs);
   } catch (err) {
     if (err instanceof ProxyError) throw err;
     throw malformedBodies.get(req) ?? new ProxyError('CLIENT_ABORTED', 'The client closed the connection before the body was complete.', { cause: err });
@@ -53,15 +57,22 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
  * and an async-iterator step per 64 KB chunk (measured: ~7% of a bare Node proxy's CPU per 200 KB
  * request). Rejects when the client goes away before the end or the body is over `limit`.
  */
-function collect(req: IncomingMessage, limit: number, tooLarge: () => ProxyError): Promise<Buffer> {
+function collect(req: IncomingMessage, limit: number, tooLarge: () => ProxyError, idleMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // Between chunks only: a slow but steady upload is never cut, a stalled one is (a timer refreshed per chunk).
+    const idle = req.complete ? undefined : setTimeout(() => {
+      req.pause();
+      finish(new ProxyError('BODY_TIMEOUT', `No request body bytes arrived for ${Math.round(idleMs / 1000)} s; Synrouter stopped waiting (bodyTimeoutMs in the config file).`, { headers: { connection: 'close' } }));
+    }, idleMs);
     const finish = (err: unknown, buf?: Buffer) => {
+      clearTimeout(idle);
       req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
       if (err) reject(err); else resolve(buf!);
     };
     const onData = (chunk: Buffer) => {
+      idle?.refresh();
       size += chunk.length;
       if (size > limit) { req.pause(); return finish(tooLarge()); }
       chunks.push(chunk);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDatabase } from '../store/db.ts';
-import { SessionStore, type SessionCacheState } from './session-state.ts';
+import { SessionStore, stateBytes, type SessionCacheState } from './session-state.ts';
 import type { TrimDecision } from '../rewrite/trim-tool-results.ts';
 
 function state(trims: Record<string, TrimDecision>, turns = 1): SessionCacheState {
@@ -44,4 +44,18 @@ test('a turn that replays every stored decision is stored as it is, and persiste
   assert.equal(store.get('k', 's'), next);
   store.flush();
   assert.deepEqual(new SessionStore(db).get('k', 's'), next);
+});
+
+test('states in memory are bounded in bytes: large sessions push out the least recent, which stay readable from the store', () => {
+  const db = openDatabase(':memory:');
+  const big = (turns: number) => ({ ...state({}, turns), lastHashes: Array.from({ length: 50_000 }, (_, i) => `${turns}:${i}`.padEnd(24, 'x')) });
+  const one = stateBytes(big(0));
+  const store = new SessionStore(db, { maxBytes: 3 * one });
+  for (let i = 0; i < 10; i++) store.set('k', `s${i}`, big(i));
+  assert.ok(store.memory.bytes <= 3 * one, `${store.memory.bytes} <= ${3 * one}`);
+  assert.equal(store.memory.sessions, 3);
+  store.flush();
+  assert.equal(store.get('k', 's0')!.turns, 0, 'evicted from memory, read back from the store');
+  assert.equal(store.get('k', 's0')!.lastHashes.length, 50_000);
+  assert.ok(store.memory.bytes <= 3 * one);
 });

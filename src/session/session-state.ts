@@ -55,6 +55,21 @@ export const shortHash = (h: string) => h.slice(0, 24);
 const MAX_IN_MEMORY = 5000;
 
 /**
+ * All sessions' states in memory, in (estimated) bytes. One state holds a 24-character hash per
+ * prompt position and a decision per trimmed tool result; the request caps (protocols/request-limits.ts:
+ * 50,000 blocks, 1,000 tools) bound a session's state to about 2 MB, and this bound all of them
+ * together, however many sessions are large.
+ */
+const MAX_BYTES_IN_MEMORY = 256 * 1024 * 1024;
+
+/** Heap of a state: a string and a slot per hash, a small object per trim decision, and the rest. */
+export function stateBytes(state: SessionCacheState): number {
+  let trims = 0;
+  for (const _ in state.trims) trims++;
+  return 1024 + state.lastHashes.length * 48 + trims * 128 + state.breakpoints.length * 64 + state.gaps.length * 8;
+}
+
+/**
  * Whether `next` already has every decision of `prev`, as the same object: the usual case (the engine
  * replays the stored decisions), where merging would copy a session's every decision per turn for
  * nothing.
@@ -65,14 +80,17 @@ function holdsAll(next: Readonly<Record<string, TrimDecision>>, prev: Readonly<R
 }
 
 export class SessionStore {
-  readonly #mem = new Map<string, SessionCacheState>();
+  readonly #mem = new Map<string, { state: SessionCacheState; bytes: number }>();
+  #bytes = 0;
+  readonly #maxBytes: number;
   readonly #dirty = new Map<string, { keyId: string; sessionId: string; state: SessionCacheState }>();
   readonly #get: StatementSync;
   readonly #put: StatementSync;
   readonly #db: DatabaseSync;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, opts: { maxBytes?: number } = {}) {
     this.#db = db;
+    this.#maxBytes = opts.maxBytes ?? MAX_BYTES_IN_MEMORY;
     this.#get = db.prepare('SELECT state FROM sessions WHERE key_id = ? AND session_id = ?');
     this.#put = db.prepare(`INSERT INTO sessions (key_id, session_id, fingerprint, model, turns, updated_at, state)
       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key_id, session_id) DO UPDATE SET
@@ -81,7 +99,7 @@ export class SessionStore {
 
   get(keyId: string, sessionId: string): SessionCacheState | undefined {
     const k = `${keyId}\u0000${sessionId}`;
-    const hit = this.#mem.get(k) ?? this.#dirty.get(k)?.state; // evicted from memory, not yet written
+    const hit = this.#mem.get(k)?.state ?? this.#dirty.get(k)?.state; // evicted from memory, not yet written
     if (hit) {
       this.#remember(k, hit);
       return hit;
@@ -109,9 +127,26 @@ export class SessionStore {
   }
 
   #remember(k: string, state: SessionCacheState): void {
-    this.#mem.delete(k);
-    this.#mem.set(k, state);
-    if (this.#mem.size > MAX_IN_MEMORY) this.#mem.delete(this.#mem.keys().next().value!);
+    const had = this.#mem.get(k);
+    if (had) {
+      this.#mem.delete(k);
+      this.#bytes -= had.bytes;
+    }
+    // A hit on the same state keeps its size; only a new state is measured.
+    const bytes = had?.state === state ? had.bytes : stateBytes(state);
+    this.#mem.set(k, { state, bytes });
+    this.#bytes += bytes;
+    // Map order is insertion order: the first entries are the least recently used. The newest stays.
+    for (const [oldest, entry] of this.#mem) {
+      if ((this.#mem.size <= MAX_IN_MEMORY && this.#bytes <= this.#maxBytes) || oldest === k) break;
+      this.#mem.delete(oldest);
+      this.#bytes -= entry.bytes;
+    }
+  }
+
+  /** Estimated bytes of the states held in memory, and how many (for tests and metrics). */
+  get memory(): { bytes: number; sessions: number } {
+    return { bytes: this.#bytes, sessions: this.#mem.size };
   }
 
   /** Persists changed sessions; called with the ledger's batches, off the hot path. */

@@ -5,6 +5,8 @@
  */
 import { ProxyError } from '../../errors.ts';
 import { parseJsonBuffer } from '../../json/parse-json.ts';
+import { JsonLimitError } from '../../json/json-limits.ts';
+import { checkBlocksInAll, checkBlocksInMessage, checkMessageCount, checkToolCount } from '../request-limits.ts';
 import type { MessagesRequest } from './types.ts';
 
 /** `depth`: how deep to scan the byte skeleton that large bodies are parsed along; `slot`: the
@@ -13,6 +15,7 @@ export function parseJsonBody(raw: Buffer, depth?: number, slot?: string): unkno
   try {
     return parseJsonBuffer(raw, depth, slot);
   } catch (err) {
+    if (err instanceof JsonLimitError) throw new ProxyError('BODY_LIMIT', err.message);
     throw new ProxyError('BODY_NOT_JSON', `The request body is not valid JSON: ${(err as Error).message}`);
   }
 }
@@ -33,6 +36,8 @@ export function validateMessagesRequest(body: unknown, op: 'messages' | 'count_t
   if (!Array.isArray(b.messages)) throw invalid('messages', 'messages: Field required and must be an array.');
   // Loops, not forEach callbacks, on the per-turn paths: see json/scan-json.ts (Scanner) on closures.
   const messages: unknown[] = b.messages;
+  checkMessageCount('messages', messages.length);
+  let blocks = Array.isArray(b.system) ? b.system.length : 0;
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i];
     if (typeof m !== 'object' || m === null || Array.isArray(m)) throw invalid(`messages.${i}`, `messages.${i}: must be an object with role and content.`);
@@ -40,11 +45,18 @@ export function validateMessagesRequest(body: unknown, op: 'messages' | 'count_t
     if (role !== 'user' && role !== 'assistant' && role !== 'system') throw invalid(`messages.${i}.role`, `messages.${i}.role: must be "user", "assistant" or "system".`);
     if (typeof content !== 'string' && !Array.isArray(content)) throw invalid(`messages.${i}.content`, `messages.${i}.content: must be a string or an array of content blocks.`);
     if (Array.isArray(content)) {
+      checkBlocksInMessage(`messages.${i}.content`, content.length);
+      blocks += content.length;
       for (let j = 0; j < content.length; j++) {
-        if (!isBlock(content[j])) throw invalid(`messages.${i}.content.${j}`, `messages.${i}.content.${j}: must be a content block object with a string "type".`);
+        const block = content[j];
+        if (!isBlock(block)) throw invalid(`messages.${i}.content.${j}`, `messages.${i}.content.${j}: must be a content block object with a string "type".`);
+        // A tool result's own blocks are prompt positions' worth of work too (rendered and hashed with it).
+        const inner = (block as Record<string, unknown>).content;
+        if (Array.isArray(inner)) blocks += inner.length;
       }
-    }
+    } else blocks++;
   }
+  checkBlocksInAll('messages', blocks);
   if (op === 'messages') {
     if (typeof b.max_tokens !== 'number' || !Number.isInteger(b.max_tokens) || b.max_tokens < 0) {
       throw invalid('max_tokens', 'max_tokens: Field required and must be a non-negative integer.');
@@ -54,6 +66,7 @@ export function validateMessagesRequest(body: unknown, op: 'messages' | 'count_t
   if (b.system !== undefined && typeof b.system !== 'string' && !Array.isArray(b.system)) throw invalid('system', 'system: must be a string or an array of text blocks.');
   if (Array.isArray(b.system)) b.system.forEach((blk, i) => { if (!isBlock(blk)) throw invalid(`system.${i}`, `system.${i}: must be a content block object with a string "type".`); });
   if (b.tools !== undefined && !Array.isArray(b.tools)) throw invalid('tools', 'tools: must be an array.');
+  if (Array.isArray(b.tools)) checkToolCount('tools', b.tools.length);
   if (Array.isArray(b.tools)) b.tools.forEach((t, i) => { if (!isObject(t)) throw invalid(`tools.${i}`, `tools.${i}: must be a tool object.`); });
   if (b.metadata !== undefined && (typeof b.metadata !== 'object' || b.metadata === null || Array.isArray(b.metadata))) throw invalid('metadata', 'metadata: must be an object.');
   return b as MessagesRequest;

@@ -4,6 +4,7 @@
  */
 import { ProxyError } from '../../errors.ts';
 import { MAX_MODEL_ID } from '../anthropic/validate-request.ts';
+import { checkBlocksInAll, checkBlocksInMessage, checkMessageCount, checkToolCount } from '../request-limits.ts';
 
 export interface ChatRequest {
   model: string;
@@ -42,10 +43,18 @@ function objects(v: unknown, param: string, what: string): void {
   v.forEach((x, i) => { if (!isObject(x)) throw invalid(`${param}[${i}]`, `'${param}[${i}]' must be ${what === 'objects' ? 'an object' : `one of the ${what}`}.`); });
 }
 
+/** Content parts of one message or input item for the structure caps (a string is one part). */
+function countParts(content: unknown, param: string): number {
+  if (!Array.isArray(content)) return 1;
+  checkBlocksInMessage(param, content.length);
+  return content.length;
+}
+
 function common(b: Record<string, unknown>): void {
   if (typeof b.model !== 'string' || b.model === '') throw invalid('model', "'model' is required and must be a non-empty string.");
   if (b.model.length > MAX_MODEL_ID) throw invalid('model', `'model' must be at most ${MAX_MODEL_ID} characters.`);
   objects(b.tools, 'tools', 'objects');
+  if (Array.isArray(b.tools)) checkToolCount('tools', b.tools.length);
   if (b.reasoning_effort !== undefined && b.reasoning_effort !== null && typeof b.reasoning_effort !== 'string') throw invalid('reasoning_effort', "'reasoning_effort' must be a string.");
   if (b.tool_choice !== undefined && b.tool_choice !== null && typeof b.tool_choice !== 'string' && !isObject(b.tool_choice)) throw invalid('tool_choice', "'tool_choice' must be a string or an object.");
   if (b.stream !== undefined && b.stream !== null && typeof b.stream !== 'boolean') throw invalid('stream', "'stream' must be a boolean.");
@@ -57,9 +66,12 @@ export function validateChatRequest(body: unknown): ChatRequest {
   const b = object(body);
   common(b);
   if (!Array.isArray(b.messages) || b.messages.length === 0) throw invalid('messages', "'messages' is required and must be a non-empty array.");
+  checkMessageCount('messages', b.messages.length);
+  let parts = 0;
   b.messages.forEach((m, i) => {
     if (!isObject(m) || typeof m.role !== 'string') throw invalid(`messages[${i}]`, `'messages[${i}]' must be an object with a string 'role'.`);
     if (m.content !== undefined && m.content !== null && typeof m.content !== 'string') objects(m.content, `messages[${i}].content`, 'objects');
+    parts += countParts(m.content, `messages[${i}].content`) + (Array.isArray(m.tool_calls) ? m.tool_calls.length : 0);
     objects(m.tool_calls, `messages[${i}].tool_calls`, 'objects');
     if (Array.isArray(m.tool_calls)) (m.tool_calls as Array<Record<string, unknown>>).forEach((tc, j) => {
       const fn = tc.function;
@@ -68,6 +80,7 @@ export function validateChatRequest(body: unknown): ChatRequest {
       }
     });
   });
+  checkBlocksInAll('messages', parts);
   if (b.stream_options !== undefined && b.stream_options !== null && (typeof b.stream_options !== 'object' || Array.isArray(b.stream_options))) throw invalid('stream_options', "'stream_options' must be an object.");
   return b as ChatRequest;
 }
@@ -76,10 +89,16 @@ export function validateResponsesRequest(body: unknown): ResponsesRequest {
   const b = object(body);
   common(b);
   if (b.input !== undefined && typeof b.input !== 'string' && !Array.isArray(b.input)) throw invalid('input', "'input' must be a string or an array of input items.");
-  if (Array.isArray(b.input)) b.input.forEach((it, i) => {
-    if (!isObject(it)) throw invalid(`input[${i}]`, `'input[${i}]' must be an object.`);
-    if (it.content !== undefined && it.content !== null && typeof it.content !== 'string') objects(it.content, `input[${i}].content`, 'objects');
-  });
+  if (Array.isArray(b.input)) {
+    checkMessageCount('input', b.input.length);
+    let parts = 0;
+    b.input.forEach((it, i) => {
+      if (!isObject(it)) throw invalid(`input[${i}]`, `'input[${i}]' must be an object.`);
+      if (it.content !== undefined && it.content !== null && typeof it.content !== 'string') objects(it.content, `input[${i}].content`, 'objects');
+      parts += countParts(it.content, `input[${i}].content`);
+    });
+    checkBlocksInAll('input', parts);
+  }
   if (b.instructions !== undefined && b.instructions !== null && typeof b.instructions !== 'string') throw invalid('instructions', "'instructions' must be a string.");
   return b as ResponsesRequest;
 }
