@@ -36,7 +36,8 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
   const sessions = new SessionStore(db);
   const ledger = new Ledger(db, config.ledger);
   const agent = createUpstreamAgent(config.upstream);
-  const metrics = new Metrics();
+  const registry = createRegistry(config.models);
+  const metrics = new Metrics(registry);
   const limits = new Limits(db, config.limits);
   const deps: Deps = {
     config,
@@ -50,7 +51,7 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
     shadowModel: new ProviderCacheModel(),
     inflight: new Inflight(),
     limits,
-    registry: createRegistry(config.models),
+    registry,
     agent,
     keepalive: new KeepAlive({
       agent, keys, ledger, config: config.keepalive, limits, metrics,

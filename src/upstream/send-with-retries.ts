@@ -58,7 +58,7 @@ function recordAttempt(o: { deps: Deps; turn: Turn }, route: Route, status: numb
     const row: TurnRow = { ...toLedgerRow({ ...o.turn, key, route, status, errorCode: code, usage: ZERO_USAGE }, o.deps.registry), kind: 'retry' };
     o.deps.ledger.record(row);
     // In /metrics too: the failed attempt is an upstream error (by kind 'retry'), its cost (if any) spend.
-    o.deps.metrics.observeTurn(row);
+    o.deps.metrics.observeTurn(row, route.entry);
   } catch (err) {
     console.error(`[synrouter] could not record a retry: ${toProxyError(err).message}`);
   }
