@@ -171,7 +171,12 @@ export function openDatabase(path: string): DatabaseSync {
  */
 function makePrivate(path: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  closeSync(openSync(path, 'a', 0o600));
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (err) {
+    // It exists (and may be read-only to this user, which SQLite handles): the loop below narrows it.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {
     try {
       if (existsSync(file)) chmodSync(file, 0o600);
