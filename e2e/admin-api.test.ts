@@ -253,5 +253,5 @@ test('/metrics counts the same turns as the ledger', async () => {
   assert.ok(Math.abs(cost - rows.reduce((a, r) => a + (r.cost_usd ?? 0), 0)) < 1e-9);
   assert.equal(sample(/^synrouter_turns_unpriced_total\{[^}]*\} (\S+)$/gm), rows.filter((r) => r.cost_usd === null && r.output_tokens > 0).length);
   assert.match(text, /^synrouter_active_streams 0$/m);
-  assert.match(text, /^synrouter_turn_ttfb_seconds_bucket\{model="claude-sonnet-4-6",le="\+Inf"\} \d+$/m);
+  assert.match(text, /^synrouter_turn_ttfb_seconds_bucket\{model="anthropic\/claude-sonnet-4\.6",le="\+Inf"\} \d+$/m);
 });

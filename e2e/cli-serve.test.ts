@@ -1,11 +1,12 @@
 /**
  * `synrouter serve` and `synrouter keys …` as a user runs them: a real process on an empty SQLite file
- * with no provider key, so it serves Claude models from its simulator and prints its first keys once.
+ * with no provider key, so it serves Claude models from its simulator and shows its first keys once
+ * (stdout is a pipe here, as under systemd or a log collector: in a 0600 file, never in the output).
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -76,17 +77,21 @@ async function message(url: string, key: string): Promise<{ status: number; body
 const KEY = /sk-sr-[A-Za-z0-9_-]+/g;
 let clientKey = '';
 
-test('first start on an empty store: prints an admin key and a client key once, the Claude Code and Codex lines, and says it uses the simulator', async () => {
+test('first start on an empty store, stdout not a terminal: no key in stdout or stderr; they are in a 0600 file next to the database, with the Claude Code and Codex lines; it says it uses the simulator', async () => {
   const s = await startServe();
-  // The key block is written before the listening line, on stdout; wait for its end.
-  for (let i = 0; i < 100 && !s.stdout().includes('More keys:'); i++) await new Promise((r) => setTimeout(r, 50));
-  const out = s.stdout();
+  const file = join(dir, 'first-start-keys.txt');
+  assert.equal(s.stdout().match(KEY), null, `no key on stdout:\n${s.stdout()}`);
+  assert.equal(s.stderr().match(KEY), null, `no key on stderr:\n${s.stderr()}`);
+  assert.ok(s.stderr().includes(`\n  ${file}\n`), `the file's path is said on stderr:\n${s.stderr()}`);
+  assert.match(s.stderr(), /synrouter keys create --name NAME \[--mode coding\|general\] \[--admin\]/, 'and how operators make more keys');
+  assert.equal((statSync(file).mode & 0o777).toString(8), '600');
+  const out = readFileSync(file, 'utf8');
   const admin = /^\s*admin key .*:\s+(sk-sr-\S+)$/m.exec(out)?.[1];
   const client = /^\s*client key \(mode: coding\):\s+(sk-sr-\S+)$/m.exec(out)?.[1];
-  assert.ok(admin && client, `both keys printed:\n${out}`);
+  assert.ok(admin && client, `both keys in the file:\n${out}`);
   assert.notEqual(admin, client);
-  assert.deepEqual([...new Set(out.match(KEY))].sort(), [admin, client].sort(), 'no other key is printed');
-  assert.equal(out.split(admin).length - 1, 1, 'the admin key is printed once');
+  assert.deepEqual([...new Set(out.match(KEY))].sort(), [admin, client].sort(), 'no other key is written');
+  assert.equal(out.split(admin).length - 1, 1, 'the admin key is written once');
   assert.match(out, /shown only this once/);
   // Claude Code
   assert.ok(out.includes(`export ANTHROPIC_BASE_URL=${s.url}/api/anthropic\n`), out);
@@ -103,8 +108,10 @@ test('first start on an empty store: prints an admin key and a client key once, 
   assert.match(s.stderr(), /No provider key is configured/);
   assert.match(s.stderr(), /SIMULATOR/);
   assert.match(s.stderr(), new RegExp(`store: ${dbPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  // The store itself is private too.
+  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) assert.equal((statSync(f).mode & 0o777).toString(8), '600', f);
 
-  // The printed client key works against the Anthropic door (served by the simulator).
+  // The client key from the file works against the Anthropic door (served by the simulator).
   const r = await message(s.url, client);
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.type, 'message');
@@ -124,7 +131,7 @@ test('a second start on the same store prints no keys; the client key from the f
   const s = await startServe();
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(s.stdout().match(KEY), null, `no key printed:\n${s.stdout()}`);
-  assert.doesNotMatch(s.stdout(), /created its first keys/);
+  assert.doesNotMatch(s.stdout() + s.stderr(), /created the first|created its first keys/);
   assert.match(s.stderr(), /SIMULATOR/);
   assert.equal((await message(s.url, clientKey)).status, 200);
   assert.equal(await s.stop(), 0);

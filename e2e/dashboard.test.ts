@@ -210,6 +210,50 @@ test('keys page: create (shown once), set mode, revoke', async () => {
   await page.screenshot({ path: join(OUT, 'dashboard-keys.png'), fullPage: true });
 });
 
+test('model names, session ids and key names with bidi and control characters are shown escaped (an RLO does not turn "evil" into "live")', async () => {
+  // After the other tests: these rows would change their counts.
+  const { key } = sc.stack.app.deps.keys.create({ name: '\u202eevil-key' });
+  const session = '\u202eevil-session\x1b';
+  const post = (model: string) => fetch(`${sc.stack.anthropicBase}/v1/messages`, {
+    method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' },
+    body: JSON.stringify({ model, max_tokens: 16, metadata: { user_id: JSON.stringify({ session_id: session }) }, messages: [{ role: 'user', content: 'hi' }] }),
+  }).then((r) => r.status);
+  assert.equal(await post('\u202eevil-model\r'), 404);
+  assert.equal(await post('claude-sonnet-4-6'), 200);
+  sc.stack.app.deps.ledger.flush();
+  const raw = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+  const noRaw = async (what: string) => {
+    const texts = await page.evaluate(() => [document.getElementById('main')!.textContent ?? '', ...[...document.querySelectorAll('#main [title]')].map((e) => e.getAttribute('title')!)]);
+    const bad = texts.find((t) => raw.test(t));
+    assert.equal(bad, undefined, `${what}: raw control or bidi character in ${JSON.stringify(bad)}`);
+  };
+
+  await page.goto(`${sc.stack.app.url}/dashboard#/sessions`);
+  const row = `#sessions-table tr[data-session-id="${session}"]`;
+  await page.waitForSelector(row);
+  assert.equal(await page.textContent(`${row} td[data-col=session] a`), '\\u202eevil-session\\x1b');
+  assert.equal(await page.getAttribute(`${row} td[data-col=session] a`, 'title'), '\\u202eevil-session\\x1b');
+  assert.equal(await page.textContent(`${row} td[data-col=key]`), '\\u202eevil-key');
+  assert.match((await page.textContent(`${row} td[data-col=model]`))!, /\\u202eevil-model\\x0d/);
+  await noRaw('sessions');
+
+  await page.click(`${row} td[data-col=session] a`);
+  await page.waitForSelector('#turns-table tbody tr');
+  assert.equal(await page.textContent('#session-id'), '\\u202eevil-session\\x1b');
+  assert.ok((await page.$$eval('#turns-table td[data-col=model]', (tds) => tds.map((t) => t.textContent))).includes('\\u202eevil-model\\x0d'));
+  await noRaw('session');
+
+  await page.click('#nav-overview');
+  await page.waitForSelector('#by-model');
+  assert.ok((await page.$$eval('#by-model td.mono', (tds) => tds.map((t) => t.textContent))).includes('\\u202eevil-model\\x0d'));
+  await noRaw('overview');
+
+  await page.click('#nav-keys');
+  await page.waitForSelector('#keys-table');
+  assert.ok((await page.$$eval('#keys-table td', (tds) => tds.map((t) => t.textContent))).includes('\\u202eevil-key'));
+  await noRaw('keys');
+});
+
 test('the page loaded nothing from outside Synrouter and logged no errors', () => {
   assert.deepEqual(foreign, []);
   assert.deepEqual(problems.filter((p) => !/401|403/.test(p)), [], 'no script errors or CSP violations');

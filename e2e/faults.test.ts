@@ -147,6 +147,43 @@ test('connection refused is retried, then falls back to the next provider; every
   }
 });
 
+test('an unreachable upstream: the 502 in the caller\'s protocol names no address or errno; the log has them under the request id', async () => {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  const stack = await startStack({ env: { SYNROUTER_ANTHROPIC_BASE_URL: `http://127.0.0.1:${port}` } });
+  const logged: string[] = [];
+  const error = console.error;
+  console.error = (...args: unknown[]) => { logged.push(args.map(String).join(' ')); };
+  try {
+    const call = async (path: string, body: object) => {
+      const res = await fetch(`${stack.app.url}${path}`, { method: 'POST', headers: { 'x-api-key': stack.key, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.status, requestId: res.headers.get('request-id')!, text: await res.text() };
+    };
+    const anthropic = await call('/api/anthropic/v1/messages', MSG);
+    const openai = await call('/api/v1/chat/completions', { model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
+    for (const r of [anthropic, openai]) {
+      assert.equal(r.status, 502);
+      for (const leak of ['127.0.0.1', String(port), 'ECONNREFUSED', 'connect ']) assert.ok(!r.text.includes(leak), `${leak} in ${r.text}`);
+    }
+    const a = JSON.parse(anthropic.text) as { type: string; error: { type: string; message: string }; request_id: string };
+    assert.deepEqual([a.type, a.error.type, a.request_id], ['error', 'api_error', anthropic.requestId]);
+    assert.match(a.error.message, /^Could not reach the upstream provider\./);
+    const o = JSON.parse(openai.text) as { error: { type: string; code: string; message: string } };
+    assert.deepEqual([o.error.type, o.error.code], ['server_error', 'upstream_unreachable']);
+    assert.match(o.error.message, /^Could not reach the upstream provider\./);
+    for (const r of [anthropic, openai]) {
+      const lines = logged.filter((l) => l.includes(r.requestId));
+      assert.equal(lines.length, 3, `one log line per refused attempt: ${logged.join('\n')}`);
+      for (const l of lines) assert.match(l, new RegExp(`UPSTREAM_UNREACHABLE: provider anthropic at http://127\\.0\\.0\\.1:${port}: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}`));
+    }
+  } finally {
+    console.error = error;
+    await stack.close();
+  }
+});
+
 test('a retry-after longer than the policy allows is not waited for: the 429 reaches the client with its retry-after', async () => {
   const up = await flaky(1000, 429, { 'retry-after': '120' });
   const stack = await startStack({ env: { SYNROUTER_ANTHROPIC_BASE_URL: up.url } });

@@ -66,7 +66,7 @@ test('pings keep the 5m entry alive through a 12-minute pause; each ping is a le
     assert.equal(last.miss_reason, null);
     // The pings are in /metrics too: counted by kind, their cost is spend and comes off the savings.
     const metrics = stack.app.deps.metrics.render();
-    assert.match(metrics, /^synrouter_turns_total\{kind="keepalive",model="claude-sonnet-4-6",status="200"\} 2$/m);
+    assert.match(metrics, /^synrouter_turns_total\{kind="keepalive",model="anthropic\/claude-sonnet-4\.6",status="200"\} 2$/m);
     const sum = (name: string) => [...metrics.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
     const rows = stack.turns();
     const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);

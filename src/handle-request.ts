@@ -102,7 +102,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
     if (turn.key && endpoint.op !== 'count_tokens' && endpoint.op !== 'models') {
       const row = toLedgerRow({ ...turn, key: turn.key }, deps.registry);
       deps.ledger.record(row);
-      deps.metrics.observeTurn(row);
+      deps.metrics.observeTurn(row, turn.route?.entry);
       deps.limits.spend(row.keyId, row.ts, row.costUsd);
     }
     release?.();

@@ -2,6 +2,7 @@
 import type { Config } from '../config.ts';
 import { openDatabase } from '../store/db.ts';
 import { KeyStore, type KeyMode } from '../store/keys.ts';
+import { escapeControls } from '../escape-controls.ts';
 
 export function keysCommand(config: Config, args: string[], opts: { name?: string; mode?: string; admin?: boolean; shadow?: boolean }): number {
   const db = openDatabase(config.dbPath);
@@ -14,7 +15,7 @@ export function keysCommand(config: Config, args: string[], opts: { name?: strin
         const mode = (opts.mode ?? 'coding') as KeyMode;
         if (mode !== 'coding' && mode !== 'general') return fail('--mode must be coding or general');
         const { key, record } = keys.create({ name: opts.name, mode, role: opts.admin ? 'admin' : 'client', shadow: opts.shadow === true });
-        console.error(`Created ${record.role} key ${record.id} "${record.name}" (mode ${record.mode}${record.shadow ? ', shadow' : ''}). It is shown only now:`);
+        console.error(`Created ${record.role} key ${record.id} "${escapeControls(record.name)}" (mode ${record.mode}${record.shadow ? ', shadow' : ''}). It is shown only now:`);
         console.log(key);
         return 0;
       }
@@ -43,8 +44,13 @@ function fail(message: string): number {
   return 2;
 }
 
+/**
+ * Cells hold client-controlled strings (model names, session ids from `metadata.user_id`) and key
+ * names: their control and bidi characters are printed as escapes, never sent to the terminal.
+ */
 export function printTable(head: string[], rows: string[][]): void {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const shown = rows.map((r) => r.map(escapeControls));
+  const widths = head.map((h, i) => Math.max(h.length, ...shown.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  console.log([line(head), ...rows.map(line)].join('\n'));
+  console.log([line(head), ...shown.map(line)].join('\n'));
 }

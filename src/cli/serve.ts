@@ -2,13 +2,18 @@
  * `synrouter serve`: start the proxy. With no provider key configured it starts the built-in
  * simulator of Anthropic's API and routes Claude models there, and says so: useful to try
  * Synrouter offline, never mistaken for the real thing. On first start with an empty store it
- * creates an admin key and a first client key and prints them once.
+ * creates an admin key and a first client key and shows them once (first-keys.ts: printed on a
+ * terminal, else in a 0600 file next to the database).
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../config.ts';
 import { startSynrouter } from '../server/http-server.ts';
 import { anthropic } from '../upstream/providers.ts';
 import { startSimulator } from '../simulator/simulator.ts';
 import { tuneV8 } from './v8-tuning.ts';
+import { deliverFirstKeys, firstKeysText } from './first-keys.ts';
 
 export async function serve(config: Config): Promise<number> {
   tuneV8(config.gcHeadroomMb);
@@ -26,7 +31,10 @@ export async function serve(config: Config): Promise<number> {
   if (keys.count() === 0) {
     const admin = keys.create({ name: 'admin', role: 'admin', mode: 'coding' });
     const client = keys.create({ name: 'first client', role: 'client', mode: 'coding' });
-    printFirstKeys(app.url, admin.key, client.key);
+    const dir = config.dbPath === ':memory:' ? mkdtempSync(join(tmpdir(), 'synrouter-')) : dirname(resolve(config.dbPath));
+    deliverFirstKeys(firstKeysText(app.url, admin.key, client.key), {
+      tty: process.stdout.isTTY === true, dir, print: (text) => process.stdout.write(text), note: (text) => console.error(text),
+    });
   }
   console.error(`synrouter listening on ${app.url}  (Anthropic: ${app.url}/api/anthropic  OpenAI: ${app.url}/api/v1)  store: ${config.dbPath}`);
   console.error(`providers: ${Object.entries(config.providers).map(([n, p]) => `${n} -> ${p.baseUrl} (${p.apiKeys.length} key${p.apiKeys.length > 1 ? 's' : ''})`).join(', ')}`);
@@ -44,28 +52,4 @@ export async function serve(config: Config): Promise<number> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   return -1; // keep running
-}
-
-function printFirstKeys(url: string, adminKey: string, clientKey: string): void {
-  console.log(`
-Synrouter created its first keys. They are shown only this once: store them now.
-
-  admin key  (dashboard, admin API):  ${adminKey}
-  client key (mode: coding):          ${clientKey}
-
-Claude Code:
-  export ANTHROPIC_BASE_URL=${url}/api/anthropic
-  export ANTHROPIC_API_KEY=${clientKey}
-
-Codex CLI (~/.codex/config.toml, then: export SYNROUTER_API_KEY=${clientKey}):
-  model = "anthropic/claude-sonnet-4.6"
-  model_provider = "synrouter"
-  [model_providers.synrouter]
-  name = "Synrouter"
-  base_url = "${url}/api/v1"
-  env_key = "SYNROUTER_API_KEY"
-  wire_api = "responses"
-
-More keys: npx synrouter keys create --name laptop --mode coding
-`);
 }

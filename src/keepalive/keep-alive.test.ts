@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Limits } from '../auth/limits.ts';
 import { Spliced } from '../json/splice.ts';
 import { Metrics } from '../meter/metrics.ts';
-import type { Prices } from '../route/registry.ts';
+import { createRegistry, type Prices } from '../route/registry.ts';
 import { ManualClock } from '../simulator/clock.ts';
 import { startSimulator, type Simulator } from '../simulator/simulator.ts';
 import { openDatabase } from '../store/db.ts';
@@ -59,7 +59,7 @@ function rig(config: Partial<typeof DEFAULT_KEEPALIVE> = {}): Rig {
   const db = openDatabase(':memory:');
   const keys = new KeyStore(db);
   const ledger = new Ledger(db, { flushMs: 60_000, batchSize: 1000 });
-  const metrics = new Metrics();
+  const metrics = new Metrics(createRegistry());
   const agent = createUpstreamAgent({ headersTimeoutMs: 10_000, bodyIdleTimeoutMs: 10_000, connections: 8 });
   const ka = new KeepAlive({ agent, keys, ledger, limits: new Limits(db, { requestsPerMinute: 0, concurrentRequests: 0 }), metrics, config: { ...DEFAULT_KEEPALIVE, ...config } });
   const keyId = keys.create({ name: 't', mode: 'coding', now: START }).record.id;
@@ -141,7 +141,7 @@ test('break-even: with a read at 2/7 of the write price, 3 pings, then the sessi
     await idle(r, 5);
     assert.equal(pingsSent().length - before, 4);
     // Each ping is a ledger row and a /metrics observation.
-    assert.match(r.metrics.render(), /^synrouter_turns_total\{kind="keepalive",model="claude-sonnet-4-6",status="200"\} 4$/m);
+    assert.match(r.metrics.render(), /^synrouter_turns_total\{kind="keepalive",model="anthropic\/claude-sonnet-4\.6",status="200"\} 4$/m);
   } finally {
     r.close();
   }

@@ -2,79 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BUCKETS, Metrics, escapeLabelValue } from './metrics.ts';
 import type { TurnRow } from '../store/ledger.ts';
+import { createRegistry } from '../route/registry.ts';
+import { parsePrometheus, sampleValue } from '../testing/parse-prometheus.ts';
 
-interface Sample { name: string; labels: Record<string, string>; value: number }
-interface Parsed { types: Map<string, string>; help: Map<string, string>; samples: Sample[] }
-
-/**
- * A strict reader of the Prometheus text format 0.0.4: every line is a HELP, a TYPE or a sample;
- * names and label names are valid, label values use only the three escapes, values are floats,
- * every sample belongs to a family declared before it, histograms are cumulative and end in +Inf = _count.
- */
-function parsePrometheus(text: string): Parsed {
-  assert.ok(text.endsWith('\n'), 'ends with a newline');
-  const types = new Map<string, string>();
-  const help = new Map<string, string>();
-  const samples: Sample[] = [];
-  const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-  for (const line of text.slice(0, -1).split('\n')) {
-    if (line.startsWith('# HELP ')) {
-      const [, name, doc] = /^# HELP (\S+) (.*)$/.exec(line) ?? [];
-      assert.ok(name && NAME.test(name), `HELP name: ${line}`);
-      assert.ok(!help.has(name), `one HELP per family: ${name}`);
-      help.set(name, doc ?? '');
-      continue;
-    }
-    if (line.startsWith('# TYPE ')) {
-      const m = /^# TYPE (\S+) (counter|gauge|histogram|summary|untyped)$/.exec(line);
-      assert.ok(m && NAME.test(m[1]!), `TYPE line: ${line}`);
-      assert.ok(!types.has(m[1]!), `one TYPE per family: ${m[1]}`);
-      types.set(m[1]!, m[2]!);
-      continue;
-    }
-    assert.ok(!line.startsWith('#') && line.length > 0, `unexpected line: ${JSON.stringify(line)}`);
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line);
-    assert.ok(m, `sample line: ${line}`);
-    const labels: Record<string, string> = {};
-    let rest = m[3] ?? '';
-    while (rest.length) {
-      const lm = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"(,|$)/.exec(rest);
-      assert.ok(lm, `labels: ${m[3]}`);
-      assert.ok(!(lm[1]! in labels), `duplicate label ${lm[1]}`);
-      labels[lm[1]!] = lm[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-      rest = rest.slice(lm[0].length);
-    }
-    const raw = m[4]!;
-    const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : raw === 'NaN' ? NaN : Number(raw);
-    assert.ok(raw === 'NaN' || !Number.isNaN(value), `value: ${line}`);
-    const name = m[1]!;
-    const family = types.has(name) ? name : name.replace(/_(bucket|sum|count)$/, '');
-    assert.ok(types.has(family), `sample ${name} has a declared family`);
-    if (family !== name) assert.equal(types.get(family), 'histogram', `${name} suffix only on histograms`);
-    samples.push({ name, labels, value });
-  }
-  // Histograms: cumulative buckets, +Inf == _count.
-  for (const [family, type] of types) {
-    if (type !== 'histogram') continue;
-    const groups = new Map<string, Sample[]>();
-    for (const s of samples.filter((x) => x.name === `${family}_bucket`)) {
-      const { le, ...rest } = s.labels;
-      assert.ok(le !== undefined, 'bucket has le');
-      const k = JSON.stringify(rest);
-      groups.set(k, [...(groups.get(k) ?? []), s]);
-    }
-    for (const [k, buckets] of groups) {
-      for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i]!.value >= buckets[i - 1]!.value, `${family} cumulative`);
-      assert.equal(buckets.at(-1)!.labels.le, '+Inf');
-      const count = samples.find((x) => x.name === `${family}_count` && JSON.stringify(x.labels) === k);
-      assert.equal(count?.value, buckets.at(-1)!.value, `${family} +Inf = _count`);
-    }
-  }
-  return { types, help, samples };
-}
-
-const value = (p: Parsed, name: string, labels: Record<string, string> = {}): number | undefined =>
-  p.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length === Object.keys(labels).length)?.value;
+const value = sampleValue;
+const registry = createRegistry();
 
 function row(over: Partial<TurnRow>): TurnRow {
   return {
@@ -87,7 +19,7 @@ function row(over: Partial<TurnRow>): TurnRow {
 }
 
 test('render() parses as Prometheus text, and the counts match the observed turns', () => {
-  const m = new Metrics();
+  const m = new Metrics(registry);
   m.observeHttp('/api/anthropic/v1/messages', 200, 120);
   m.observeHttp('/api/anthropic/v1/messages', 200, 3);
   m.observeHttp('/api/anthropic/v1/messages', 401, 1);
@@ -96,13 +28,13 @@ test('render() parses as Prometheus text, and the counts match the observed turn
     row({}),
     row({ inputTokens: 2000, cacheReadTokens: 0, cacheWrite5mTokens: 3000, costUsd: 0.02, costDirectUsd: 0.015, costClientUsd: 0.02, missReason: 'new_session', ttfbMs: 700 }),
     row({ status: 502, errorCode: 'UPSTREAM_ERROR', inputTokens: 0, cacheReadTokens: 0, cacheWrite5mTokens: 0, outputTokens: 0, costUsd: 0, costDirectUsd: 0, costClientUsd: 0, ttfbMs: null }),
-    row({ responseModel: 'acme/unknown', requestedModel: 'acme/unknown', costUsd: null, costDirectUsd: null, costClientUsd: null }),
+    row({ responseModel: 'deepseek-v4-pro', requestedModel: 'deepseek/deepseek-v4-pro', costUsd: null, costDirectUsd: null, costClientUsd: null }),
     row({ kind: 'keepalive' as 'turn', inputTokens: 0, cacheReadTokens: 5000, cacheWrite5mTokens: 0, outputTokens: 0, costUsd: 0.0015, costDirectUsd: null, costClientUsd: null }),
   ];
   m.streamStarted(); m.streamStarted(); m.streamEnded();
   for (const r of rows) m.observeTurn(r);
   const p = parsePrometheus(m.render());
-  const model = 'claude-sonnet-4-6';
+  const model = 'anthropic/claude-sonnet-4.6';
 
   assert.equal(value(p, 'synrouter_http_requests_total', { endpoint: '/api/anthropic/v1/messages', status: '200' }), 2);
   assert.equal(value(p, 'synrouter_http_requests_total', { endpoint: 'other', status: '404' }), 1);
@@ -114,7 +46,7 @@ test('render() parses as Prometheus text, and the counts match the observed turn
   assert.equal(value(p, 'synrouter_turns_total', { kind: 'turn', model, status: '200' }), 2);
   assert.equal(value(p, 'synrouter_turns_total', { kind: 'turn', model, status: '502' }), 1);
   assert.equal(value(p, 'synrouter_turns_total', { kind: 'keepalive', model, status: '200' }), 1);
-  const turns = rows.filter((r) => r.kind === 'turn' && (r.responseModel === model));
+  const turns = rows.filter((r) => r.kind === 'turn' && r.responseModel === 'claude-sonnet-4-6');
   for (const [kind, field] of [['input', 'inputTokens'], ['cache_read', 'cacheReadTokens'], ['cache_write_5m', 'cacheWrite5mTokens'], ['output', 'outputTokens']] as const) {
     assert.equal(value(p, 'synrouter_tokens_total', { kind, model }), turns.reduce((a, r) => a + r[field], 0), `tokens ${kind} (pings excluded)`);
   }
@@ -124,8 +56,8 @@ test('render() parses as Prometheus text, and the counts match the observed turn
   close(value(p, 'synrouter_cost_direct_usd_total', { model }), 0.004 + 0.015);
   close(value(p, 'synrouter_cost_client_only_usd_total', { model }), 0.003 + 0.02);
   close(value(p, 'synrouter_savings_usd', { model }), 0.004 + 0.015 - (0.001 + 0.02 + 0.0015));
-  assert.equal(value(p, 'synrouter_turns_unpriced_total', { model: 'acme/unknown' }), 1);
-  assert.equal(value(p, 'synrouter_cost_usd_total', { model: 'acme/unknown' }), undefined);
+  assert.equal(value(p, 'synrouter_turns_unpriced_total', { model: 'deepseek/deepseek-v4-pro' }), 1);
+  assert.equal(value(p, 'synrouter_cost_usd_total', { model: 'deepseek/deepseek-v4-pro' }), undefined);
   assert.equal(value(p, 'synrouter_cache_misses_total', { reason: 'new_session' }), 1);
   assert.equal(value(p, 'synrouter_upstream_errors_total', { model, code: 'UPSTREAM_ERROR' }), 1);
   assert.equal(value(p, 'synrouter_turn_ttfb_seconds_count', { model }), 2, 'client turns with a ttfb (the ping is not a client request)');
@@ -137,8 +69,8 @@ test('render() parses as Prometheus text, and the counts match the observed turn
 });
 
 test('pings and retried attempts: counted by kind, their cost is spend (pings lower the savings), their upstream errors count; tokens, direct cost and latency are client turns only', () => {
-  const m = new Metrics();
-  const model = 'claude-sonnet-4-6';
+  const m = new Metrics(registry);
+  const model = 'anthropic/claude-sonnet-4.6';
   m.observeTurn(row({ costUsd: 0.001, costDirectUsd: 0.004, costClientUsd: 0.003, latencyMs: 120, ttfbMs: 30 }));
   // A keep-alive ping as keep-alive.ts records it: no direct or client-only counterpart.
   m.observeTurn(row({ kind: 'keepalive', endpoint: 'keepalive', streamed: false, inputTokens: 0, cacheReadTokens: 5000, cacheWrite5mTokens: 0, outputTokens: 0, costUsd: 0.0015, costDirectUsd: 0, costClientUsd: 0, latencyMs: 900, ttfbMs: null }));
@@ -164,22 +96,53 @@ test('pings and retried attempts: counted by kind, their cost is spend (pings lo
   assert.equal(value(p, 'synrouter_turns_unpriced_total', { model }), undefined);
 });
 
-test('label values are escaped, and model names beyond the cap are counted as "other"', () => {
-  const m = new Metrics({ maxModels: 3 });
-  const weird = 'we"ird\\model\nname';
-  m.observeTurn(row({ responseModel: weird }));
-  for (let i = 0; i < 10; i++) m.observeTurn(row({ responseModel: `model-${i}` }));
+test('model labels are registry ids: the answering route\'s model, else the requested one if it resolves, else "unknown"', () => {
+  const m = new Metrics(registry);
+  const junk = ['\u0000nul', 'esc\x1b[2J', 'cr\r', 'q"uote', 'new\nline', 'acme/not-listed', '\u202eevil'];
+  for (const name of junk) m.observeTurn(row({ requestedModel: name, responseModel: null, provider: null, status: 404, errorCode: 'MODEL_NOT_FOUND', inputTokens: 0, cacheReadTokens: 0, cacheWrite5mTokens: 0, outputTokens: 0, costUsd: null }));
+  m.observeTurn(row({ requestedModel: 'claude-sonnet-4-6' }));
+  m.observeTurn(row({ requestedModel: 'anthropic/claude-sonnet-4.6', responseModel: 'claude-sonnet-4-6-20260217' }));
+  // A fallback answered: the label is the model of the route that answered, not the one requested.
+  m.observeTurn(row({ requestedModel: 'claude-opus-4-8', responseModel: 'claude-sonnet-4-6' }), registry.resolve('anthropic/claude-sonnet-4.6'));
+  m.observeTurn(row({ requestedModel: null, responseModel: null, status: 400, errorCode: 'INVALID_REQUEST' }));
+  const p = parsePrometheus(m.render());
+  const models = new Set(p.samples.filter((s) => s.labels.model !== undefined).map((s) => s.labels.model));
+  assert.deepEqual([...models].sort(), ['anthropic/claude-sonnet-4.6', 'unknown']);
+  assert.equal(value(p, 'synrouter_turns_total', { kind: 'turn', model: 'anthropic/claude-sonnet-4.6', status: '200' }), 3);
+  assert.equal(value(p, 'synrouter_turns_total', { kind: 'turn', model: 'unknown', status: '404' }), junk.length);
+  assert.equal(value(p, 'synrouter_tokens_total', { kind: 'input', model: 'anthropic/claude-sonnet-4.6' }), 30);
+});
+
+test('Claude ids the registry does not list: labelled once answered with a 200, the first maxUnlisted of them; listed models are never "other"', () => {
+  const m = new Metrics(registry, { maxUnlisted: 3 });
+  for (let i = 0; i < 10; i++) m.observeTurn(row({ requestedModel: `claude-junk-${i}`, responseModel: null, status: 404, errorCode: 'UPSTREAM_ERROR' }));
+  for (let i = 0; i < 10; i++) m.observeTurn(row({ requestedModel: `claude-new-${i}`, responseModel: `claude-new-${i}` }));
+  m.observeTurn(row({ requestedModel: 'claude-new-0', responseModel: null, status: 529, errorCode: 'UPSTREAM_ERROR' }));
+  m.observeTurn(row({ requestedModel: 'claude-sonnet-4-6' }));
+  m.observeTurn(row({ requestedModel: 'gpt-5.5', responseModel: 'openai/gpt-5.5', provider: 'openrouter' }));
+  const p = parsePrometheus(m.render());
+  const turns = (model: string, status = '200') => value(p, 'synrouter_turns_total', { kind: 'turn', model, status });
+  assert.equal(turns('unknown', '404'), 10, 'never answered: unknown');
+  assert.deepEqual([0, 1, 2].map((i) => turns(`anthropic/claude-new-${i}`)), [1, 1, 1]);
+  assert.equal(turns('other'), 7);
+  assert.equal(turns('anthropic/claude-new-0', '529'), 1, 'a labelled id keeps its label');
+  assert.equal(turns('anthropic/claude-sonnet-4.6'), 1, 'listed models are not budgeted');
+  assert.equal(turns('openai/gpt-5.5'), 1);
+});
+
+test('label values are escaped as the format requires, and carry no raw control or bidi characters', () => {
+  const weird = 'acme/we"ird\\model\nname\x1b[2J\r\u0000\u202e';
+  const m = new Metrics(createRegistry([{ id: weird, name: 'Weird', context: 1000, prices: null }]));
+  m.observeTurn(row({ requestedModel: weird, responseModel: weird }));
   const text = m.render();
   assert.ok(text.includes(`model="${escapeLabelValue(weird)}"`));
-  assert.ok(text.includes('model="we\\"ird\\\\model\\nname"'));
+  assert.ok(text.includes('model="acme/we\\"ird\\\\model\\nname\\\\x1b[2J\\\\x0d\\\\x00\\\\u202e"'), text);
   const p = parsePrometheus(text);
-  assert.equal(value(p, 'synrouter_turns_total', { kind: 'turn', model: weird, status: '200' }), 1, 'round-trips through the parser');
-  const models = new Set(p.samples.filter((s) => s.name === 'synrouter_turns_total').map((s) => s.labels.model));
-  assert.deepEqual([...models].sort(), ['model-0', 'model-1', 'other', weird].sort());
-  assert.equal(value(p, 'synrouter_turns_total', { kind: 'turn', model: 'other', status: '200' }), 8);
+  assert.equal(value(p, 'synrouter_turns_total', { kind: 'turn', model: 'acme/we"ird\\model\nname\\x1b[2J\\x0d\\x00\\u202e', status: '200' }), 1, 'round-trips through the parser, controls as visible text');
 });
 
 test('the parser itself rejects malformed exposition', () => {
+  assert.throws(() => parsePrometheus('# TYPE x counter\nx{a="\x1b"} 1\n'), /raw control/);
   assert.throws(() => parsePrometheus('x 1\n'), /declared family/);
   assert.throws(() => parsePrometheus('# TYPE x counter\nx{a="b} 1\n'));
   assert.throws(() => parsePrometheus('# TYPE x counter\nx one\n'));

@@ -3,10 +3,12 @@
  * this object; it never fails or slows a request (plain counters in memory, rendered on scrape).
  *
  * Cardinality is bounded: endpoints come from the server's fixed list (or 'other'), statuses are
- * HTTP codes, token kinds and miss reasons are closed sets, and model names are kept as seen for
- * the first `maxModels` distinct ones; later ones are counted under model="other".
+ * HTTP codes, token kinds and miss reasons are closed sets, and model labels are registry ids,
+ * never the name a client sent (see #model): 'unknown' for a name the registry does not resolve.
  */
 import type { TurnRow } from '../store/ledger.ts';
+import type { ModelEntry, Registry } from '../route/registry.ts';
+import { CONTROLS, escapeControl } from '../escape-controls.ts';
 
 /** Seconds; shared by the latency and time-to-first-byte histograms. */
 export const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300] as const;
@@ -53,8 +55,13 @@ class Family<T> {
   }
 }
 
+/**
+ * The format's three escapes (backslash, double quote, line feed); any other control or bidi
+ * character becomes visible text such as `\x1b` (its backslash escaped in turn), so that a scrape
+ * never carries raw control bytes. Labels are registry ids and fixed names: this is the last guard.
+ */
 export function escapeLabelValue(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+  return v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`)).replace(CONTROLS, (c) => `\\${escapeControl(c)}`);
 }
 
 function renderLabels(labels: Labels): string {
@@ -73,8 +80,9 @@ function fmt(n: number): string {
 
 export class Metrics {
   activeStreams = 0;
-  readonly #maxModels: number;
-  readonly #models = new Set<string>();
+  readonly #registry: Pick<Registry, 'resolve'>;
+  readonly #maxUnlisted: number;
+  readonly #unlisted = new Set<string>();
   readonly #maxSeries = 2000;
 
   readonly #requests = new Family('synrouter_http_requests_total', 'counter', 'HTTP answers by endpoint (path, or "other") and status.', () => ({ n: 0 }));
@@ -91,17 +99,28 @@ export class Metrics {
   readonly #misses = new Family('synrouter_cache_misses_total', 'counter', 'Turns that missed the cache, by the cache engine\'s reason.', () => ({ n: 0 }));
   readonly #upstreamErrors = new Family('synrouter_upstream_errors_total', 'counter', 'Failed upstream requests (error code UPSTREAM_*: turns, retried attempts and keep-alive pings), by model and code.', () => ({ n: 0 }));
 
-  constructor(opts: { maxModels?: number } = {}) {
-    this.#maxModels = opts.maxModels ?? 100;
+  /** `maxUnlisted`: how many Claude ids the registry does not list get a label of their own. */
+  constructor(registry: Pick<Registry, 'resolve'>, opts: { maxUnlisted?: number } = {}) {
+    this.#registry = registry;
+    this.#maxUnlisted = opts.maxUnlisted ?? 100;
   }
 
-  /** A bounded model label: names as seen for the first `maxModels` distinct ones, then 'other'. */
-  #model(name: string | null): string {
-    if (!name) return 'none';
-    if (this.#models.has(name)) return name;
-    if (this.#models.size >= this.#maxModels) return 'other';
-    this.#models.add(name);
-    return name;
+  /**
+   * The model label: the registry id of the model the route that answered serves (`answered`), else
+   * of the requested model when the registry resolves it, else 'unknown'; never the name as sent, so
+   * junk names neither become labels nor use up a budget. Listed models need no budget (the registry
+   * is finite). A Claude id the registry does not list resolves too (it passes through to Anthropic,
+   * registry.ts), from whatever the client sent: it gets its own label only once an upstream has
+   * answered it with a 200, for the first `maxUnlisted` such ids; later ones are 'other'.
+   */
+  #model(row: TurnRow, answered: ModelEntry | undefined): string {
+    const entry = answered ?? (row.requestedModel ? this.#registry.resolve(row.requestedModel) : undefined);
+    if (!entry) return 'unknown';
+    if (!entry.unlisted || this.#unlisted.has(entry.id)) return entry.id;
+    if (row.status !== 200) return 'unknown';
+    if (this.#unlisted.size >= this.#maxUnlisted) return 'other';
+    this.#unlisted.add(entry.id);
+    return entry.id;
   }
 
   #series<T>(f: Family<T>, labels: Labels): { value: T } | undefined {
@@ -126,10 +145,10 @@ export class Metrics {
    * and its UPSTREAM_* error an upstream error. Only client turns ('turn') count tokens, direct and
    * client-only cost, latency and time to first byte: a keep-alive ping is not a request by the client
    * (no direct counterpart, so it lowers the savings by its cost), and a retried attempt's time is part
-   * of its turn's latency.
+   * of its turn's latency. `answered`: the registry entry of the route the row is for, when there was one.
    */
-  observeTurn(row: TurnRow): void {
-    const model = this.#model(row.responseModel ?? row.requestedModel);
+  observeTurn(row: TurnRow, answered?: ModelEntry): void {
+    const model = this.#model(row, answered);
     const kind = String(row.kind);
     const isTurn = kind === 'turn';
     this.#add(this.#turns, { kind, model, status: String(row.status) }, 1);

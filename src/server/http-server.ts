@@ -37,7 +37,8 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
   const sessions = new SessionStore(db);
   const ledger = new Ledger(db, config.ledger);
   const agent = createUpstreamAgent(config.upstream);
-  const metrics = new Metrics();
+  const registry = createRegistry(config.models);
+  const metrics = new Metrics(registry);
   const limits = new Limits(db, config.limits);
   const deps: Deps = {
     config,
@@ -52,7 +53,7 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
     inflight: new Inflight(),
     limits,
     shedder: new LoadShedder(config.shedding),
-    registry: createRegistry(config.models),
+    registry,
     agent,
     keepalive: new KeepAlive({
       agent, keys, ledger, config: config.keepalive, limits, metrics,

@@ -3,7 +3,7 @@
  * never block the proxy's writer and a kill -9 leaves a consistent file (runtime.md §1).
  */
 import { DatabaseSync } from 'node:sqlite';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Schema steps, applied in order; PRAGMA user_version records how many ran. Append, never edit. */
@@ -145,7 +145,7 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 export function openDatabase(path: string): DatabaseSync {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') makePrivate(path);
   const db = new DatabaseSync(path);
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
   const { user_version: version } = db.prepare('PRAGMA user_version').get() as { user_version: number };
@@ -161,4 +161,28 @@ export function openDatabase(path: string): DatabaseSync {
     }
   }
   return db;
+}
+
+/**
+ * The store holds key hashes, every session's state and every turn: its owner's only, whatever the
+ * umask. The data directory is created 0700 (one that exists is left as it is), the database file
+ * 0600 before SQLite opens it, because SQLite gives the -wal and -shm files it creates the database
+ * file's permissions (os_unix.c, findCreateFileMode). Files an earlier version left 0644 are narrowed.
+ */
+function makePrivate(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (err) {
+    // It exists (and may be read-only to this user, which SQLite handles): the loop below narrows it.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if (existsSync(file)) chmodSync(file, 0o600);
+    } catch (err) {
+      // Another user's store (a CLI run with read access to it): not ours to change; SQLite decides.
+      if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+    }
+  }
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from './db.ts';
@@ -73,4 +74,30 @@ test('the ledger batches rows and close() flushes the rest', () => {
   assert.equal(count(), 4);
   ledger.record(row(5));
   assert.equal(count(), 5, 'after close, rows are written at once');
+});
+
+test('the data directory Synrouter creates is 0700; the database, its WAL and SHM are 0600, even under umask 022', () => {
+  const old = process.umask(0o022);
+  try {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sr-store-')), 'data');
+    const path = join(dir, 'synrouter.db');
+    const db = openDatabase(path);
+    new KeyStore(db).create({ name: 'laptop' });
+    const mode = (f: string) => statSync(f).mode & 0o777;
+    assert.equal(mode(dir), 0o700, 'data directory');
+    for (const f of [path, `${path}-wal`, `${path}-shm`]) assert.equal(mode(f).toString(8), '600', f);
+    db.close();
+
+    // A store an earlier version made world-readable (and still has open, so its WAL and SHM exist) is narrowed.
+    const legacy = join(mkdtempSync(join(tmpdir(), 'sr-store-')), 'y.db');
+    const before = new DatabaseSync(legacy);
+    before.exec('PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1);');
+    for (const f of [legacy, `${legacy}-wal`, `${legacy}-shm`]) assert.equal(mode(f).toString(8), '644', `the old way: ${f}`);
+    const after = openDatabase(legacy);
+    for (const f of [legacy, `${legacy}-wal`, `${legacy}-shm`]) assert.equal(mode(f).toString(8), '600', `narrowed: ${f}`);
+    after.close();
+    before.close();
+  } finally {
+    process.umask(old);
+  }
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { wirePieces } from './send-upstream.ts';
+import { describeTransportError, upstreamError, wirePieces } from './send-upstream.ts';
+import { ProxyError } from '../errors.ts';
 
 const b = (s: string) => Buffer.from(s);
 
@@ -21,4 +22,14 @@ test('wirePieces: largest first or last, and a single neighbour, are not copied 
   assert.equal(first, tail);
   assert.equal(second, big);
   assert.equal(wirePieces([big]).length, 1);
+});
+
+test('a refused connection: the client\'s error names no address; the log line has every address tried and the errno', () => {
+  const refused = (address: string) => Object.assign(new Error(`connect ECONNREFUSED ${address}:8443`), { code: 'ECONNREFUSED' });
+  const both = Object.assign(new AggregateError([refused('::1'), refused('127.0.0.1')], ''), { code: 'ECONNREFUSED' });
+  const e = upstreamError(both) as ProxyError;
+  assert.equal(e.code, 'UPSTREAM_UNREACHABLE');
+  assert.doesNotMatch(e.message, /ECONNREFUSED|127\.0\.0\.1|::1|8443/);
+  assert.equal(describeTransportError(e.cause), 'connect ECONNREFUSED ::1:8443; connect ECONNREFUSED 127.0.0.1:8443');
+  assert.equal(describeTransportError(Object.assign(new Error('getaddrinfo failed'), { code: 'ENOTFOUND' })), 'getaddrinfo failed (ENOTFOUND)');
 });

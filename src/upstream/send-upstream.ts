@@ -96,10 +96,24 @@ export function wirePieces(pieces: readonly Uint8Array[]): Uint8Array[] {
   return [...join(pieces.slice(0, largest)), pieces[largest]!, ...join(pieces.slice(largest + 1))];
 }
 
+/**
+ * The error the client gets: a generic message, because the transport's own ("connect ECONNREFUSED
+ * 10.0.0.7:8443") names the upstream's address and errno. The transport error stays the cause, and
+ * send-with-retries.ts logs it under the request id.
+ */
 export function upstreamError(err: unknown): ProxyError | unknown {
   if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
     return new ProxyError('UPSTREAM_TIMEOUT', 'The upstream provider did not answer in time.', { cause: err });
   }
   if (err instanceof Error && (err.name === 'AbortError' || err instanceof undiciErrors.RequestAbortedError)) return err;
-  return new ProxyError('UPSTREAM_UNREACHABLE', `Could not reach the upstream provider: ${(err as Error).message}`, { cause: err });
+  return new ProxyError('UPSTREAM_UNREACHABLE', 'Could not reach the upstream provider. Synrouter\'s log has the details under this request\'s id (the request-id header).', { cause: err });
+}
+
+/** A transport error for the log: its message (with the address), every address tried, and the errno. */
+export function describeTransportError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  // A host with several addresses (localhost: ::1 and 127.0.0.1) fails as one AggregateError, message ''.
+  const message = err instanceof AggregateError ? err.errors.map((e: Error) => e.message).join('; ') : err.message;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
 }

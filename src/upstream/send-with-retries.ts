@@ -9,7 +9,7 @@ import type { Deps } from '../handle-request.ts';
 import type { Route } from '../route/resolve-route.ts';
 import { toLedgerRow, type Turn } from '../turn.ts';
 import { isRetryableStatus, retryDelayMs } from './retry-policy.ts';
-import type { UpstreamResponse } from './send-upstream.ts';
+import { describeTransportError, type UpstreamResponse } from './send-upstream.ts';
 import type { TurnRow } from '../store/ledger.ts';
 import { ZERO_USAGE } from '../meter/usage.ts';
 
@@ -29,6 +29,7 @@ export async function sendWithRetries<T extends { route: Route; upstream: Upstre
     } catch (err) {
       if (o.signal.aborted || !(err instanceof ProxyError) || !err.code.startsWith('UPSTREAM_')) throw err;
       failure = err;
+      logFailure(o.turn.requestId, route, err);
     }
     const headers = result?.upstream.headers ?? {};
     const retryable = failure !== undefined || isRetryableStatus(result!.upstream.status, headers);
@@ -58,8 +59,17 @@ function recordAttempt(o: { deps: Deps; turn: Turn }, route: Route, status: numb
     const row: TurnRow = { ...toLedgerRow({ ...o.turn, key, route, status, errorCode: code, usage: ZERO_USAGE }, o.deps.registry), kind: 'retry' };
     o.deps.ledger.record(row);
     // In /metrics too: the failed attempt is an upstream error (by kind 'retry'), its cost (if any) spend.
-    o.deps.metrics.observeTurn(row);
+    o.deps.metrics.observeTurn(row, route.entry);
   } catch (err) {
     console.error(`[synrouter] could not record a retry: ${toProxyError(err).message}`);
   }
+}
+
+/**
+ * What the client's 502 / 504 leaves out (send-upstream.ts upstreamError), for the operator: the
+ * provider, its origin and the transport error (address, errno), under the request id the client got.
+ */
+function logFailure(requestId: string, route: Route, err: ProxyError): void {
+  // The origin only: a base URL may carry credentials.
+  console.error(`[synrouter] ${requestId} ${err.code}: provider ${route.providerName} at ${new URL(route.provider.baseUrl).origin}: ${describeTransportError(err.cause ?? err)}`);
 }

@@ -9,6 +9,18 @@ const topBar = document.getElementById('top');
 
 // ------------------------------------------------------------------ DOM helpers (no innerHTML: ids and names are user data)
 
+// textContent stops markup, not control and bidi characters: an RLO in a model name or session id
+// shows "evil" as "live". Every text and title is shown with them as escapes (`\x1b`, `\u202e`).
+// A copy of src/escape-controls.ts, because this page is one plain script that imports nothing;
+// src/escape-controls.test.ts checks that the two agree.
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+function visible(v) {
+  return String(v).replace(CONTROLS, (c) => {
+    const n = c.charCodeAt(0);
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
+}
+
 function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
   setAttrs(el, attrs);
@@ -28,7 +40,8 @@ function setAttrs(el, attrs) {
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k === 'text') el.textContent = v;
+    else if (k === 'text') el.textContent = visible(v);
+    else if (k === 'title') el.setAttribute(k, visible(v));
     else el.setAttribute(k, v === true ? '' : String(v));
   }
 }
@@ -36,7 +49,7 @@ function setAttrs(el, attrs) {
 function appendAll(el, children) {
   for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    el.append(c instanceof Node ? c : document.createTextNode(visible(c)));
   }
 }
 
@@ -519,7 +532,7 @@ async function keys() {
       h('td', { text: when(k.createdAt) }),
       h('td', {}, k.status === 'active' ? h('button', {
         type: 'button', class: 'danger revoke', text: 'Revoke',
-        onclick: () => { if (confirm(`Revoke ${k.name} (${k.id})? Clients using it get 401 from now on.`)) act(() => api(`/admin/api/keys/${encodeURIComponent(k.id)}/revoke`, { method: 'POST' })); },
+        onclick: () => { if (confirm(`Revoke ${visible(k.name)} (${k.id})? Clients using it get 401 from now on.`)) act(() => api(`/admin/api/keys/${encodeURIComponent(k.id)}/revoke`, { method: 'POST' })); },
       }) : null));
   });
   return [
