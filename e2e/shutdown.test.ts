@@ -6,13 +6,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { DatabaseSync } from 'node:sqlite';
 import { request } from 'undici';
 import { startSimulator, type Simulator } from '../src/simulator/simulator.ts';
+import { FIRST_KEYS_FILE } from '../src/cli/first-keys.ts';
 
 let sim: Simulator;
 before(async () => { sim = await startSimulator({ port: 0 }); });
@@ -34,7 +35,8 @@ async function serve(env: Record<string, string>): Promise<{ proc: ChildProcess;
     await new Promise((r) => setTimeout(r, 20));
   }
   const url = /listening on (http:\S+)/.exec(err)![1]!;
-  const key = /client key \(mode: coding\):\s+(sk-sr-\S+)/.exec(out)![1]!;
+  // Not a terminal: the first keys are in a 0600 file next to the database, not on stdout.
+  const key = /client key \(mode: coding\):\s+(sk-sr-\S+)/.exec(readFileSync(join(dirname(db), FIRST_KEYS_FILE), 'utf8'))![1]!;
   return { proc, url, key, db };
 }
 

@@ -130,7 +130,7 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
   const { route, outgoing, rewritten, upstream, headers } = await sendWithRetries({ routes, deps, turn, signal, attempt: async (route) => {
     const outgoing = translateRequest({ from: client.wire, to: route.wire, raw, request, route, now: turn.startedAt });
     const key = turn.key!;
-    const rewritten = rewriteOutgoing({
+    const rewritten = await rewriteOutgoing({
       outgoing, route, session, key, now: turn.startedAt, state: deps.sessions.get(key.id, engineStateId(key, session.id)), engine: deps.engine,
       countTokens: endpoint.op === 'count_tokens', ...(keepAliveApplies(route, deps.config.keepalive.enabled) ? { keepAlive: { maxIdleMs: deps.config.keepalive.maxIdleMs[key.mode] } } : {}),
     });
@@ -159,6 +159,6 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
   if (rewritten.engine && outgoing.anthropic) {
     keepWarm({ keepalive: deps.keepalive, enabled: deps.config.keepalive.enabled, registry: deps.registry, headers, route, turn, sessionId: session.id, body: rewritten.body, request: outgoing.anthropic, state: rewritten.engine.nextState });
     // After the client has its answer: what the client's own markers alone (or the engine, for shadow keys) would have been billed.
-    if (turn.status === 200) recordCounterfactuals({ turn, scope: `${route.apiKey}\u0000${route.upstreamModel}`, model: route.upstreamModel, clientOnly: deps.clientOnly, shadowModel: deps.shadowModel, request: outgoing.anthropic, raw: outgoing.raw, ...(rewritten.engine.clientPrompt ? { clientPrompt: rewritten.engine.clientPrompt } : {}), ...(rewritten.shadowBody ? { shadowBody: rewritten.shadowBody } : {}) });
+    if (turn.status === 200) await recordCounterfactuals({ turn, scope: `${route.apiKey}\u0000${route.upstreamModel}`, model: route.upstreamModel, clientOnly: deps.clientOnly, shadowModel: deps.shadowModel, request: outgoing.anthropic, raw: outgoing.raw, ...(rewritten.engine.clientPrompt ? { clientPrompt: rewritten.engine.clientPrompt } : {}), ...(rewritten.shadowBody ? { shadowBody: rewritten.shadowBody } : {}) });
   }
 }

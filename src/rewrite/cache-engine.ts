@@ -5,7 +5,8 @@
  * stable layers -> render the prompt as the cache sees it -> plan breakpoints -> edits.
  */
 import type { KeyMode } from '../store/keys.ts';
-import { buildPrompt, type Prompt } from '../protocols/anthropic/prompt.ts';
+import { promptSteps, type Prompt } from '../protocols/anthropic/prompt.ts';
+import { runToEnd, type Steps } from '../time-slices.ts';
 import { TTL_MS } from '../protocols/anthropic/cache-rules.ts';
 import type { JsonObject, MessagesRequest as WireRequest, Ttl } from '../protocols/anthropic/wire-types.ts';
 import type { MessagesRequest } from '../protocols/anthropic/types.ts';
@@ -68,6 +69,11 @@ const MAX_GAPS = 50;
 const marker = (ttl: Ttl) => (ttl === '1h' ? '{"type":"ephemeral","ttl":"1h"}' : '{"type":"ephemeral"}');
 
 export function runCacheEngine(input: EngineInput): EngineResult {
+  return runToEnd(engineSteps(input));
+}
+
+/** runCacheEngine as steps (its prompt is rendered in pieces), to be run in slices (time-slices.ts). */
+export function* engineSteps(input: EngineInput): Steps<EngineResult> {
   const { request, state, mode } = input;
   const fp = input.fingerprint;
   const changes: Change[] = [];
@@ -92,7 +98,7 @@ export function runCacheEngine(input: EngineInput): EngineResult {
 
   // 3. the prompt as the cache will see it.
   const view = viewAfterEdits(request, trims.edits, reordered);
-  const prompt = buildPrompt(view, input.canonical ? {
+  const prompt = yield* promptSteps(view, input.canonical ? {
     raw: input.raw, root: input.root, canonical: input.canonical, request: request as unknown as WireRequest, ...(reordered ? { toolOrder: reordered } : {}),
   } : undefined);
   const hashes: string[] = new Array(prompt.positions.length);

@@ -10,7 +10,8 @@ import type { KeyRecord } from '../store/keys.ts';
 import type { Outgoing } from '../translate/translate-request.ts';
 import type { Change, EngineConfig } from './cache-engine.ts';
 import type { KeepAliveTerms } from './choose-ttl.ts';
-import { rewriteAnthropicRequest, type Rewritten } from './rewrite-request.ts';
+import { rewriteAnthropicRequest, rewriteSteps, type Rewritten } from './rewrite-request.ts';
+import { runInSlices } from '../time-slices.ts';
 import { rewriteOpenAIRequest } from './rewrite-openai-request.ts';
 import type { Spliced } from '../json/splice.ts';
 
@@ -24,7 +25,8 @@ export interface RewriteResult {
   shadowBody?: Spliced;
 }
 
-export function rewriteOutgoing(o: {
+/** Async only so that the cache engine's rendering of a long conversation runs in slices (time-slices.ts). */
+export async function rewriteOutgoing(o: {
   outgoing: Outgoing;
   route: Route;
   session: SessionIdentity;
@@ -37,13 +39,13 @@ export function rewriteOutgoing(o: {
   keepAlive?: KeepAliveTerms;
   /** count_tokens: model id only, no cache engine (nothing is cached by counting). */
   countTokens: boolean;
-}): RewriteResult {
+}): Promise<RewriteResult> {
   const { outgoing, route, key } = o;
   if (outgoing.anthropic) {
-    const rewritten = rewriteAnthropicRequest({
+    const rewritten = await runInSlices(rewriteSteps({
       raw: outgoing.raw, request: outgoing.anthropic, route, keepScan: key.shadow,
       ...(o.countTokens ? {} : { cache: { mode: key.mode, state: o.state, now: o.now, config: o.engine, fingerprint: o.session.fingerprint, ...(o.keepAlive ? { keepAlive: o.keepAlive } : {}) } }),
-    });
+    }));
     if (key.shadow && rewritten.engine) {
       // Shadow mode: only what routing needs (model id, speed) is changed; the engine's work is modelled.
       const plain = rewriteAnthropicRequest({ raw: outgoing.raw, request: outgoing.anthropic, route });

@@ -12,7 +12,8 @@ import type { Route } from '../route/resolve-route.ts';
 import type { SessionCacheState } from '../session/session-state.ts';
 import type { Fingerprint } from '../session/fingerprint.ts';
 import type { KeyMode } from '../store/keys.ts';
-import { runCacheEngine, type Change, type EngineConfig, type MissReason } from './cache-engine.ts';
+import { engineSteps, type Change, type EngineConfig, type MissReason } from './cache-engine.ts';
+import { runToEnd, type Steps } from '../time-slices.ts';
 import type { KeepAliveTerms } from './choose-ttl.ts';
 
 export interface Rewritten {
@@ -23,14 +24,21 @@ export interface Rewritten {
 }
 
 
-export function rewriteAnthropicRequest(opts: {
+export type RewriteOptions = Parameters<typeof rewriteSteps>[0];
+
+export function rewriteAnthropicRequest(opts: RewriteOptions): Rewritten {
+  return runToEnd(rewriteSteps(opts));
+}
+
+/** rewriteAnthropicRequest as steps: the cache engine renders a long conversation in pieces (time-slices.ts). */
+export function* rewriteSteps(opts: {
   raw: Buffer;
   request: MessagesRequest;
   route: Pick<Route, 'upstreamModel' | 'speed' | 'entry'>;
   cache?: { mode: KeyMode; state: SessionCacheState | undefined; now: number; config: EngineConfig; fingerprint: Fingerprint; keepAlive?: KeepAliveTerms };
   /** Keep the body's skeleton for a second rewrite of the same bytes (shadow keys); the last one drops it. */
   keepScan?: boolean;
-}): Rewritten {
+}): Steps<Rewritten> {
   const { raw, request, route } = opts;
   const edits: Edit[] = [];
   const changes: Change[] = [];
@@ -55,7 +63,7 @@ export function rewriteAnthropicRequest(opts: {
   let engine: Rewritten['engine'];
   if (useEngine) {
     const c = opts.cache!;
-    const out = runCacheEngine({
+    const out = yield* engineSteps({
       raw, root, canonical, request, mode: c.mode, state: c.state, now: c.now, config: c.config, fingerprint: c.fingerprint, ...(c.keepAlive ? { keepAlive: c.keepAlive } : {}),
       minTokens: minCacheableTokens(route.upstreamModel),
     });

@@ -28,6 +28,7 @@ import {
 import { isObject, type JsonObject, type MessagesRequest, type Ttl } from './wire-types.ts';
 import { child, isCanonicalRange, memberCut, MESSAGES_SKELETON_DEPTH, piecesWithout, scanned, view, type Canonical, type JsonNode, type ObjectNode } from '../../json/scan-json.ts';
 import { parsedFrom } from '../../json/parse-json.ts';
+import { runToEnd, type Steps } from '../../time-slices.ts';
 
 export type Segment = 'tools' | 'system' | 'messages';
 
@@ -201,7 +202,16 @@ export function renderedParams(request: MessagesRequest): string {
  * `source`, blocks are hashed from the request's bytes where that gives the same result.
  */
 export function buildPrompt(request: MessagesRequest, source?: PromptSource): Prompt {
+  return runToEnd(promptSteps(request, source));
+}
+
+/** Positions rendered between two pauses of promptSteps: a few milliseconds of work at most. */
+const PAUSE_EVERY = 256;
+
+/** buildPrompt as steps that pause every PAUSE_EVERY positions, to be run in slices (time-slices.ts). */
+export function* promptSteps(request: MessagesRequest, source?: PromptSource): Steps<Prompt> {
   const b = new PromptBuilder(source);
+  let pauseAt = PAUSE_EVERY;
   const original = source?.request;
 
   const tools = request.tools ?? [];
@@ -230,6 +240,7 @@ export function buildPrompt(request: MessagesRequest, source?: PromptSource): Pr
   let params: string | null = renderedParams(request);
   const messageNodes = source ? child(source.root, 'messages') : undefined;
   for (let m = 0; m < request.messages.length; m++) {
+    if (b.positions.length >= pauseAt) { pauseAt = b.positions.length + PAUSE_EVERY; yield; }
     const message = request.messages[m]!;
     const memo = renderedMessages.get(message);
     if (memo && memo.m === m && memo.previous === b.hash && memo.params === params) {
@@ -244,6 +255,7 @@ export function buildPrompt(request: MessagesRequest, source?: PromptSource): Pr
     const contentNode = originalContent !== undefined && (stringContent ? originalContent === message.content : blocks.length === message.content.length)
       ? child(child(messageNodes, m), 'content') : undefined;
     for (let i = 0; i < blocks.length; i++) {
+      if (b.positions.length >= pauseAt) { pauseAt = b.positions.length + PAUSE_EVERY; yield; }
       const block = blocks[i]!;
       const path = stringContent ? `messages.${m}.content` : `messages.${m}.content.${i}`;
       let extra = '';
