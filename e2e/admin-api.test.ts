@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import type { LedgerTurn } from './support/stack.ts';
 import { runSavingsScenario, type Scenario } from './support/savings-scenario.ts';
+import { KNOWN, recordKnownLedger } from './support/known-ledger.ts';
 
 let sc: Scenario;
 before(async () => { sc = await runSavingsScenario(); });
@@ -39,7 +40,8 @@ function sums(rows: LedgerTurn[]) {
   return {
     turns: turns.length, inputTokens: input, cacheReadTokens: read, cacheWrite5mTokens: w5, cacheWrite1hTokens: w1h, outputTokens: add(turns, (r) => r.output_tokens),
     hitRate: read / (input + read + w5 + w1h), costUsd: cost, costDirectUsd: direct, costClientUsd: clientOnly,
-    savingsUsd: direct - cost, savingsPct: (direct - cost) / direct, savingsVsClientUsd: clientOnly - cost,
+    // What Synrouter saved: against the client's own requests sent directly; the cut against no caching second.
+    savingsUsd: clientOnly - cost, savingsPct: (clientOnly - cost) / clientOnly, savingsVsNoCacheUsd: direct - cost, savingsVsNoCachePct: (direct - cost) / direct,
     unpricedTurns: turns.filter((r) => r.cost_usd === null && r.input_tokens + r.cache_read_tokens + r.cache_write_5m_tokens + r.cache_write_1h_tokens + r.output_tokens > 0).length,
     errors: turns.filter((r) => r.status !== 200).length,
   };
@@ -142,6 +144,10 @@ test('overview, sessions and totals equal sums over the ledger rows', async () =
   assert.equal(byId[sc.sessions.b].client.source, 'derived');
   assert.equal(byId[sc.sessions.c].unpricedTurns, 2);
   assert.equal(byId[sc.sessions.c].costUsd, 0, 'unknown prices are not counted as dollars');
+  // Session D cached on its own markers and was pinged for nothing: a loss against the client alone,
+  // though still cheaper than no caching at all (which would credit Synrouter with the client's own caching).
+  assert.ok(byId[sc.sessions.d].keepalives > 0 && byId[sc.sessions.d].savingsUsd < 0, `session D saved ${byId[sc.sessions.d].savingsUsd}`);
+  assert.ok(byId[sc.sessions.d].savingsVsNoCacheUsd > 0);
   assert.deepEqual(byId[sc.sessions.a].models, ['claude-sonnet-4-6']);
 
   // Sorting and paging.
@@ -250,8 +256,28 @@ test('/metrics counts the same turns as the ledger', async () => {
   assert.equal(sample(/^synrouter_turns_total\{kind="turn",[^}]*\} (\S+)$/gm), rows.length);
   assert.equal(sample(/^synrouter_tokens_total\{kind="cache_read",[^}]*\} (\S+)$/gm), rows.reduce((a, r) => a + r.cache_read_tokens, 0));
   const cost = sample(/^synrouter_cost_usd_total\{[^}]*\} (\S+)$/gm);
-  assert.ok(Math.abs(cost - rows.reduce((a, r) => a + (r.cost_usd ?? 0), 0)) < 1e-9);
+  // Spend is every row the request flow and the keep-alive observed (session D's pings included).
+  const observed = sc.stack.turns().filter((r) => r.request_id !== 'req_ping_1' && !r.request_id.startsWith('known_'));
+  assert.ok(Math.abs(cost - observed.reduce((a, r) => a + (r.cost_usd ?? 0), 0)) < 1e-9);
   assert.equal(sample(/^synrouter_turns_unpriced_total\{[^}]*\} (\S+)$/gm), rows.filter((r) => r.cost_usd === null && r.output_tokens > 0).length);
   assert.match(text, /^synrouter_active_streams 0$/m);
   assert.match(text, /^synrouter_turn_ttfb_seconds_bucket\{model="anthropic\/claude-sonnet-4\.6",le="\+Inf"\} \d+$/m);
+});
+
+test('savings from a known ledger: against the client alone, pings included, a loss shown as one; the cut against no caching second', async () => {
+  const { record } = sc.stack.app.deps.keys.create({ name: 'known' });
+  recordKnownLedger(sc.stack.app.deps.ledger, record.id, Date.UTC(2026, 0, 5, 10));
+  const close = (got: number, want: number, what: string) => assert.ok(Math.abs(got - want) < 1e-12, `${what}: ${got}, by hand ${want}`);
+  const check = (api: Record<string, number>, want: Record<string, number>, what: string) => {
+    for (const [k, v] of Object.entries(want)) close(api[k]!, v, `${what} ${k}`);
+  };
+  check((await call(`/admin/api/totals?key=${record.id}`)).body.total, KNOWN.total, 'totals');
+  check((await call(`/admin/api/overview?key=${record.id}`)).body.totals, KNOWN.total, 'overview');
+  const list = (await call(`/admin/api/sessions?key=${record.id}&sort=savings&order=asc`)).body.sessions;
+  assert.deepEqual(list.map((s: { sessionId: string }) => s.sessionId), ['gone', 'kept'], 'the loss sorts first');
+  check(list[0], KNOWN.gone, 'session gone');
+  check(list[1], KNOWN.kept, 'session kept');
+  check((await call(`/admin/api/sessions/kept?key=${record.id}`)).body.session, KNOWN.kept, 'one session');
+  const byNoCache = (await call(`/admin/api/sessions?key=${record.id}&sort=savings_vs_no_cache&order=desc`)).body.sessions;
+  assert.deepEqual(byNoCache.map((s: { sessionId: string }) => s.sessionId), ['kept', 'gone']);
 });

@@ -58,7 +58,12 @@ function sums(rows: LedgerTurn[]) {
   const allIn = add(turns, (r) => r.input_tokens + r.cache_read_tokens + r.cache_write_5m_tokens + r.cache_write_1h_tokens);
   const cost = add(rows.filter((r) => r.cost_usd !== null), (r) => r.cost_usd!);
   const direct = add(priced, (r) => r.cost_direct_usd!);
-  return { turns: turns.length, hitRate: read / allIn, cost, direct, savings: direct - cost, savingsPct: (direct - cost) / direct, clientOnly: add(priced, (r) => r.cost_client_usd!) };
+  const clientOnly = add(priced, (r) => r.cost_client_usd!);
+  // What Synrouter saved is against the client's own requests sent directly; no caching at all is the second figure.
+  return {
+    turns: turns.length, hitRate: read / allIn, cost, direct, clientOnly, savings: clientOnly - cost, savingsPct: (clientOnly - cost) / clientOnly,
+    vsNoCache: direct - cost, vsNoCachePct: (direct - cost) / direct,
+  };
 }
 
 /** The text shown and the raw value behind it, for an element. */
@@ -82,7 +87,7 @@ async function assertPct(selector: string, expected: number) {
   assert.equal(text, `${(expected * 100).toFixed(1)}%`, selector);
 }
 
-test('log in with the admin key; the overview shows the ledger\'s spend, savings and hit rate', async () => {
+test('log in with the admin key; the overview shows the ledger\'s spend, what Synrouter saved against the client alone, the cut against no caching (labelled) and hit rate', async () => {
   await page.goto(`${sc.stack.app.url}/dashboard`);
   await page.waitForSelector('#login-form');
   await page.fill('#login-key', sc.stack.key);
@@ -96,10 +101,22 @@ test('log in with the admin key; the overview shows the ledger\'s spend, savings
 
   const s = sums(sc.stack.turns());
   await assertUsd('#ov-spend', s.cost);
-  await assertUsd('#ov-direct', s.direct);
+  // The headline: saved against what the client's own requests would have cost sent directly.
+  assert.ok(Math.abs(s.savings - s.vsNoCache) > 0.001, 'the scenario tells the two apart (session D caches on its own markers)');
   await assertUsd('#ov-savings', s.savings);
   await assertUsd('#ov-client', s.clientOnly);
   await assertPct('#ov-savings-pct', s.savingsPct);
+  assert.equal(await page.textContent('[data-testid=card-savings] .label'), 'Saved by Synrouter');
+  assert.match((await page.textContent('[data-testid=card-savings] .sub'))!, /of \$[\d.]+, what the client’s own requests would have cost sent directly \(its own cache markers\); keep-alive pings \(\$[\d.]+\) included$/);
+  // The second figure, labelled as the cut against no caching.
+  await assertUsd('#ov-savings-no-cache', s.vsNoCache);
+  await assertUsd('#ov-direct', s.direct);
+  await assertPct('#ov-savings-no-cache-pct', s.vsNoCachePct);
+  assert.equal(await page.textContent('[data-testid=card-no-cache] .label'), 'vs no caching');
+  assert.match((await page.textContent('[data-testid=card-no-cache] .sub'))!, /below \$[\d.]+, the same tokens with no caching at all$/);
+  const cards = await page.$$eval('#overview-cards .card', (els) => els.map((e) => e.getAttribute('data-testid')));
+  assert.ok(cards.indexOf('card-savings') < cards.indexOf('card-no-cache'), `the headline comes first: ${cards.join(', ')}`);
+  assert.equal(await page.locator('#main').getByText('without Synrouter').count(), 0, 'no "spend without Synrouter" claim');
   await assertPct('#ov-hit-rate', s.hitRate);
   assert.equal(Number(await page.getAttribute('#ov-turns', 'data-value')), s.turns);
   assert.match((await page.textContent('#unpriced-note'))!, /^2 turn\(s\) had unknown prices/);
@@ -127,12 +144,15 @@ test('the sessions table sorts by a clicked column and filters by key', async ()
 
   for (const r of await page.$$eval('#sessions-table tbody tr[data-session-id]', (trs) => trs.map((tr) => ({
     id: tr.getAttribute('data-session-id')!, cost: Number(tr.querySelector('td[data-col=costUsd] span')!.getAttribute('data-value')),
-    direct: Number(tr.querySelector('td[data-col=costDirectUsd] span')!.getAttribute('data-value')), turns: Number(tr.querySelector('td[data-col=turns]')!.getAttribute('data-value')),
+    client: Number(tr.querySelector('td[data-col=costClientUsd] span')!.getAttribute('data-value')), turns: Number(tr.querySelector('td[data-col=turns]')!.getAttribute('data-value')),
+    saved: Number(tr.querySelector('td[data-col=savingsUsd] span')!.getAttribute('data-value')), noCache: Number(tr.querySelector('td[data-col=savingsVsNoCacheUsd] span')!.getAttribute('data-value')),
   })))) {
     const s = sums(sc.stack.turns().filter((t) => t.session_id === r.id));
     assert.equal(r.turns, s.turns, `${r.id} turns`);
-    assert.ok(Math.abs(r.cost - s.cost) < 1e-9 && Math.abs(r.direct - s.direct) < 1e-9, `${r.id} cost and direct cost`);
+    assert.ok(Math.abs(r.cost - s.cost) < 1e-9 && Math.abs(r.client - s.clientOnly) < 1e-9, `${r.id} cost and the client alone`);
+    assert.ok(Math.abs(r.saved - s.savings) < 1e-9 && Math.abs(r.noCache - s.vsNoCache) < 1e-9, `${r.id} saved, and vs no caching`);
   }
+  assert.equal(await page.textContent('#sessions-table th[data-col=savingsVsNoCacheUsd]'), 'vs no caching');
 
   await page.selectOption('#filter-key', sc.adminKeyId);
   await page.click('#filter-apply');
@@ -150,8 +170,10 @@ test('a session page shows each turn\'s tokens, cost, miss reason, miss cost and
   const s = sums(rows);
   assert.equal(await page.textContent('#session-id'), sc.sessions.a);
   await assertUsd('#ss-cost', s.cost);
-  await assertUsd('#ss-direct', s.direct);
+  await assertUsd('#ss-client', s.clientOnly);
   await assertUsd('#ss-savings', s.savings);
+  await assertUsd('#ss-direct', s.direct);
+  await assertUsd('#ss-savings-no-cache', s.vsNoCache);
   await assertPct('#ss-hit-rate', s.hitRate);
   assert.equal(await page.locator('#token-bars g.bar').count(), rows.length, 'one stacked bar per turn');
 
@@ -184,6 +206,25 @@ test('a session page shows each turn\'s tokens, cost, miss reason, miss cost and
   await assertUsd('#ss-miss-cost', missCost);
   assert.match((await page.textContent('#miss-cost-definition'))!, /previous turn/);
   await page.screenshot({ path: join(OUT, 'dashboard-session.png'), fullPage: true });
+});
+
+test('a session pinged for nothing shows a negative saving against the client alone, not zero, beside its (positive) cut against no caching', async () => {
+  await page.goto(`${sc.stack.app.url}/dashboard#/session?key=${sc.stack.keyId}&id=${sc.sessions.d}`);
+  await page.waitForSelector('#ss-savings');
+  const rows = sc.stack.turns().filter((r) => r.session_id === sc.sessions.d);
+  const s = sums(rows);
+  const pings = rows.filter((r) => r.kind === 'keepalive');
+  assert.ok(pings.length >= 2 && s.savings < 0, `pinged ${pings.length} times, saved ${s.savings}`);
+  assert.ok(Math.abs(s.savings + pings.reduce((a, r) => a + r.cost_usd!, 0)) < 1e-9, 'the client alone paid exactly the turns: the loss is the pings');
+  await assertUsd('#ss-savings', s.savings);
+  assert.match((await page.textContent('#ss-savings'))!, /^-\$0\.\d{4}$/);
+  assert.match((await page.getAttribute('#ss-savings', 'class'))!, /\bbad\b/);
+  await assertPct('#ss-savings-pct', s.savingsPct);
+  assert.ok(s.vsNoCache > 0);
+  await assertUsd('#ss-savings-no-cache', s.vsNoCache);
+  assert.equal(await page.textContent('[data-testid=card-s-savings] .label'), 'Saved by Synrouter');
+  assert.equal(await page.textContent('[data-testid=card-s-no-cache] .label'), 'vs no caching');
+  await page.screenshot({ path: join(OUT, 'dashboard-session-loss.png'), fullPage: true });
 });
 
 test('keys page: create (shown once), set mode, revoke', async () => {

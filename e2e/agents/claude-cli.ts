@@ -1,6 +1,7 @@
 /**
  * Runs the pinned Claude Code CLI (e2e/agents/node_modules) headless against a base URL, in a fresh
- * project dir with a fresh HOME, and watches what a Synrouter server receives from it.
+ * project dir with a fresh HOME (or one kept across runs, to `--resume` a session), and watches what
+ * a Synrouter server receives from it.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,6 +42,34 @@ export interface ClaudeOptions {
   prompt: string;
   model?: string;
   timeoutMs?: number;
+  /** More of Claude Code's environment, e.g. `ENABLE_PROMPT_CACHING_1H: '1'`. */
+  env?: Record<string, string>;
+  /** More arguments, e.g. `['--resume', sessionId]`. */
+  args?: string[];
+  /** A HOME and project kept across runs (to resume a session); without it, fresh ones removed after the run. */
+  workspace?: ClaudeWorkspace;
+}
+
+export interface ClaudeWorkspace {
+  home: string;
+  project: string;
+  remove(): void;
+}
+
+/** A throwaway HOME and project (README.md and src/add.js) for one or more runs. */
+export function makeClaudeWorkspace(): ClaudeWorkspace {
+  const home = mkdtempSync(join(tmpdir(), 'synrouter-cc-home-'));
+  const project = mkdtempSync(join(tmpdir(), 'synrouter-cc-project-'));
+  writeFileSync(join(project, 'README.md'), '# demo\n\nA tiny project for the Synrouter end-to-end test.\n');
+  mkdirSync(join(project, 'src'));
+  writeFileSync(join(project, 'src', 'add.js'), 'export const add = (a, b) => a + b;\n');
+  return {
+    home, project,
+    remove: () => {
+      rmSync(home, { recursive: true, force: true });
+      rmSync(project, { recursive: true, force: true });
+    },
+  };
 }
 
 /**
@@ -51,11 +80,8 @@ export interface ClaudeOptions {
  */
 export async function runClaude(opts: ClaudeOptions): Promise<ClaudeRun> {
   if (!existsSync(CLAUDE_BIN)) throw new Error(`${CLAUDE_BIN} is missing: run npm ci --prefix e2e/agents`);
-  const home = mkdtempSync(join(tmpdir(), 'synrouter-cc-home-'));
-  const project = mkdtempSync(join(tmpdir(), 'synrouter-cc-project-'));
-  writeFileSync(join(project, 'README.md'), '# demo\n\nA tiny project for the Synrouter end-to-end test.\n');
-  mkdirSync(join(project, 'src'));
-  writeFileSync(join(project, 'src', 'add.js'), 'export const add = (a, b) => a + b;\n');
+  const workspace = opts.workspace ?? makeClaudeWorkspace();
+  const { home, project } = workspace;
 
   const env: Record<string, string> = {
     PATH: [dirname(CLAUDE_BIN), process.env.PATH ?? '/usr/bin:/bin'].join(delimiter),
@@ -68,8 +94,9 @@ export async function runClaude(opts: ClaudeOptions): Promise<ClaudeRun> {
     DISABLE_TELEMETRY: '1',
     CLAUDE_CODE_MAX_RETRIES: '0',
     IS_SANDBOX: '1', // --dangerously-skip-permissions is refused as root otherwise
+    ...opts.env,
   };
-  const args = ['-p', opts.prompt, '--dangerously-skip-permissions', '--model', opts.model ?? 'claude-sonnet-4-6', '--output-format', 'json'];
+  const args = ['-p', opts.prompt, '--dangerously-skip-permissions', '--model', opts.model ?? 'claude-sonnet-4-6', '--output-format', 'json', ...(opts.args ?? [])];
 
   const started = performance.now();
   try {
@@ -88,8 +115,7 @@ export async function runClaude(opts: ClaudeOptions): Promise<ClaudeRun> {
     }).finally(() => clearTimeout(timer));
     return { code, signal, stdout, stderr, result: parseResult(stdout), ms: Math.round(performance.now() - started) };
   } finally {
-    rmSync(home, { recursive: true, force: true });
-    rmSync(project, { recursive: true, force: true });
+    if (!opts.workspace) workspace.remove();
   }
 }
 

@@ -6,15 +6,17 @@
  * sends the output back), every request it makes is exactly one ledger row carrying Claude Code's
  * session id and the token counts the upstream reported, the prompt cache is read on every later
  * turn, Bearer auth (ANTHROPIC_AUTH_TOKEN) works as well as x-api-key, and a wrong key fails
- * cleanly without a ledger row or an upstream call.
+ * cleanly without a ledger row or an upstream call. With ENABLE_PROMPT_CACHING_1H=1 (Claude Code
+ * marks everything 1h itself), an idle spell in simulated time costs no keep-alive ping.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { format } from 'node:util';
 import { startStack, type LedgerTurn, type Stack } from '../support/stack.ts';
+import { ManualClock } from '../../src/simulator/clock.ts';
 import type { SimulatorRequestLog } from '../../src/simulator/simulator.ts';
-import { describeRun, runClaude, watchServer, type ClaudeRun, type ProxyRequest } from './claude-cli.ts';
+import { describeRun, makeClaudeWorkspace, runClaude, watchServer, type ClaudeRun, type ProxyRequest } from './claude-cli.ts';
 
 const ROUNDS = 3; // tool rounds the simulator asks for before its final answer
 const MODEL = 'claude-sonnet-4-6';
@@ -184,4 +186,66 @@ test('claude -p with an unknown key fails cleanly: non-zero exit, a 401, no ledg
   assert.deepEqual(turns, [], 'no ledger row for an unauthenticated request');
   assert.deepEqual(sim, [], 'nothing reached the upstream');
   assert.deepEqual(errors, [], 'Synrouter logged no errors');
+});
+
+/** Every cache_control marker in a request body, as `path ttl`. */
+function markers(body: unknown): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, path: string) => {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}.${i}`));
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'cache_control') out.push(`${path} ${(x as { ttl?: string }).ttl ?? '5m'}`);
+        else walk(x, path ? `${path}.${k}` : k);
+      }
+    }
+  };
+  walk(body, '');
+  return out;
+}
+
+test('claude -p with ENABLE_PROMPT_CACHING_1H=1, resumed after 20 idle minutes (simulated): no keep-alive ping, the cache is read, no dearer than the client alone', TIMEOUT, async () => {
+  const clock = new ManualClock(Date.UTC(2026, 10, 25, 9, 0, 0));
+  const own = await startStack({ simulator: { rounds: ROUNDS, clock } });
+  const workspace = makeClaudeWorkspace(); // kept between the runs: --resume reads the session from HOME
+  const env = { ENABLE_PROMPT_CACHING_1H: '1' };
+  try {
+    const first = await runClaude({ baseUrl: own.anthropicBase, auth: { apiKey: own.key }, prompt: TASK, model: MODEL, env, workspace });
+    assert.equal(first.code, 0, describeRun(first));
+    const sessionId = first.result!.session_id;
+    assert.equal(own.sim.requests.length, ROUNDS + 1, 'the tool loop: one request per model turn');
+
+    // The person leaves for 20 minutes: the keep-alive runs on the simulator's clock, as it would in real time.
+    for (let t = 0; t < 20 * 60; t += 30) {
+      clock.advance(30_000);
+      await own.app.deps.keepalive.tick(clock.now());
+    }
+    const second = await runClaude({ baseUrl: own.anthropicBase, auth: { apiKey: own.key }, prompt: 'And what does src/add.js export?', model: MODEL, env, workspace, args: ['--resume', sessionId] });
+    assert.equal(second.code, 0, describeRun(second));
+    assert.equal(second.result!.session_id, sessionId, 'the same session, resumed');
+
+    const sims = own.sim.requests;
+    // What makes this case: Claude Code marks everything 1h itself; the engine's marker goes before them, 1h too.
+    for (const s of sims) {
+      const m = markers(s.body);
+      assert.ok(m.length >= 3 && m.every((x) => x.endsWith(' 1h')), `every marker sent upstream is 1h: ${m.join(', ')}`);
+    }
+    const pings = sims.filter((s) => (s.body as { max_tokens?: number }).max_tokens === 0);
+    assert.deepEqual(pings.map((s) => s.startMs - sims[0]!.startMs), [], 'no keep-alive ping: the 1h entries outlive the idle spell by themselves');
+
+    const rows = own.turns().filter((r) => r.session_id === sessionId);
+    assert.deepEqual(rows.map((r) => r.kind), sims.map(() => 'turn'), 'only turns in the ledger, no keepalive rows');
+    const resumed = rows.at(-1)!;
+    assert.equal(resumed.ts - rows[0]!.ts, 20 * 60_000, 'the resumed turn came 20 minutes later');
+    assert.ok(resumed.cache_read_tokens > 20_000, `the turn after the pause read the cached conversation (read ${resumed.cache_read_tokens})`);
+    assert.equal(resumed.miss_reason, null);
+
+    // What the session cost with Synrouter, pings included, against Claude Code's own requests sent directly.
+    const paid = rows.reduce((n, r) => n + r.cost_usd!, 0);
+    const client = rows.reduce((n, r) => n + r.cost_client_usd!, 0);
+    assert.ok(paid <= client + 1e-9, `paid $${paid.toFixed(6)}, the client alone $${client.toFixed(6)}`);
+  } finally {
+    workspace.remove();
+    await own.close();
+  }
 });

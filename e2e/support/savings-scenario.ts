@@ -6,6 +6,9 @@
  *              and two more turns (a miss with a reason and a cost)
  *   session B  a client that sends no session id (derived id), streamed
  *   session C  a model the registry has no prices for (tokens counted, dollars unknown)
+ *   session D  a client that caches on its own (Claude Code's markers: what it would have cost alone is
+ *              well under no caching), then idles: keep-alive pings, and it never comes back, so
+ *              the pings saved nothing and Synrouter cost more than the client alone (a negative saving)
  *   one turn   rejected by Synrouter (400), so error rows are in the mix
  */
 import Anthropic from '@anthropic-ai/sdk';
@@ -18,7 +21,7 @@ export interface Scenario {
   adminKey: string;
   adminKeyId: string;
   /** Session ids, as the ledger has them. */
-  sessions: { a: string; b: string; c: string };
+  sessions: { a: string; b: string; c: string; d: string };
 }
 
 const SYSTEM = 'You are a meticulous coding agent. Follow the repository conventions. '.repeat(150);
@@ -55,6 +58,28 @@ export async function runSavingsScenario(): Promise<Scenario> {
 
   await loop('Rename the config loader', { stream: true });
   await loop('Summarise the design notes', { model: 'claude-opus-5-5', metadata: { user_id: JSON.stringify({ session_id: 'cc-unpriced-1' }) }, maxTurns: 2 });
+
+  // Session D: Claude Code's own markers: its system prompt, and the last block of the last message
+  // (the marker moves each turn). A follow-up 20 s later reads what the first turn cached.
+  const history: Anthropic.MessageParam[] = [];
+  for (const [i, text] of ['Explain the build script.', 'And the test script?'].entries()) {
+    if (i > 0) {
+      clock.advance(20_000);
+      history.push({ role: 'assistant', content: 'It runs tsc, then bundles src/.' });
+    }
+    history.push({ role: 'user', content: [{ type: 'text', text }] });
+    const last: Anthropic.MessageParam = { role: 'user', content: [{ type: 'text', text, cache_control: { type: 'ephemeral' } }] };
+    await client.messages.create({
+      model: 'claude-sonnet-4-6', max_tokens: 512, tools, messages: [...history.slice(0, -1), last],
+      system: [{ type: 'text', text: SYSTEM.repeat(2), cache_control: { type: 'ephemeral' } }],
+      metadata: { user_id: JSON.stringify({ session_id: 'cc-idle-1' }) },
+    });
+  }
+  // 20 idle minutes: the keep-alive pings on the simulator's clock (about every 4.5 minutes); nobody comes back.
+  for (let t = 0; t < 20 * 60; t += 30) {
+    clock.advance(30_000);
+    await stack.app.deps.keepalive.tick(clock.now());
+  }
   // Rejected before the upstream (max_tokens missing): an error row with no tokens.
   await fetch(`${stack.anthropicBase}/v1/messages`, {
     method: 'POST', headers: { 'x-api-key': stack.key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
@@ -64,5 +89,6 @@ export async function runSavingsScenario(): Promise<Scenario> {
   const rows = stack.turns();
   const b = rows.find((r) => r.session_id?.startsWith('drv_'))?.session_id;
   if (!b) throw new Error('scenario: no derived session in the ledger');
-  return { stack, clock, adminKey: admin.key, adminKeyId: admin.record.id, sessions: { a: 'cc-savings-1', b, c: 'cc-unpriced-1' } };
+  if (!rows.some((r) => r.session_id === 'cc-idle-1' && r.kind === 'keepalive')) throw new Error('scenario: session D was not pinged');
+  return { stack, clock, adminKey: admin.key, adminKeyId: admin.record.id, sessions: { a: 'cc-savings-1', b, c: 'cc-unpriced-1', d: 'cc-idle-1' } };
 }

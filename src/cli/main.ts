@@ -18,7 +18,7 @@ Commands:
   keys list                               list keys (never the keys themselves)
   keys revoke ID                          revoke a key
   usage [--by key|model|day] [--since T] [--until T] [--key ID]
-                                          spend, spend without Synrouter, savings, hit rate
+                                          spend, the client alone, saved by Synrouter, hit rate
   sessions [--limit N] [--since T] [--until T] [--key ID]
                                           recent sessions with hit rate and savings
                                           (T: 2026-05-01, 2026-05-01T12:00Z, or 24h / 7d back)

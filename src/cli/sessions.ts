@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import { openDatabase } from '../store/db.ts';
 import { Queries } from '../store/queries.ts';
 import { printTable } from './keys.ts';
-import { count, dollars, fail, pct, rangeOf, type ReportOptions } from './usage.ts';
+import { count, dollars, fail, pct, rangeOf, SAVINGS_NOTE, type ReportOptions } from './usage.ts';
 
 export function sessionsCommand(config: Config, opts: ReportOptions): number {
   const limit = opts.limit === undefined ? 20 : Number(opts.limit);
@@ -14,13 +14,14 @@ export function sessionsCommand(config: Config, opts: ReportOptions): number {
   try {
     const q = new Queries(db);
     const { total, sessions } = q.sessions({ ...range, sort: 'last', order: 'desc', limit });
-    printTable(['SESSION', 'KEY', 'CLIENT', 'MODEL', 'TURNS', 'HIT RATE', 'COST', 'DIRECT', 'SAVINGS', 'SAVED %', 'LAST'], sessions.map((s) => [
+    printTable(['SESSION', 'KEY', 'CLIENT', 'MODEL', 'TURNS', 'HIT RATE', 'COST', 'CLIENT ALONE', 'SAVED', 'SAVED %', 'VS NO CACHING %', 'LAST'], sessions.map((s) => [
       s.sessionId, s.keyName ?? s.keyId, `${s.client.protocol}/${s.client.source}`, s.models.join(',') || '-', count(s.turns), pct(s.hitRate),
-      dollars(s, s.costUsd), dollars(s, s.costDirectUsd), dollars(s, s.savingsUsd), pct(s.savingsPct), s.lastTs === null ? '-' : new Date(s.lastTs).toISOString().slice(0, 16).replace('T', ' ') + 'Z',
+      dollars(s, s.costUsd), dollars(s, s.costClientUsd), dollars(s, s.savingsUsd), pct(s.savingsPct), pct(s.savingsVsNoCachePct), s.lastTs === null ? '-' : new Date(s.lastTs).toISOString().slice(0, 16).replace('T', ' ') + 'Z',
     ]));
     console.log(`${sessions.length} of ${total} session(s), most recent first.`);
     const unpriced = sessions.reduce((a, s) => a + s.unpricedTurns, 0);
     if (unpriced) console.log(`${count(unpriced)} turn(s) in these sessions had unknown prices: counted in tokens, not in dollars.`);
+    console.log(SAVINGS_NOTE);
     return 0;
   } finally {
     db.close();

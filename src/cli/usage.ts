@@ -1,7 +1,8 @@
 /**
- * `synrouter usage [--by key|model|day] [--since T] [--until T] [--key ID]`: spend, spend without
- * Synrouter and savings from the ledger, as a table. Reads the store directly (WAL: fine while the
- * server runs). Accounting as in store/queries.ts: savings are net of cache-write premiums and pings.
+ * `synrouter usage [--by key|model|day] [--since T] [--until T] [--key ID]`: spend, what the client's
+ * own requests would have cost sent directly, what Synrouter saved, and (second) the cut against no
+ * caching, from the ledger, as a table. Reads the store directly (WAL: fine while the server runs).
+ * Accounting as in store/queries.ts: savings are against the client alone, net of keep-alive pings.
  */
 import type { Config } from '../config.ts';
 import { openDatabase } from '../store/db.ts';
@@ -36,10 +37,11 @@ export function dollars(t: Totals, v: number): string {
 export function totalsCells(t: Totals): string[] {
   return [
     count(t.turns), count(t.inputTokens + t.cacheReadTokens + t.cacheWrite5mTokens + t.cacheWrite1hTokens), count(t.outputTokens),
-    pct(t.hitRate), dollars(t, t.costUsd), dollars(t, t.costDirectUsd), dollars(t, t.savingsUsd), pct(t.savingsPct), dollars(t, t.savingsVsClientUsd),
+    pct(t.hitRate), dollars(t, t.costUsd), dollars(t, t.costClientUsd), dollars(t, t.savingsUsd), pct(t.savingsPct),
+    dollars(t, t.savingsVsNoCacheUsd), pct(t.savingsVsNoCachePct),
   ];
 }
-export const TOTALS_HEAD = ['TURNS', 'INPUT TOK', 'OUTPUT TOK', 'HIT RATE', 'COST', 'DIRECT', 'SAVINGS', 'SAVED %', 'VS CLIENT'];
+export const TOTALS_HEAD = ['TURNS', 'INPUT TOK', 'OUTPUT TOK', 'HIT RATE', 'COST', 'CLIENT ALONE', 'SAVED', 'SAVED %', 'VS NO CACHING', 'VS NO CACHING %'];
 
 export function usageCommand(config: Config, opts: ReportOptions): number {
   const by = (opts.by ?? 'key') as Grouping;
@@ -67,8 +69,13 @@ export function usageCommand(config: Config, opts: ReportOptions): number {
 export function notes(t: Totals): void {
   if (t.keepalives) console.log(`Spend includes ${count(t.keepalives)} keep-alive pings (${usd(t.keepaliveCostUsd)}).`);
   if (t.unpricedTurns) console.log(`${count(t.unpricedTurns)} turn(s) had unknown prices: counted in tokens, not in dollars.`);
-  console.log('Hit rate = cache read / all input tokens. Savings = direct - cost (net of cache-write premiums); VS CLIENT = client markers only - cost.');
+  console.log(SAVINGS_NOTE);
 }
+
+export const SAVINGS_NOTE = [
+  'Hit rate = cache read / all input tokens. CLIENT ALONE = what the client\'s own requests would have cost sent directly (its own cache markers).',
+  'SAVED = CLIENT ALONE - COST, keep-alive pings included (negative: Synrouter cost more). VS NO CACHING = the same tokens with no caching at all - COST.',
+].join('\n');
 
 export function fail(message: string): number {
   console.error(`synrouter: ${message}`);

@@ -68,12 +68,13 @@ function rig(config: Partial<typeof DEFAULT_KEEPALIVE> = {}): Rig {
 
 interface Usage { input_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number }
 let n = 0;
-/** A streaming turn straight to the simulator (which caches its prefix), as Synrouter would have sent it. */
-async function turn(session: string): Promise<{ body: Buffer; inputTokens: number }> {
+/** A streaming turn straight to the simulator (which caches its prefix), as Synrouter would have sent it, its markers all `ttl`. */
+async function turn(session: string, ttl: '5m' | '1h' = '5m'): Promise<{ body: Buffer; inputTokens: number }> {
+  const cache_control = ttl === '1h' ? { type: 'ephemeral', ttl: '1h' } : { type: 'ephemeral' };
   const body = Buffer.from(JSON.stringify({
     model: 'claude-sonnet-4-6', max_tokens: 512, stream: true,
-    system: [{ type: 'text', text: `Session ${session} ${n++}. ` + 'You are a careful coding agent. '.repeat(900), cache_control: { type: 'ephemeral' } }],
-    messages: [{ role: 'user', content: [{ type: 'text', text: 'go', cache_control: { type: 'ephemeral' } }] }],
+    system: [{ type: 'text', text: `Session ${session} ${n++}. ` + 'You are a careful coding agent. '.repeat(900), cache_control }],
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'go', cache_control }] }],
   }));
   const res = await fetch(`${sim.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k', 'content-type': 'application/json' }, body });
   const events = (await res.text()).split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)) as { type: string; message?: { usage: Usage } });
@@ -81,9 +82,9 @@ async function turn(session: string): Promise<{ body: Buffer; inputTokens: numbe
   return { body, inputTokens: usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens };
 }
 
-function tracked(r: Rig, session: string, t: { body: Buffer; inputTokens: number }, prices: Prices | null = SONNET): TrackedSession {
+function tracked(r: Rig, session: string, t: { body: Buffer; inputTokens: number }, prices: Prices | null = SONNET, ttl: '5m' | '1h' = '5m'): TrackedSession {
   return {
-    keyId: r.keyId, mode: 'coding', sessionId: session, clientProtocol: 'anthropic', requestedModel: 'claude-sonnet-4-6', upstreamModel: 'claude-sonnet-4-6',
+    ttl, keyId: r.keyId, mode: 'coding', sessionId: session, clientProtocol: 'anthropic', requestedModel: 'claude-sonnet-4-6', upstreamModel: 'claude-sonnet-4-6',
     providerName: 'anthropic', baseUrl: sim.url, path: '/v1/messages', headers: { 'x-api-key': 'k', 'content-type': 'application/json' },
     body: new Spliced([t.body]), prices, prefixTokens: t.inputTokens, lastRefreshAt: clock.now(), lastTurnAt: clock.now(),
   };
@@ -156,5 +157,36 @@ test('unknown prices: the session is not kept at all', async () => {
     assert.equal(r.ka.bytes, 0);
   } finally {
     r.close();
+  }
+});
+
+test('a 1h entry is not pinged before its hour; under the coding mode\'s 60-minute idle limit it is not kept at all', async () => {
+  const r = rig();
+  try {
+    const t = await turn('hour', '1h');
+    r.ka.track(tracked(r, 'hour', t, SONNET, '1h'));
+    assert.equal(r.ka.size, 0, 'the entry lives as long as the session may idle: nothing to keep warm');
+    assert.equal(r.ka.bytes, 0);
+  } finally {
+    r.close();
+  }
+  // An idle limit longer than the entry: one ping shortly before the hour, none at 4.5 minutes.
+  const long = rig({ maxIdleMs: { ...DEFAULT_KEEPALIVE.maxIdleMs, coding: 90 * 60_000 } });
+  try {
+    const t = await turn('hour-long', '1h');
+    const start = clock.now();
+    long.ka.track(tracked(long, 'hour-long', t, SONNET, '1h'));
+    const before = pingsSent().length;
+    await idle(long, 59);
+    assert.equal(pingsSent().length - before, 0, 'no ping in the first 59 minutes');
+    await idle(long, 60);
+    const sent = sim.requests.slice(-1)[0]!;
+    assert.equal(pingsSent().length - before, 1, 'one ping: the entry it refreshed lives past the 90-minute limit');
+    assert.equal(sent.startMs - start, 59.5 * 60_000, 'at 59.5 minutes');
+    const usage = sent.usage as unknown as Usage;
+    assert.ok(usage.cache_read_input_tokens > 5000 && usage.cache_creation_input_tokens === 0, 'it read the 1h entry and wrote nothing');
+    assert.equal(long.ka.size, 0);
+  } finally {
+    long.close();
   }
 });

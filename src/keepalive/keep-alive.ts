@@ -1,14 +1,18 @@
 /**
  * Cache keep-alive for Anthropic-direct sessions: after a turn, while the session is likely to
  * continue, a `max_tokens: 0` request with the last turn's exact prefix and breakpoints is sent
- * shortly before the 5m entry would expire (lifetimes count from request start, protocols.md §2.7),
- * which refreshes it for the price of a cache read. A session is dropped (no more pings) when:
+ * shortly before the entry would expire (lifetimes count from request start, protocols.md §2.7),
+ * which refreshes it for the price of a cache read. The entry's lifetime is that of the deepest
+ * breakpoint of the request actually sent (keep-warm.ts): 5m, or 1h when the client or the engine
+ * marked the conversation 1h. A session is not kept, or dropped (no more pings), when:
+ * - its entry already lives until the session's idle limit (a 1h entry under the coding mode's
+ *   60 minutes: it is never pinged), or has already been refreshed that far;
  * - its entry has already expired when the ping falls due (a late tick, a laptop that slept): a ping
  *   then would pay a full write, which the next real turn pays anyway if the session comes back;
  * - a ping writes anything: a correct ping of the exact prefix only reads (the last breakpoint's
  *   entry was written by the turn itself; max_tokens and stream are not part of the cache key), so any
  *   write means the upstream lost the entry;
- * - the upstream errors, the key is revoked, or the session idled past its mode's maximum;
+ * - the upstream errors or the key is revoked;
  * - the model's prices are unknown: pings could not be counted against any dollar budget, so none
  *   are sent (the alternative, a token budget, would be a second budget to configure and explain);
  * - the key is over its ping budget for the UTC day (`budgetUsdPerKeyDay`; seeded from the ledger's
@@ -33,14 +37,15 @@ import { ZERO_USAGE, type Usage } from '../meter/usage.ts';
 import type { Prices } from '../route/registry.ts';
 import type { KeyMode, KeyStore } from '../store/keys.ts';
 import type { Ledger, TurnRow } from '../store/ledger.ts';
-import { PING_EVERY_MS } from '../rewrite/choose-ttl.ts';
+import { PING_LEAD_MS } from '../rewrite/choose-ttl.ts';
 import { TTL_MS } from '../protocols/anthropic/cache-rules.ts';
+import type { Ttl } from '../protocols/anthropic/wire-types.ts';
 import { readBounded, tryParse } from '../upstream/read-bounded.ts';
 import { sendUpstream } from '../upstream/send-upstream.ts';
 
 export interface KeepAliveConfig {
   enabled: boolean;
-  /** Stop pinging a session idle for longer than this, per key mode. */
+  /** Keep a session's entry alive until it has idled this long (per key mode), not longer. */
   maxIdleMs: Readonly<Record<KeyMode, number>>;
   /** Prefixes smaller than this are cheap to re-write: not worth a ping. */
   minPrefixTokens: number;
@@ -69,6 +74,8 @@ export interface TrackedSession {
   baseUrl: string;
   path: string;
   headers: Record<string, string>;
+  /** Lifetime of the entry the last turn wrote: its deepest breakpoint's TTL (keep-warm.ts entryTtl). */
+  ttl: Ttl;
   /**
    * The last turn's request body as sent upstream (its exact prefix and breakpoints); the ping body
    * (`max_tokens: 0`, no streaming) is built from it only when a ping is due. The caller has checked
@@ -77,7 +84,7 @@ export interface TrackedSession {
    */
   body: Spliced;
   prices: Prices | null;
-  /** All input tokens of the last turn: what one re-write of the entry would cost at the 5m price. */
+  /** All input tokens of the last turn: what one re-write of the entry would cost at its TTL's write price. */
   prefixTokens: number;
   /** Start of the last request (turn or ping) that refreshed the entry. */
   lastRefreshAt: number;
@@ -112,16 +119,29 @@ export interface KeepAliveDeps {
 /**
  * "Repeat while worthwhile", made explicit (the break-even rule of renting against buying): a session
  * is pinged only while its pings since its last real turn, the next one included, cost no more than
- * one write of its prefix at the 5m price. Past that point, whenever the session returns, letting the
- * entry expire and re-writing it once would have been cheaper than the pings, so the pings of one idle
- * spell never cost more than the miss they are meant to avoid (at Sonnet prices, 12 pings: 54 minutes).
+ * one write of its prefix at its entry's write price (5m: 1.25x, 1h: 2x). Past that point, whenever
+ * the session returns, letting the entry expire and re-writing it once would have been cheaper than
+ * the pings, so the pings of one idle spell never cost more than the miss they are meant to avoid (at
+ * Sonnet prices, 12 pings of a 5m entry: 54 minutes).
  * The next ping is priced as the previous one (the same request, the same usage), the first as a read
  * of the whole prefix.
  */
-export function worthPinging(s: { prefixTokens: number; prices: Prices; pingUsd: number; lastPingUsd: number | null }): boolean {
-  const write = costOf({ ...ZERO_USAGE, cacheWrite5m: s.prefixTokens }, s.prices)!;
+export function worthPinging(s: { ttl?: Ttl; prefixTokens: number; prices: Prices; pingUsd: number; lastPingUsd: number | null }): boolean {
+  const write = costOf({ ...ZERO_USAGE, ...(s.ttl === '1h' ? { cacheWrite1h: s.prefixTokens } : { cacheWrite5m: s.prefixTokens }) }, s.prices)!;
   return s.pingUsd + nextPingUsd(s) <= write * (1 + 1e-9);
 }
+
+/**
+ * Whether the entry the last refresh left lives until the session's idle limit: then a ping would
+ * only keep it for a session that is over by then. (5m entries: pings go on while the session has
+ * idled less than its limit; a 1h entry under a 60-minute limit is never pinged.)
+ */
+function outlivesIdle(s: { ttl: Ttl; mode: KeyMode; lastRefreshAt: number; lastTurnAt: number }, maxIdleMs: Readonly<Record<KeyMode, number>>): boolean {
+  return s.lastRefreshAt + TTL_MS[s.ttl] >= s.lastTurnAt + maxIdleMs[s.mode];
+}
+
+/** When the entry is refreshed: shortly before it would expire. */
+const pingDueAt = (s: { ttl: Ttl; lastRefreshAt: number }) => s.lastRefreshAt + TTL_MS[s.ttl] - PING_LEAD_MS;
 
 /** What the next ping should cost: what the last one did, the first a read of the whole prefix. */
 function nextPingUsd(s: { prefixTokens: number; prices: Prices; lastPingUsd: number | null }): number {
@@ -146,10 +166,12 @@ export class KeepAlive {
     return this.#sessions.size;
   }
 
-  /** After a successful Anthropic-direct turn whose conversation entries are 5m: keep them warm. */
+  /** After a successful Anthropic-direct turn that cached its prefix: keep it warm. */
   track(session: TrackedSession): void {
+    const cfg = this.#deps.config;
     // Unknown prices: a ping's cost could not be counted against any budget, so there are no pings.
-    if (!this.#deps.config.enabled || session.prefixTokens < this.#deps.config.minPrefixTokens || !session.prices) {
+    // An entry that outlives the idle limit needs none: its bytes are not kept either.
+    if (!cfg.enabled || session.prefixTokens < cfg.minPrefixTokens || !session.prices || outlivesIdle(session, cfg.maxIdleMs)) {
       this.forget(session.keyId, session.sessionId);
       return;
     }
@@ -185,7 +207,7 @@ export class KeepAlive {
 
   /** Sends every ping that is due at `now`. */
   async tick(now: number): Promise<void> {
-    const due = [...this.#sessions.entries()].filter(([k, s]) => !this.#busy.has(k) && now >= s.lastRefreshAt + PING_EVERY_MS);
+    const due = [...this.#sessions.entries()].filter(([k, s]) => !this.#busy.has(k) && now >= pingDueAt(s));
     await Promise.all(due.map(([k, s]) => this.#ping(k, s, now)));
   }
 
@@ -193,9 +215,9 @@ export class KeepAlive {
   #stopReason(s: Tracked, now: number): string | null {
     const cfg = this.#deps.config;
     // A late tick (timer starved, laptop asleep): the entry is gone and a ping would pay a full write.
-    // A 5m entry lives 5 minutes from the start of the request that last wrote or read it (protocols.md §2.7).
-    if (now + ARRIVAL_MARGIN_MS >= s.lastRefreshAt + TTL_MS['5m']) return 'expired';
-    if (now - s.lastTurnAt > cfg.maxIdleMs[s.mode]) return 'idle';
+    // An entry lives its TTL from the start of the request that last wrote or read it (protocols.md §2.7).
+    if (now + ARRIVAL_MARGIN_MS >= s.lastRefreshAt + TTL_MS[s.ttl]) return 'expired';
+    if (outlivesIdle(s, cfg.maxIdleMs)) return 'idle';
     const key = this.#deps.keys.get(s.keyId);
     if (!key || key.revokedAt !== null) return 'revoked';
     if (!worthPinging(s)) return 'not_worth_it';

@@ -55,7 +55,8 @@ test('render() parses as Prometheus text, and the counts match the observed turn
   close(value(p, 'synrouter_cost_usd_total', { model }), 0.001 + 0.02 + 0 + 0.0015);
   close(value(p, 'synrouter_cost_direct_usd_total', { model }), 0.004 + 0.015);
   close(value(p, 'synrouter_cost_client_only_usd_total', { model }), 0.003 + 0.02);
-  close(value(p, 'synrouter_savings_usd', { model }), 0.004 + 0.015 - (0.001 + 0.02 + 0.0015));
+  close(value(p, 'synrouter_savings_usd', { model }), 0.003 + 0.02 - (0.001 + 0.02 + 0.0015));
+  close(value(p, 'synrouter_savings_vs_no_cache_usd', { model }), 0.004 + 0.015 - (0.001 + 0.02 + 0.0015));
   assert.equal(value(p, 'synrouter_turns_unpriced_total', { model: 'deepseek/deepseek-v4-pro' }), 1);
   assert.equal(value(p, 'synrouter_cost_usd_total', { model: 'deepseek/deepseek-v4-pro' }), undefined);
   assert.equal(value(p, 'synrouter_cache_misses_total', { reason: 'new_session' }), 1);
@@ -86,7 +87,8 @@ test('pings and retried attempts: counted by kind, their cost is spend (pings lo
   close(value(p, 'synrouter_cost_usd_total', { model }), 0.001 + 0.0015);
   close(value(p, 'synrouter_cost_direct_usd_total', { model }), 0.004);
   close(value(p, 'synrouter_cost_client_only_usd_total', { model }), 0.003);
-  close(value(p, 'synrouter_savings_usd', { model }), 0.004 - 0.001 - 0.0015);
+  close(value(p, 'synrouter_savings_usd', { model }), 0.003 - 0.001 - 0.0015);
+  close(value(p, 'synrouter_savings_vs_no_cache_usd', { model }), 0.004 - 0.001 - 0.0015);
   assert.equal(value(p, 'synrouter_tokens_total', { kind: 'cache_read', model }), 1000, 'the ping\'s 5000 read tokens are not client tokens');
   assert.equal(value(p, 'synrouter_upstream_errors_total', { model, code: 'UPSTREAM_ERROR' }), 1);
   assert.equal(value(p, 'synrouter_upstream_errors_total', { model, code: 'UPSTREAM_UNREACHABLE' }), 1);

@@ -94,7 +94,8 @@ export class Metrics {
   readonly #cost = new Family('synrouter_cost_usd_total', 'counter', 'Spend in USD at the response model\'s prices (cache-write premiums and keep-alive pings included).', () => ({ n: 0 }));
   readonly #direct = new Family('synrouter_cost_direct_usd_total', 'counter', 'What the same turns would have cost sent directly with no caching, USD.', () => ({ n: 0 }));
   readonly #client = new Family('synrouter_cost_client_only_usd_total', 'counter', 'What the same turns would have cost with the client\'s own cache markers only, USD.', () => ({ n: 0 }));
-  readonly #savings = new Family('synrouter_savings_usd', 'gauge', 'Direct cost minus spend since start, USD (net of cache-write premiums and pings; can go down, so a gauge).', () => ({ n: 0 }));
+  readonly #savings = new Family('synrouter_savings_usd', 'gauge', 'What Synrouter saved since start, USD: client-only cost minus spend, keep-alive pings included (can go down, so a gauge).', () => ({ n: 0 }));
+  readonly #savingsNoCache = new Family('synrouter_savings_vs_no_cache_usd', 'gauge', 'Direct cost (no caching at all) minus spend since start, USD: the cut against no caching, not what Synrouter saved.', () => ({ n: 0 }));
   readonly #unpriced = new Family('synrouter_turns_unpriced_total', 'counter', 'Turns with tokens but unknown prices (left out of the USD metrics).', () => ({ n: 0 }));
   readonly #misses = new Family('synrouter_cache_misses_total', 'counter', 'Turns that missed the cache, by the cache engine\'s reason.', () => ({ n: 0 }));
   readonly #upstreamErrors = new Family('synrouter_upstream_errors_total', 'counter', 'Failed upstream requests (error code UPSTREAM_*: turns, retried attempts and keep-alive pings), by model and code.', () => ({ n: 0 }));
@@ -162,7 +163,8 @@ export class Metrics {
       const client = isTurn ? row.costClientUsd ?? row.costUsd : 0;
       this.#add(this.#direct, { model }, direct);
       this.#add(this.#client, { model }, client);
-      this.#add(this.#savings, { model }, direct - row.costUsd);
+      this.#add(this.#savings, { model }, client - row.costUsd);
+      this.#add(this.#savingsNoCache, { model }, direct - row.costUsd);
     } else if (isTurn && tokens > 0) {
       this.#add(this.#unpriced, { model }, 1);
     }
@@ -177,7 +179,7 @@ export class Metrics {
   render(): string {
     const out: string[] = [];
     const head = (name: string, type: string, help: string) => out.push(`# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`, `# TYPE ${name} ${type}`);
-    for (const f of [this.#requests, this.#turns, this.#tokens, this.#cost, this.#direct, this.#client, this.#savings, this.#unpriced, this.#misses, this.#upstreamErrors]) {
+    for (const f of [this.#requests, this.#turns, this.#tokens, this.#cost, this.#direct, this.#client, this.#savings, this.#savingsNoCache, this.#unpriced, this.#misses, this.#upstreamErrors]) {
       head(f.name, f.type, f.help);
       for (const [labels, s] of f.series) out.push(`${f.name}${labels} ${fmt(s.value.n)}`);
     }

@@ -32,8 +32,10 @@ function countOver(gapsMs: readonly number[], ms: number): number {
   return n;
 }
 
+/** How long before an entry would expire a keep-alive ping refreshes it (keepalive/). */
+export const PING_LEAD_MS = SAFETY_MS;
 /** A keep-alive ping refreshes a 5m entry shortly before it would expire (keepalive/). */
-export const PING_EVERY_MS = FIVE_MIN - SAFETY_MS;
+export const PING_EVERY_MS = FIVE_MIN - PING_LEAD_MS;
 
 export interface KeepAliveTerms {
   /** Idle time after which pings stop (the session is considered over). */

@@ -65,7 +65,8 @@ function naive(rows: Row[]) {
     unpricedTurns: turns.filter((r) => r.cost === null && r.input + r.read + r.w5 + r.w1h + r.out > 0).length,
     inputTokens, cacheReadTokens, cacheWrite5mTokens, cacheWrite1hTokens, outputTokens: sum(turns, (r) => r.out),
     hitRate: all ? cacheReadTokens / all : null, costUsd, keepaliveCostUsd: sum(rows.filter((r) => r.kind === 'keepalive'), (r) => r.cost ?? 0),
-    costDirectUsd, costClientUsd, savingsUsd: costDirectUsd - costUsd, savingsVsClientUsd: costClientUsd - costUsd,
+    costDirectUsd, costClientUsd, savingsUsd: costClientUsd - costUsd, savingsPct: costClientUsd ? (costClientUsd - costUsd) / costClientUsd : null,
+    savingsVsNoCacheUsd: costDirectUsd - costUsd, savingsVsNoCachePct: costDirectUsd ? (costDirectUsd - costUsd) / costDirectUsd : null,
     firstTs: rows.length ? Math.min(...rows.map((r) => r.ts)) : null, lastTs: rows.length ? Math.max(...rows.map((r) => r.ts)) : null,
   };
 }
@@ -115,7 +116,8 @@ test('sessions sort by any column, both ways, and page', () => {
   const db = openDatabase(':memory:');
   insert(db, randomRows(800, 3));
   const q = new Queries(db);
-  for (const [sort, f] of [['cost', (s: Totals) => s.costUsd], ['savings', (s: Totals) => s.savingsUsd], ['turns', (s: Totals) => s.turns], ['hit_rate', (s: Totals) => s.hitRate ?? -1], ['last', (s: Totals) => s.lastTs!]] as const) {
+  for (const [sort, f] of [['cost', (s: Totals) => s.costUsd], ['savings', (s: Totals) => s.savingsUsd], ['savings_pct', (s: Totals) => s.savingsPct ?? -Infinity],
+    ['savings_vs_no_cache', (s: Totals) => s.savingsVsNoCacheUsd], ['cost_client', (s: Totals) => s.costClientUsd], ['turns', (s: Totals) => s.turns], ['hit_rate', (s: Totals) => s.hitRate ?? -1], ['last', (s: Totals) => s.lastTs!]] as const) {
     for (const order of ['asc', 'desc'] as const) {
       const xs = q.sessions({ sort, order, limit: 100 }).sessions.map(f);
       assert.deepEqual(xs, [...xs].sort((a, b) => (order === 'asc' ? a - b : b - a)), `${sort} ${order}`);
@@ -125,6 +127,38 @@ test('sessions sort by any column, both ways, and page', () => {
   const paged = [0, 4, 8, 12].flatMap((offset) => q.sessions({ sort: 'cost', limit: 4, offset }).sessions.map((s) => s.sessionId + s.keyId));
   assert.deepEqual(paged, all);
   assert.equal(q.sessions({ limit: 5, offset: 1000 }).total, all.length, 'the total is known past the last page');
+});
+
+test('savings are what Synrouter saved against the client alone, pings included, negative when pings cost more; vs no caching is the second figure', () => {
+  const db = openDatabase(':memory:');
+  const turn = (ts: number, session: string, cost: number, direct: number, client: number): Row => ({
+    ts, kind: 'turn', key_id: 'k1', session_id: session, model: 'claude-sonnet-4-6', status: 200, input: 100, read: 900, w5: 0, w1h: 0, out: 10, cost, direct, client,
+  });
+  const ping = (ts: number, session: string, cost: number): Row => ({ ...turn(ts, session, cost, 0, 0), kind: 'keepalive', direct: null, client: null });
+  insert(db, [
+    // The client's own markers cache: its bill (client) is well under no caching (direct); Synrouter did a little better.
+    turn(T0, 'kept', 0.05, 0.04, 0.05), turn(T0 + 20_000, 'kept', 0.01, 0.04, 0.015), ping(T0 + 290_000, 'kept', 0.002), turn(T0 + 500_000, 'kept', 0.01, 0.04, 0.012),
+    // Pings for a session that never came back: they cost more than they saved.
+    turn(T0 + H, 'gone', 0.03, 0.025, 0.03), ping(T0 + H + 270_000, 'gone', 0.0015), ping(T0 + H + 540_000, 'gone', 0.0015),
+  ]);
+  const q = new Queries(db);
+  const close = (a: number | null, b: number, what: string) => assert.ok(a !== null && Math.abs(a - b) < 1e-12, `${what}: ${a} vs ${b}`);
+  const kept = q.session('k1', 'kept')!.summary;
+  close(kept.costUsd, 0.072, 'kept: paid, the ping included');
+  close(kept.costClientUsd, 0.077, 'kept: the client alone');
+  close(kept.savingsUsd, 0.005, 'kept: saved');
+  close(kept.savingsPct, 0.005 / 0.077, 'kept: saved, of the client alone');
+  close(kept.savingsVsNoCacheUsd, 0.048, 'kept: vs no caching');
+  close(kept.savingsVsNoCachePct, 0.4, 'kept: vs no caching, of the direct cost');
+  const gone = q.session('k1', 'gone')!.summary;
+  close(gone.savingsUsd, -0.003, 'gone: the pings are a loss, not zero');
+  close(gone.savingsPct, -0.1, 'gone: -10% of the client alone');
+  close(gone.savingsVsNoCacheUsd, -0.008, 'gone: vs no caching');
+  const all = q.totals({});
+  close(all.savingsUsd, 0.002, 'in total');
+  close(all.savingsPct, 0.002 / 0.107, 'in total, of the client alone');
+  close(all.savingsVsNoCacheUsd, 0.04, 'in total, vs no caching');
+  assert.deepEqual(q.sessions({ sort: 'savings', order: 'asc' }).sessions.map((s) => s.sessionId), ['gone', 'kept']);
 });
 
 test('the rollup follows deletions and is back-filled for rows written before it existed', () => {

@@ -5,9 +5,13 @@
  * - Tokens and the hit rate count turns (kind 'turn') only; keep-alive pings are counted apart.
  * - Hit rate is token-weighted: cache read / (input + cache read + cache writes), never per request.
  * - Spend (costUsd) is every priced row, keep-alive pings included, cache-write premiums included.
- * - Direct cost and client-only cost are the same turns priced without caching / with the client's own
- *   markers only; pings have neither (without Synrouter there would have been no ping).
- * - savings = direct - spend; savingsVsClient = client-only - spend. Both can be negative.
+ * - Direct cost and client-only cost are the same turns priced without caching / as the client sent
+ *   them straight to the provider (its own markers, its own gaps: meter/counterfactual.ts); pings have
+ *   neither (without Synrouter there would have been no ping).
+ * - savings (the headline: what Synrouter saved) = client-only - spend, pings included; the cut
+ *   against no caching at all, savingsVsNoCache = direct - spend, is the second figure, never the
+ *   first (a client whose own markers cache would be credited with its own caching). Both can be
+ *   negative: pings that saved less than they cost are a loss, shown as one.
  * - A row with unknown prices (cost_usd NULL) is counted in tokens and in `unpricedTurns`, and left
  *   out of every dollar sum, so spend, direct and client-only are always sums over the same rows.
  *
@@ -49,12 +53,18 @@ export interface Totals {
   freshInputShare: number | null;
   costUsd: number;
   keepaliveCostUsd: number;
+  /** The same turns with no caching at all. */
   costDirectUsd: number;
+  /** The same turns as the client sent them, straight to the provider (its own cache markers). */
   costClientUsd: number;
+  /** What Synrouter saved: client-only cost - spend, keep-alive pings included; negative when it cost more. */
   savingsUsd: number;
-  /** savings / direct cost; null when the direct cost is 0. */
+  /** savings / client-only cost; null when that is 0. */
   savingsPct: number | null;
-  savingsVsClientUsd: number;
+  /** The cut against no caching at all: direct cost - spend (the second figure, labelled "vs no caching"). */
+  savingsVsNoCacheUsd: number;
+  /** savingsVsNoCache / direct cost; null when the direct cost is 0. */
+  savingsVsNoCachePct: number | null;
   firstTs: number | null;
   lastTs: number | null;
 }
@@ -77,7 +87,7 @@ export interface TurnDetail extends Omit<TurnRow, 'kind' | 'engine' | 'costShado
   engine: Array<{ kind: string; detail: string }>;
 }
 
-export const SESSION_SORTS = ['last', 'first', 'turns', 'hit_rate', 'cost', 'cost_direct', 'savings', 'savings_pct', 'tokens'] as const;
+export const SESSION_SORTS = ['last', 'first', 'turns', 'hit_rate', 'cost', 'cost_client', 'cost_direct', 'savings', 'savings_pct', 'savings_vs_no_cache', 'tokens'] as const;
 export type SessionSort = (typeof SESSION_SORTS)[number];
 export const GROUPINGS = ['key', 'model', 'day'] as const;
 export type Grouping = (typeof GROUPINGS)[number];
@@ -124,13 +134,14 @@ export function rowToTotals(r: AggRow): Totals {
   const costUsd = num(r.s_cost_usd);
   const costDirectUsd = num(r.s_cost_direct_usd);
   const costClientUsd = num(r.s_cost_client_usd);
-  const savingsUsd = costDirectUsd - costUsd;
+  const savingsUsd = costClientUsd - costUsd;
+  const savingsVsNoCacheUsd = costDirectUsd - costUsd;
   return {
     turns: num(r.s_turns), errors: num(r.s_errors), keepalives: num(r.s_keepalives), retries: num(r.s_retries), unpricedTurns: num(r.s_unpriced_turns), pricedTurns: num(r.s_priced_turns),
     inputTokens, cacheReadTokens, cacheWrite5mTokens, cacheWrite1hTokens, outputTokens: num(r.s_output_tokens),
     hitRate: ratio(cacheReadTokens, allInput), freshInputShare: ratio(inputTokens, allInput),
     costUsd, keepaliveCostUsd: num(r.s_keepalive_cost_usd), costDirectUsd, costClientUsd,
-    savingsUsd, savingsPct: ratio(savingsUsd, costDirectUsd), savingsVsClientUsd: costClientUsd - costUsd,
+    savingsUsd, savingsPct: ratio(savingsUsd, costClientUsd), savingsVsNoCacheUsd, savingsVsNoCachePct: ratio(savingsVsNoCacheUsd, costDirectUsd),
     firstTs: r.s_first_ts === null || r.s_first_ts === undefined ? null : Number(r.s_first_ts),
     lastTs: r.s_last_ts === null || r.s_last_ts === undefined ? null : Number(r.s_last_ts),
   };
@@ -178,9 +189,11 @@ const SORT_SQL: Record<SessionSort, string> = {
   turns: 's_turns',
   hit_rate: `(s_cache_read_tokens / nullif(s_input_tokens + s_cache_read_tokens + s_cache_write_5m_tokens + s_cache_write_1h_tokens, 0))`,
   cost: 's_cost_usd',
+  cost_client: 's_cost_client_usd',
   cost_direct: 's_cost_direct_usd',
-  savings: '(s_cost_direct_usd - s_cost_usd)',
-  savings_pct: '((s_cost_direct_usd - s_cost_usd) / nullif(s_cost_direct_usd, 0))',
+  savings: '(s_cost_client_usd - s_cost_usd)',
+  savings_pct: '((s_cost_client_usd - s_cost_usd) / nullif(s_cost_client_usd, 0))',
+  savings_vs_no_cache: '(s_cost_direct_usd - s_cost_usd)',
   tokens: '(s_input_tokens + s_cache_read_tokens + s_cache_write_5m_tokens + s_cache_write_1h_tokens + s_output_tokens)',
 };
 
@@ -218,7 +231,7 @@ export class Queries {
   }
 
   /** Hit rate and spend per time bucket (UTC-aligned); the bucket size keeps the series at most ~`maxPoints` long. */
-  series(r: Range, maxPoints = 60): { bucketMs: number; points: Array<{ ts: number; turns: number; hitRate: number | null; costUsd: number; costDirectUsd: number; savingsUsd: number }> } {
+  series(r: Range, maxPoints = 60): { bucketMs: number; points: Array<{ ts: number; turns: number; hitRate: number | null; costUsd: number; costClientUsd: number; costDirectUsd: number; savingsUsd: number }> } {
     const t = this.totals(r);
     if (t.firstTs === null || t.lastTs === null) return { bucketMs: HOUR, points: [] };
     // The series spans the data inside the range, so a quiet month with one busy afternoon still has a shape.
@@ -233,7 +246,7 @@ export class Queries {
       bucketMs,
       points: rows.map((row) => {
         const p = rowToTotals(row);
-        return { ts: Number(row.bucket), turns: p.turns, hitRate: p.hitRate, costUsd: p.costUsd, costDirectUsd: p.costDirectUsd, savingsUsd: p.savingsUsd };
+        return { ts: Number(row.bucket), turns: p.turns, hitRate: p.hitRate, costUsd: p.costUsd, costClientUsd: p.costClientUsd, costDirectUsd: p.costDirectUsd, savingsUsd: p.savingsUsd };
       }),
     };
   }

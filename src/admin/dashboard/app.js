@@ -225,11 +225,8 @@ async function overview(params) {
     h('div', { class: 'cards', id: 'overview-cards' },
       card('card-spend', 'Spend', valueEl('ov-spend', usd(t.costUsd), t.costUsd),
         t.keepalives ? `incl. ${usd(t.keepaliveCostUsd)} for ${int(t.keepalives)} keep-alive pings` : 'what the provider bills, cache writes included'),
-      card('card-direct', 'Spend without Synrouter', valueEl('ov-direct', usd(t.costDirectUsd), t.costDirectUsd), 'same tokens, no caching'),
-      card('card-savings', 'Savings', valueEl('ov-savings', usd(t.savingsUsd), t.savingsUsd, savingsClass(t.savingsUsd)),
-        h('span', {}, h('span', { id: 'ov-savings-pct', 'data-value': t.savingsPct ?? '', text: pct(t.savingsPct) }), ' of the direct cost, net of cache-write premiums')),
-      card('card-client', 'Client markers only', valueEl('ov-client', usd(t.costClientUsd), t.costClientUsd),
-        h('span', {}, 'Synrouter saved ', h('span', { id: 'ov-savings-client', 'data-value': t.savingsVsClientUsd, text: usd(t.savingsVsClientUsd) }), ' on top')),
+      card('card-savings', 'Saved by Synrouter', valueEl('ov-savings', usd(t.savingsUsd), t.savingsUsd, savingsClass(t.savingsUsd)), savedSub(t, 'ov')),
+      card('card-no-cache', 'vs no caching', valueEl('ov-savings-no-cache', usd(t.savingsVsNoCacheUsd), t.savingsVsNoCacheUsd, savingsClass(t.savingsVsNoCacheUsd)), noCacheSub(t, 'ov')),
       card('card-hit', 'Cache hit rate', valueEl('ov-hit-rate', pct(t.hitRate), t.hitRate),
         h('span', {}, 'token-weighted; fresh input ', h('span', { id: 'ov-fresh', 'data-value': t.freshInputShare ?? '', text: pct(t.freshInputShare) }))),
       card('card-turns', 'Turns', valueEl('ov-turns', int(t.turns), t.turns), `${compact(totalTokens)} input tokens, ${compact(t.outputTokens)} output`),
@@ -245,9 +242,30 @@ async function overview(params) {
   ];
 }
 
+/**
+ * Under the headline: what it is measured against. Saved = what the client's own requests would have
+ * cost sent straight to the provider (its own cache markers, its own pauses) minus what was paid,
+ * keep-alive pings included, so it is negative when pings or rewrites cost more than they saved.
+ */
+function savedSub(t, prefix) {
+  return h('span', {},
+    h('span', { id: `${prefix}-savings-pct`, 'data-value': t.savingsPct ?? '', text: pct(t.savingsPct) }),
+    ' of ', h('span', { id: `${prefix}-client`, 'data-value': t.costClientUsd, title: `$${t.costClientUsd.toFixed(8)}`, text: usd(t.costClientUsd) }),
+    ', what the client’s own requests would have cost sent directly (its own cache markers)',
+    t.keepalives ? `; keep-alive pings (${usd(t.keepaliveCostUsd)}) included` : '');
+}
+
+/** The second figure: the cut against no caching at all, which credits Synrouter with what the client's own markers cache. */
+function noCacheSub(t, prefix) {
+  return h('span', {},
+    h('span', { id: `${prefix}-savings-no-cache-pct`, 'data-value': t.savingsVsNoCachePct ?? '', text: pct(t.savingsVsNoCachePct) }),
+    ' below ', h('span', { id: `${prefix}-direct`, 'data-value': t.costDirectUsd, title: `$${t.costDirectUsd.toFixed(8)}`, text: usd(t.costDirectUsd) }),
+    ', the same tokens with no caching at all');
+}
+
 function byModelTable(rows) {
   return h('table', { id: 'by-model' },
-    h('thead', {}, h('tr', {}, h('th', { text: 'Model' }), h('th', { class: 'num', text: 'Turns' }), h('th', { class: 'num', text: 'Hit rate' }), h('th', { class: 'num', text: 'Spend' }), h('th', { class: 'num', text: 'Savings' }))),
+    h('thead', {}, h('tr', {}, h('th', { text: 'Model' }), h('th', { class: 'num', text: 'Turns' }), h('th', { class: 'num', text: 'Hit rate' }), h('th', { class: 'num', text: 'Spend' }), h('th', { class: 'num', text: 'Saved' }))),
     h('tbody', {}, rows.length ? rows.map((r) => h('tr', {},
       h('td', { class: 'mono', text: r.label }), h('td', { class: 'num', text: int(r.turns) }), h('td', { class: 'num', text: pct(r.hitRate) }),
       h('td', { class: 'num' }, money(dollarsOf(r, 'costUsd'))), h('td', { class: `num ${savingsClass(r.savingsUsd)}` }, money(dollarsOf(r, 'savingsUsd'))))) : h('tr', {}, h('td', { colspan: 5, class: 'muted', text: 'No turns in this range.' }))));
@@ -303,9 +321,10 @@ const SESSION_COLUMNS = [
   ['turns', 'Turns', 'turns'],
   ['hitRate', 'Hit rate', 'hit_rate'],
   ['costUsd', 'Cost', 'cost'],
-  ['costDirectUsd', 'Cost direct', 'cost_direct'],
-  ['savingsUsd', 'Savings', 'savings'],
-  ['savingsPct', 'Savings %', 'savings_pct'],
+  ['costClientUsd', 'Client alone', 'cost_client'],
+  ['savingsUsd', 'Saved', 'savings'],
+  ['savingsPct', 'Saved %', 'savings_pct'],
+  ['savingsVsNoCacheUsd', 'vs no caching', 'savings_vs_no_cache'],
   ['lastTs', 'Last active', 'last'],
 ];
 
@@ -328,9 +347,10 @@ function sessionsTable(rows, opts) {
     h('td', { 'data-col': 'turns', class: 'num', 'data-value': r.turns, text: int(r.turns) }),
     h('td', { 'data-col': 'hitRate', class: 'num', 'data-value': r.hitRate ?? '', text: pct(r.hitRate) }),
     h('td', { 'data-col': 'costUsd', class: 'num' }, money(dollarsOf(r, 'costUsd'))),
-    h('td', { 'data-col': 'costDirectUsd', class: 'num' }, money(dollarsOf(r, 'costDirectUsd'))),
+    h('td', { 'data-col': 'costClientUsd', class: 'num' }, money(dollarsOf(r, 'costClientUsd'))),
     h('td', { 'data-col': 'savingsUsd', class: `num ${savingsClass(r.savingsUsd)}` }, money(dollarsOf(r, 'savingsUsd'))),
     h('td', { 'data-col': 'savingsPct', class: 'num', 'data-value': r.savingsPct ?? '', text: pct(r.savingsPct) }),
+    h('td', { 'data-col': 'savingsVsNoCacheUsd', class: `num ${savingsClass(r.savingsVsNoCacheUsd)}` }, money(dollarsOf(r, 'savingsVsNoCacheUsd'))),
     h('td', { 'data-col': 'lastTs', class: 'num', 'data-value': r.lastTs, text: when(r.lastTs) }),
   )) : h('tr', {}, h('td', { colspan: SESSION_COLUMNS.length, class: 'muted', text: 'No sessions in this range.' }));
   return h('div', { class: 'scroll' }, h('table', { id: opts.id }, h('thead', {}, head), h('tbody', {}, body)));
@@ -369,7 +389,9 @@ async function sessions(params) {
       h('button', { id: 'page-prev', disabled: offset === 0, text: '‹ Previous', onclick: () => go('/sessions', { ...p, offset: Math.max(0, offset - PAGE) }) }),
       h('span', { id: 'page-info', 'data-total': data.total, text: data.total ? `${offset + 1}–${end} of ${int(data.total)} sessions` : '0 sessions' }),
       h('button', { id: 'page-next', disabled: end >= data.total, text: 'Next ›', onclick: () => go('/sessions', { ...p, offset: offset + PAGE }) })),
-    h('p', { class: 'muted small', text: 'Totals cover the turns inside the chosen time range. Hit rate = cache read / all input tokens. Savings = cost direct − cost, net of cache-write premiums and keep-alive pings.' }),
+    h('p', { class: 'muted small', id: 'savings-definition', text: 'Totals cover the turns inside the chosen time range. Hit rate = cache read / all input tokens. '
+      + 'Client alone = what the client’s own requests would have cost sent directly (its own cache markers, its own pauses). '
+      + 'Saved = client alone − cost, keep-alive pings included: negative when Synrouter cost more. vs no caching = the same tokens with no caching at all − cost.' }),
   ];
 }
 
@@ -389,8 +411,8 @@ async function session(params) {
       card('card-s-turns', 'Turns', valueEl('ss-turns', int(t.turns), t.turns), t.keepalives ? `+ ${int(t.keepalives)} keep-alive pings (${usd(t.keepaliveCostUsd)})` : null),
       card('card-s-hit', 'Hit rate', valueEl('ss-hit-rate', pct(t.hitRate), t.hitRate), `fresh input ${pct(t.freshInputShare)}`),
       card('card-s-cost', 'Cost', valueEl('ss-cost', usd(t.costUsd), t.costUsd), null),
-      card('card-s-direct', 'Cost direct', valueEl('ss-direct', usd(t.costDirectUsd), t.costDirectUsd), 'no caching'),
-      card('card-s-savings', 'Savings', valueEl('ss-savings', usd(t.savingsUsd), t.savingsUsd, savingsClass(t.savingsUsd)), `${pct(t.savingsPct)} · vs client markers only ${usd(t.savingsVsClientUsd)}`),
+      card('card-s-savings', 'Saved by Synrouter', valueEl('ss-savings', usd(t.savingsUsd), t.savingsUsd, savingsClass(t.savingsUsd)), savedSub(t, 'ss')),
+      card('card-s-no-cache', 'vs no caching', valueEl('ss-savings-no-cache', usd(t.savingsVsNoCacheUsd), t.savingsVsNoCacheUsd, savingsClass(t.savingsVsNoCacheUsd)), noCacheSub(t, 'ss')),
       card('card-s-miss', 'Cache misses', valueEl('ss-misses', int(data.misses), data.misses),
         h('span', {}, 'cost ', h('span', { id: 'ss-miss-cost', 'data-value': data.missCostUsd, text: usd(data.missCostUsd) }), ' more than reading the cache'))),
     h('div', { class: 'panel' }, h('h2', { text: 'Tokens per turn' }), tokenBars(data.turns),
@@ -444,8 +466,8 @@ function engineCell(actions) {
 }
 
 function turnsTable(turns) {
-  const cols = ['#', 'Time', 'Model', 'Status', 'Input', 'Cache read', 'Write 5m', 'Write 1h', 'Output', 'Hit rate', 'Cost', 'Cost direct', 'Miss', 'Miss cost'];
-  const numeric = new Set(['#', 'Input', 'Cache read', 'Write 5m', 'Write 1h', 'Output', 'Hit rate', 'Cost', 'Cost direct', 'Miss cost']);
+  const cols = ['#', 'Time', 'Model', 'Status', 'Input', 'Cache read', 'Write 5m', 'Write 1h', 'Output', 'Hit rate', 'Cost', 'Client alone', 'No caching', 'Miss', 'Miss cost'];
+  const numeric = new Set(['#', 'Input', 'Cache read', 'Write 5m', 'Write 1h', 'Output', 'Hit rate', 'Cost', 'Client alone', 'No caching', 'Miss cost']);
   // Each turn is one row of numbers, then (when the engine did something) a full-width row saying what.
   const rows = turns.flatMap((t, i) => [
     h('tr', { 'data-turn-index': i, 'data-request-id': t.requestId, class: `${t.kind !== 'turn' ? 'muted' : ''} ${t.engine.length ? 'has-engine' : ''}` },
@@ -460,6 +482,7 @@ function turnsTable(turns) {
       h('td', { class: 'num', 'data-col': 'outputTokens', 'data-value': t.outputTokens, text: int(t.outputTokens) }),
       h('td', { class: 'num', 'data-col': 'hitRate', 'data-value': t.hitRate ?? '', text: pct(t.hitRate) }),
       h('td', { class: 'num', 'data-col': 'costUsd' }, money(t.costUsd)),
+      h('td', { class: 'num', 'data-col': 'costClientUsd' }, money(t.costClientUsd)),
       h('td', { class: 'num', 'data-col': 'costDirectUsd' }, money(t.costDirectUsd)),
       h('td', { 'data-col': 'missReason', 'data-value': t.missReason || '' }, t.missReason ? h('span', { class: 'pill miss', text: t.missReason }) : ''),
       h('td', { class: 'num', 'data-col': 'missCostUsd', title: t.expectedReadTokens !== null ? `expected to read ${int(t.expectedReadTokens)} tokens` : undefined }, t.missReason ? money(t.missCostUsd) : '')),
