@@ -1,5 +1,5 @@
 /** Small response writers shared by the handlers. */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renderError, type ClientProtocol, type ProxyError } from '../errors.ts';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -16,10 +16,13 @@ export function sendError(res: ServerResponse, protocol: ClientProtocol, err: Pr
   }
   // Claude Code and the SDKs retry errors 10 times unless told not to; a bad key or body never heals.
   const retry = err.status >= 500 || err.status === 408 || err.status === 409 || err.status === 429;
-  const unread = !res.req.complete;
+  const unread = !res.req.complete && hasBody(res.req);
   sendJson(res, err.status, renderError(protocol, err, requestId), { 'request-id': requestId, 'x-should-retry': String(retry), ...err.headers, ...headers, ...(unread ? { connection: 'close' } : {}) });
   if (unread) closeAfterAnswer(res);
 }
+
+/** A request without a body can be complete only after its handler ran: keep its connection. */
+const hasBody = (req: IncomingMessage) => (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
 
 /** How long a connection closed with its request body unread stays open for the client to read the answer. */
 const LINGER_MS = 1000;
