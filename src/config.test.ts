@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig } from './config.ts';
@@ -94,4 +94,26 @@ test('engine.layerPatterns overrides one layer and keeps the default patterns of
   assert.equal(classifyTool('send_message', p), 'platform');
   assert.equal(classifyTool('web_fetch', p), 'extended');
   assert.equal(loadConfig({ env: {} }).engine.layerPatterns, undefined, 'no override: the engine uses its defaults');
+});
+
+test('the config file is validated: unknown keys, wrong types and values outside their set stop the start with the path and what was expected', () => {
+  const refused = (content: object, message: RegExp) => assert.throws(() => loadConfig({ configPath: file(content), env: {} }), (err: unknown) => err instanceof ConfigError && message.test(err.message), JSON.stringify(content));
+  refused({ prot: 8080 }, /prot is not a setting Synrouter knows; known: host, port/);
+  refused({ port: 'x' }, /port must be an integer >= 0 <= 65535, got "x"/);
+  refused({ port: 80.5 }, /port must be an integer/);
+  refused({ engine: { ttl: '2h' } }, /engine\.ttl must be one of "adaptive", "5m", "1h", got "2h"/);
+  refused({ keepalive: { enabeld: false } }, /keepalive\.enabeld is not a setting Synrouter knows in keepalive; known: enabled/);
+  refused({ keepalive: { maxIdleMs: { coding: -1 } } }, /keepalive\.maxIdleMs\.coding must be a number >= 0, got -1/);
+  refused({ providers: { lab: { protocol: 'grpc', baseUrl: 'https://x' } } }, /providers\.lab\.protocol must be one of "anthropic", "openai", got "grpc"/);
+  refused({ providers: { anthropic: { apiKeys: 'sk-ant' } } }, /providers\.anthropic\.apiKeys must be an array, got "sk-ant"/);
+  refused({ models: [{ id: 'a', prices: { input: 'free' } }] }, /models\[0\]\.prices must be one of null.*; or models\[0\]\.prices\.input must be a number >= 0, got "free"/);
+  refused({ engine: { layerPatterns: { core: '(' } } }, /engine\.layerPatterns\.core must be a regular expression/);
+  refused({ shedding: { maxHeapShare: 2 } }, /shedding\.maxHeapShare must be a number >= 0 <= 1, got 2/);
+  refused({ fallbacks: { a: 'b' } }, /fallbacks\.a must be an array/);
+});
+
+test("the README's example config file is valid", () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const example = /## Configuration[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)![1]!;
+  assert.doesNotThrow(() => loadConfig({ configPath: file(JSON.parse(example.replaceAll('…', '')) as object), env: {} }));
 });

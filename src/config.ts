@@ -18,6 +18,8 @@ import { DEFAULT_RETRY, type RetryPolicy } from './upstream/retry-policy.ts';
 import { DEFAULT_LIMITS, type LimitsConfig } from './auth/limits.ts';
 import { DEFAULT_KEEPALIVE, type KeepAliveConfig } from './keepalive/keep-alive.ts';
 import { DEFAULT_BODY_TIMEOUT_MS } from './server/read-body.ts';
+import { ConfigError } from './errors.ts';
+import { CONFIG_FILE } from './config-schema.ts';
 
 export interface ProviderConfig {
   spec: ProviderSpec;
@@ -80,7 +82,7 @@ interface FileConfig {
   engine?: { trim?: { coding?: Partial<TrimPolicy>; general?: Partial<TrimPolicy> }; layerPatterns?: Record<string, string>; ttl?: 'adaptive' | '5m' | '1h' };
 }
 
-export class ConfigError extends Error {}
+export { ConfigError };
 
 export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv; overrides?: Partial<Pick<Config, 'port' | 'host' | 'dbPath'>> } = {}): Config {
   const env = opts.env ?? process.env;
@@ -162,11 +164,18 @@ function readConfigFile(path: string): FileConfig {
   } catch (err) {
     throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as FileConfig;
+    value = JSON.parse(text);
   } catch (err) {
     throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
   }
+  try {
+    CONFIG_FILE(value, '');
+  } catch (err) {
+    throw new ConfigError(`config file ${path}: ${(err as Error).message}`);
+  }
+  return value as FileConfig;
 }
 
 /** `my-lab` -> `MY_LAB`, as in SYNROUTER_MY_LAB_API_KEY. */

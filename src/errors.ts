@@ -107,3 +107,8 @@ export function renderError(protocol: ClientProtocol, err: ProxyError, requestId
     ? renderAnthropicError(err.status, err.message, requestId)
     : renderOpenAIError(err.status, err.message, err.code.toLowerCase(), err.param ?? null);
 }
+
+/** A configuration Synrouter cannot start with (file, environment or flags); the CLI prints its message alone. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
