@@ -63,6 +63,15 @@ export function isEventStream(res: ServerResponse): boolean {
   return eventStreams.has(res);
 }
 
+/** Hands the meter what the upstream sent. A meter failure never fails the client's response (style.md §7 Errors). */
+export function tapMeter(meter: (chunk: Buffer) => void, chunk: Buffer): void {
+  try {
+    meter(chunk);
+  } catch (err) {
+    console.error(`[synrouter] meter error: ${(err as Error).message}`);
+  }
+}
+
 export async function relay(opts: {
   upstream: UpstreamResponse;
   res: ServerResponse;
@@ -83,12 +92,7 @@ export async function relay(opts: {
   const head = new ResponseHead(res, upstream.body);
   for await (const chunk of upstream.body) {
     const buf = chunk as Buffer;
-    try {
-      opts.onChunk(buf);
-    } catch (err) {
-      // A meter failure never fails the client's response (style.md §7 Errors).
-      console.error(`[synrouter] meter error: ${(err as Error).message}`);
-    }
+    tapMeter(opts.onChunk, buf);
     const out = opts.transform ? opts.transform(buf) : buf;
     if (out.length) {
       head.wrote();

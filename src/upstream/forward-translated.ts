@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { AnthropicStreamWatcher, fromAnthropicUsage } from '../meter/anthropic-usage.ts';
 import { fromChatUsage, OpenAIStreamWatcher } from '../meter/openai-usage.ts';
 import { SseParser } from '../sse/sse-parser.ts';
-import { ResponseHead, responseHeaders, writeHead } from '../sse/relay.ts';
+import { ResponseHead, responseHeaders, tapMeter, writeHead } from '../sse/relay.ts';
 import type { Translation } from '../translate/translate-request.ts';
 import type { Turn } from '../turn.ts';
 import type { WireProtocol } from './providers.ts';
@@ -28,6 +28,7 @@ export async function forwardTranslated(o: { from: WireProtocol; upstream: Upstr
     return sendJson(res, t.status, t.body, keep);
   }
   const watcher = o.from === 'anthropic' ? new AnthropicStreamWatcher() : new OpenAIStreamWatcher('chat');
+  const meter = (chunk: Buffer) => watcher.push(chunk);
   if (!String(upstream.headers['content-type'] ?? '').includes('text/event-stream')) {
     const raw = await readBounded(upstream.body);
     turn.ttfbMs = performance.now() - turn.startPerf;
@@ -71,7 +72,7 @@ export async function forwardTranslated(o: { from: WireProtocol; upstream: Upstr
   try {
     for await (const chunk of upstream.body) {
       turn.ttfbMs ??= performance.now() - turn.startPerf;
-      watcher.push(chunk as Buffer);
+      tapMeter(meter, chunk as Buffer);
       await feed(parser.push(chunk as Buffer));
       head.handled();
       if (ended) break;
@@ -89,10 +90,14 @@ export async function forwardTranslated(o: { from: WireProtocol; upstream: Upstr
       if (!ended) await write(stream.finish()).catch(() => undefined);
     }
   } finally {
-    const s = watcher.summary();
-    if (s.usage) turn.usage = s.usage;
-    turn.responseModel = s.model;
-    if (s.error && !turn.errorCode) turn.errorCode = 'UPSTREAM_STREAM_ERROR';
+    try {
+      const s = watcher.summary();
+      if (s.usage) turn.usage = s.usage;
+      turn.responseModel = s.model;
+      if (s.error && !turn.errorCode) turn.errorCode = 'UPSTREAM_STREAM_ERROR';
+    } catch (err) {
+      console.error(`[synrouter] meter error: ${(err as Error).message}`);
+    }
     if (!res.writableEnded && !res.destroyed) res.end();
   }
 }
