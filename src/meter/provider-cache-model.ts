@@ -6,7 +6,7 @@
  */
 import { buildPrompt, promptSourceOf, type Prompt } from '../protocols/anthropic/prompt.ts';
 import type { MessagesRequest } from '../protocols/anthropic/wire-types.ts';
-import { CacheStore, evaluateCache, markResponseBegun } from '../simulator/cache-model.ts';
+import { CacheStore, evaluateCache, markResponseBegun } from '../protocols/anthropic/cache-model.ts';
 import { fromAnthropicUsage } from './anthropic-usage.ts';
 import type { Usage } from './usage.ts';
 

@@ -11,7 +11,7 @@ import { rewriteAnthropicRequest } from './rewrite-request.ts';
 import { DEFAULT_ENGINE_CONFIG } from './cache-engine.ts';
 import { anthropicStable, fingerprint } from '../session/fingerprint.ts';
 import { validateRequest } from '../simulator/validate-request.ts';
-import { CacheStore } from '../simulator/cache-model.ts';
+import { CacheStore } from '../protocols/anthropic/cache-model.ts';
 import { buildPrompt } from '../protocols/anthropic/prompt.ts';
 import type { MessagesRequest } from '../protocols/anthropic/types.ts';
 import type { SessionCacheState } from '../session/session-state.ts';

@@ -18,7 +18,7 @@
 //   it contains; never shortens a lifetime).
 
 import type { OpenAIPrompt } from './openai-prompt.ts';
-import { sweepExpired } from './cache-model.ts';
+import { sweepExpired } from '../protocols/anthropic/cache-model.ts';
 
 export const OPENAI_CACHE_MIN_TOKENS = 1024;
 export const OPENAI_CACHE_INCREMENT_TOKENS = 128;

@@ -1,5 +1,5 @@
 // An Anthropic-compatible simulated upstream: the project's stand-in for api.anthropic.com in tests.
-// It enforces the real request and caching rules (validate-request.ts, cache-model.ts), answers with
+// It enforces the real request and caching rules (validate-request.ts, protocols/anthropic/cache-model.ts), answers with
 // scripted replies (script.ts) as JSON or SSE (write-response.ts), and logs every request.
 // It also serves the OpenAI-compatible POST /v1/chat/completions and POST /v1/responses, with OpenAI's
 // automatic prefix caching (openai-server.ts and the openai-*.ts modules).
@@ -19,7 +19,7 @@ import {
   abandonCachePlan,
   evaluateCache,
   markResponseBegun,
-} from './cache-model.ts';
+} from '../protocols/anthropic/cache-model.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { MODELS, baseModelId } from './models.ts';
 import { DEFAULT_ROUNDS, scriptReply, type ScriptedReply } from './script.ts';
@@ -54,7 +54,7 @@ export {
   type Breakpoint,
   type CachePlan,
   type CacheRequest,
-} from './cache-model.ts';
+} from '../protocols/anthropic/cache-model.ts';
 export { MIN_CACHEABLE_TOKENS, MODELS, minCacheableTokens } from './models.ts';
 export { buildPrompt, type Prompt, type PromptPosition } from '../protocols/anthropic/prompt.ts';
 export { validateRequest, type ValidationResult } from './validate-request.ts';

@@ -1,6 +1,6 @@
 // Shared helpers for the simulator's tests (not a test file itself).
 
-import { CacheStore, evaluateCache, markResponseBegun, type CachePlan } from './cache-model.ts';
+import { CacheStore, evaluateCache, markResponseBegun, type CachePlan } from '../protocols/anthropic/cache-model.ts';
 import type { CacheControl, JsonObject, MessagesRequest } from '../protocols/anthropic/wire-types.ts';
 import { validateRequest } from './validate-request.ts';
 

@@ -1,7 +1,7 @@
 // Request validation with Anthropic's status codes and (close to) its messages (protocols.md 1.2,
 // 1.6, 2.1, 2.2, 2.5, 2.7, 2.10). Returns the rendered prompt too, so callers do not render twice.
 
-import { automaticTarget } from './cache-model.ts';
+import { automaticTarget } from '../protocols/anthropic/cache-model.ts';
 import { isSupportedModel } from './models.ts';
 import { checkThinkingBlock, checkThinkingRules } from './thinking.ts';
 import { buildPrompt, type Prompt } from '../protocols/anthropic/prompt.ts';

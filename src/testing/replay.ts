@@ -10,7 +10,7 @@ import type { SessionCacheState } from '../session/session-state.ts';
 import type { KeyMode } from '../store/keys.ts';
 import type { MessagesRequest } from '../protocols/anthropic/types.ts';
 import { validateRequest } from '../simulator/validate-request.ts';
-import { CacheStore, evaluateCache, markResponseBegun } from '../simulator/cache-model.ts';
+import { CacheStore, evaluateCache, markResponseBegun } from '../protocols/anthropic/cache-model.ts';
 import type { InputUsage } from '../protocols/anthropic/wire-types.ts';
 import type { ScriptedTurn } from './agent-sessions.ts';
 

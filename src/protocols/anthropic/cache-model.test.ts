@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CacheStore, computeCacheUsage, markResponseBegun, planCache } from './cache-model.ts';
-import { buildPrompt } from '../protocols/anthropic/prompt.ts';
-import { MINUTE, T0, cc, filler, request, run, text } from './test-fixtures.ts';
-import type { JsonObject, MessagesRequest } from '../protocols/anthropic/wire-types.ts';
+import { buildPrompt } from './prompt.ts';
+import { MINUTE, T0, cc, filler, request, run, text } from '../../simulator/test-fixtures.ts';
+import type { JsonObject, MessagesRequest } from './wire-types.ts';
 
 /** Tokens of the prefix ending at the block with this path. */
 function prefixTokens(body: MessagesRequest, path: string): number {

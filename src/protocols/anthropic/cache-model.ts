@@ -24,11 +24,11 @@
 //     input_tokens = total - max(A, C).
 //   Every eligible breakpoint beyond A writes an entry with its own TTL.
 
-import { minCacheableTokens } from './models.ts';
-import type { Prompt, PromptPosition } from '../protocols/anthropic/prompt.ts';
-import type { InputUsage, Ttl } from '../protocols/anthropic/wire-types.ts';
+import { minCacheableTokens } from './cache-rules.ts';
+import type { Prompt, PromptPosition } from './prompt.ts';
+import type { InputUsage, Ttl } from './wire-types.ts';
 
-import { TTL_MS, LOOKBACK_POSITIONS, automaticTarget, lookback } from '../protocols/anthropic/cache-rules.ts';
+import { TTL_MS, LOOKBACK_POSITIONS, automaticTarget, lookback } from './cache-rules.ts';
 
 export { TTL_MS, LOOKBACK_POSITIONS, automaticTarget, lookback };
 
