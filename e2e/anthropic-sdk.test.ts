@@ -121,15 +121,50 @@ test('a -fast id is fast mode: speed "fast" with its beta flag on Anthropic dire
   }
 });
 
-test('count_tokens and models answer through Synrouter', async () => {
+test('count_tokens answers through Synrouter', async () => {
   const counted = await client.messages.countTokens({ model: 'claude-sonnet-4-6', system: SYSTEM, messages: [{ role: 'user', content: 'hi' }] });
   assert.ok(counted.input_tokens > 1000);
+});
+
+const CLAUDE_IDS = ['claude-opus-4-8', 'claude-opus-4-8-fast', 'claude-opus-4-7', 'claude-opus-4-7-fast', 'claude-sonnet-4-6', 'claude-opus-4-6', 'claude-opus-4-6-fast', 'claude-haiku-4-5'];
+
+test('models.list() answers as Anthropic\'s List Models API: bare Claude ids, newest first, auto-pagination both ways; each listed id works', async () => {
   const page = await client.models.list();
-  const ids = page.data.map((m) => m.id);
-  assert.ok(ids.includes('anthropic/claude-opus-4.8'));
-  let all = 0;
-  for await (const m of client.models.list({ limit: 5 })) { assert.ok(m.display_name); all++; }
-  assert.equal(all, 27, 'pagination walks every registry model');
+  assert.equal(page.data.length, 20, 'the default page size');
+  assert.equal(page.has_more, true);
+  assert.deepEqual(page.data.slice(0, CLAUDE_IDS.length).map((m) => m.id), CLAUDE_IDS, 'Claude models first, newest first, by their Anthropic ids');
+  const opus = page.data[0]!;
+  assert.deepEqual(
+    [opus.type, opus.display_name, opus.created_at, opus.max_input_tokens, opus.max_tokens],
+    ['model', 'Claude Opus 4.8', '2026-05-28T00:00:00Z', 1_000_000, 128_000],
+  );
+  // Auto-pagination: after_id = last_id while has_more.
+  const all: Anthropic.ModelInfo[] = [];
+  for await (const m of client.models.list({ limit: 5 })) all.push(m);
+  assert.equal(all.length, 27, 'every registry model, once');
+  assert.equal(new Set(all.map((m) => m.id)).size, 27);
+  assert.deepEqual(all.filter((m) => m.id.startsWith('claude-')).map((m) => m.id), CLAUDE_IDS);
+  assert.ok(!all.some((m) => m.id.startsWith('anthropic/')), 'no vendor ids for Claude models on the Anthropic side');
+  assert.ok(all.some((m) => m.id === 'openai/gpt-5.5'), 'other models keep their product ids');
+  for (const m of all) {
+    assert.equal(m.type, 'model');
+    assert.ok(m.display_name);
+    assert.match(m.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  }
+  // Backward from the last one: before_id = first_id while has_more.
+  const back: string[] = [];
+  for await (const m of client.models.list({ limit: 4, before_id: all.at(-1)!.id })) back.push(m.id);
+  assert.deepEqual(back.sort(), all.slice(0, -1).map((m) => m.id).sort());
+  // The SDK says what Synrouter refuses.
+  await assert.rejects(client.models.list({ limit: 5000 }), (e: unknown) => e instanceof Anthropic.BadRequestError && /limit/.test(e.message));
+  // An id from the list is a model /messages takes, and the reply names the Anthropic model.
+  const fast: string[] = [];
+  for (const id of CLAUDE_IDS) {
+    const reply = await client.messages.create({ model: id, max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(reply.model, id.replace(/-fast$/, ''), id);
+    if ((stack.sim.requests.at(-1)!.body as { speed?: string }).speed === 'fast') fast.push(id);
+  }
+  assert.deepEqual(fast, ['claude-opus-4-8-fast'], 'fast mode where the model has it (Opus 4.7 and 4.6 -fast run at standard speed)');
 });
 
 test('client headers are forwarded, auth is replaced by the provider key, the unknown beta passes to Anthropic direct', async () => {

@@ -180,3 +180,29 @@ test('keys create (general and coding), list and revoke against the store of a r
   await assert.rejects(cli('keys', 'revoke', 'key_nope'), (e: { code?: number; stderr?: string }) => e.code === 2 && /no key with ID/.test(e.stderr ?? ''));
   assert.equal(await s.stop(), 0);
 });
+
+test('a second serve on a port that is taken says so in one line and exits non-zero at once, with nothing left running; the first keeps serving', async () => {
+  assert.ok(clientKey, 'needs the first test');
+  const first = await startServe();
+  const port = new URL(first.url).port;
+  const started = Date.now();
+  // The same store and a port from the environment, as a second `npm start` next to the first.
+  const second = spawn(process.execPath, [MAIN, 'serve'], { env: cleanEnv({ SYNROUTER_DB: dbPath, SYNROUTER_PORT: port, SYNROUTER_HOST: '127.0.0.1' }), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  second.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  second.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  const code = await new Promise<number | null>((resolve) => {
+    // Still running after 10 s is the bug itself: stop it so the test can say so.
+    const timer = setTimeout(() => second.kill('SIGKILL'), 10_000);
+    second.once('exit', (c) => { clearTimeout(timer); resolve(c); });
+  });
+  const took = Date.now() - started;
+  assert.notEqual(code, null, `the second serve did not end by itself in 10 s.\nstderr:\n${err}`);
+  assert.notEqual(code, 0, 'a non-zero exit code');
+  assert.ok(took < 5000, `ends at once (${took} ms)`);
+  assert.equal(err, `synrouter: cannot listen on 127.0.0.1:${port}: the port is already in use (another Synrouter?); choose another with SYNROUTER_PORT, --port or "port" in the config file.\n`, 'one line, no stack trace');
+  assert.equal(out, '');
+  assert.equal((await message(first.url, clientKey)).status, 200, 'the first server still answers');
+  assert.equal(await first.stop(), 0);
+});

@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   /** No body bytes for bodyTimeoutMs while the body was still arriving. */
   BODY_TIMEOUT: 408,
   BODY_ENCODING: 415,
+  /** A query parameter out of its range (GET /models: limit, after_id, before_id). */
+  QUERY_INVALID: 400,
   MODEL_NOT_FOUND: 404,
   NO_ROUTE: 400,
   UPSTREAM_UNREACHABLE: 502,

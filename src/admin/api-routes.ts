@@ -10,6 +10,9 @@
  *   GET   /admin/api/sessions/:id            ?key=&limit=&offset=  (the session and its turns in order)
  *   GET   /admin/api/totals                  ?by=key|model|day&since=&until=&key=
  *   GET   /admin/api/overview                ?since=&until=&key=&top=
+ *
+ * `key=` is a key's id, name or the prefix the key list shows; one that names no key, or several, is a 400
+ * (key_not_found, key_ambiguous), never an empty answer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Deps } from '../handle-request.ts';
@@ -17,6 +20,7 @@ import type { KeyMode, KeyRecord, KeyRole } from '../store/keys.ts';
 import { GROUPINGS, parseTime, Queries, SESSION_SORTS, type Range } from '../store/queries.ts';
 import { AdminError, badRequest, intParam, oneOf, readJsonObject, sendAdminJson } from './admin-http.ts';
 import { missCosts } from './miss-cost.ts';
+import { resolveKeyRef } from '../store/resolve-key-ref.ts';
 
 export interface Ctx { req: IncomingMessage; res: ServerResponse; deps: Deps; url: URL; params: string[]; q: Queries; admin: KeyRecord }
 export interface Route { method: string; pattern: RegExp; handler: (ctx: Ctx) => Promise<void> | void }
@@ -154,8 +158,16 @@ function range(url: URL, deps: Deps): Range {
     throw badRequest((err as Error).message);
   }
   if (since !== undefined && until !== undefined && until <= since) throw badRequest('until must be after since.');
+  return { since, until, keyId: keyParam(url, deps) };
+}
+
+/** `?key=`: a key's id, name or listed prefix (store/resolve-key-ref.ts), as its id; absent or empty for every key. */
+function keyParam(url: URL, deps: Deps): string | undefined {
   const key = url.searchParams.get('key');
-  return { since, until, keyId: key ? key : undefined };
+  if (!key) return undefined;
+  const found = resolveKeyRef(key, deps.keys.list());
+  if (!found.ok) throw badRequest(found.message, found.code);
+  return found.key.id;
 }
 
 const rangeView = (r: Range) => ({ since: r.since ?? null, until: r.until ?? null, key: r.keyId ?? null });
@@ -174,8 +186,8 @@ function listSessions({ res, deps, url, q }: Ctx): void {
 function getSession({ res, deps, url, params, q }: Ctx): void {
   const sessionId = params[0]!;
   const keys = q.sessionKeys(sessionId);
-  const wanted = url.searchParams.get('key');
-  const keyId = wanted || keys[0];
+  const wanted = keyParam(url, deps);
+  const keyId = wanted ?? keys[0];
   if (!keyId || !keys.includes(keyId)) throw new AdminError(404, 'session_not_found', `No session ${sessionId}${wanted ? ` for key ${wanted}` : ''}.`);
   const limit = intParam(url.searchParams, 'limit', 1, 5000) ?? 1000;
   const offset = intParam(url.searchParams, 'offset', 0, 1e9) ?? 0;

@@ -17,11 +17,12 @@ Commands:
                                           create a key; the key is printed on the last line
   keys list                               list keys (never the keys themselves)
   keys revoke ID                          revoke a key
-  usage [--by key|model|day] [--since T] [--until T] [--key ID]
+  usage [--by key|model|day] [--since T] [--until T] [--key K]
                                           spend, the client alone, saved by Synrouter, hit rate
-  sessions [--limit N] [--since T] [--until T] [--key ID]
+  sessions [--limit N] [--since T] [--until T] [--key K]
                                           recent sessions with hit rate and savings
-                                          (T: 2026-05-01, 2026-05-01T12:00Z, or 24h / 7d back)
+                                          (T: 2026-05-01, 2026-05-01T12:00Z, or 24h / 7d back;
+                                           K: a key's name, ID or the prefix keys list shows)
 
 Options:
   --config FILE   JSON config file (or SYNROUTER_CONFIG)

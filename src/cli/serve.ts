@@ -3,17 +3,19 @@
  * simulator of Anthropic's API and routes Claude models there, and says so: useful to try
  * Synrouter offline, never mistaken for the real thing. On first start with an empty store it
  * creates an admin key and a first client key and shows them once (first-keys.ts: printed on a
- * terminal, else in a 0600 file next to the database).
+ * terminal, else in a 0600 file next to the database). When it cannot listen (the port is taken)
+ * it says so in one line and returns 1, with nothing left open (listen-failure.ts).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../config.ts';
-import { startSynrouter } from '../server/http-server.ts';
+import { startSynrouter, type Synrouter } from '../server/http-server.ts';
 import { anthropic } from '../upstream/providers.ts';
 import { startSimulator } from '../simulator/simulator.ts';
 import { tuneV8 } from './v8-tuning.ts';
 import { deliverFirstKeys, firstKeysText } from './first-keys.ts';
+import { listenFailureMessage } from './listen-failure.ts';
 
 export async function serve(config: Config): Promise<number> {
   tuneV8(config.gcHeadroomMb);
@@ -21,12 +23,26 @@ export async function serve(config: Config): Promise<number> {
   if (Object.keys(config.providers).length === 0) {
     simulator = await startSimulator({ port: 0 });
     config = { ...config, providers: { simulator: { spec: { ...anthropic, name: 'simulator' }, baseUrl: simulator.url, apiKeys: ['sim-key'] } } };
+  }
+  let app: Synrouter;
+  try {
+    app = await startSynrouter(config);
+  } catch (err) {
+    // startSynrouter closed what it opened; with the simulator closed too nothing is left to keep the
+    // process alive, and it ends with the exit code at once.
+    await simulator?.close();
+    const line = listenFailureMessage(err, config);
+    if (line === undefined) throw err;
+    console.error(line);
+    return 1;
+  }
+  // Said once Synrouter listens: a start that failed says only why.
+  if (simulator) {
     console.error(
       '\n  !! No provider key is configured (SYNROUTER_ANTHROPIC_API_KEY, SYNROUTER_OPENROUTER_API_KEY or a config file).\n' +
       `  !! Claude models are served by Synrouter's built-in SIMULATOR at ${simulator.url}: scripted replies, no real model.\n`,
     );
   }
-  const app = await startSynrouter(config);
   const { keys } = app.deps;
   if (keys.count() === 0) {
     const admin = keys.create({ name: 'admin', role: 'admin', mode: 'coding' });

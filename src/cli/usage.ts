@@ -1,12 +1,15 @@
 /**
- * `synrouter usage [--by key|model|day] [--since T] [--until T] [--key ID]`: spend, what the client's
- * own requests would have cost sent directly, what Synrouter saved, and (second) the cut against no
- * caching, from the ledger, as a table. Reads the store directly (WAL: fine while the server runs).
- * Accounting as in store/queries.ts: savings are against the client alone, net of keep-alive pings.
+ * `synrouter usage [--by key|model|day] [--since T] [--until T] [--key NAME|ID]`: spend, what the
+ * client's own requests would have cost sent directly, what Synrouter saved, and (second) the cut
+ * against no caching, from the ledger, as a table. Reads the store directly (WAL: fine while the
+ * server runs). Accounting as in store/queries.ts: savings are against the client alone, net of keep-alive pings.
  */
 import type { Config } from '../config.ts';
 import { openDatabase } from '../store/db.ts';
 import { GROUPINGS, parseTime, Queries, type Grouping, type Range, type Totals } from '../store/queries.ts';
+import { KeyStore, type KeyRecord } from '../store/keys.ts';
+import { resolveKeyRef } from '../store/resolve-key-ref.ts';
+import { escapeControls } from '../escape-controls.ts';
 import { printTable } from './keys.ts';
 
 export interface ReportOptions { by?: string; since?: string; until?: string; key?: string; limit?: string }
@@ -20,13 +23,22 @@ export function usd(v: number): string {
 export const pct = (v: number | null): string => (v === null ? '-' : `${(v * 100).toFixed(1)}%`);
 export const count = (v: number): string => Math.round(v).toLocaleString('en-US');
 
-/** The range from --since / --until / --key, or an error message. */
-export function rangeOf(opts: ReportOptions, now = Date.now()): Range | string {
+/**
+ * The range from --since / --until / --key, or an error message. --key takes a key's name, ID or
+ * listed prefix (store/resolve-key-ref.ts): `keys` is the store's keys to look it up in.
+ */
+export function rangeOf(opts: ReportOptions, keys: readonly KeyRecord[], now = Date.now()): Range | string {
+  let since: number | undefined;
+  let until: number | undefined;
   try {
-    return { since: parseTime(opts.since, now), until: parseTime(opts.until, now), keyId: opts.key || undefined };
+    since = parseTime(opts.since, now);
+    until = parseTime(opts.until, now);
   } catch (err) {
     return (err as Error).message;
   }
+  if (!opts.key) return { since, until, keyId: undefined };
+  const found = resolveKeyRef(opts.key, keys);
+  return found.ok ? { since, until, keyId: found.key.id } : found.message;
 }
 
 /** Dollars of a group: '-' when none of its turns had known prices (unknown is not $0). */
@@ -46,10 +58,10 @@ export const TOTALS_HEAD = ['TURNS', 'INPUT TOK', 'OUTPUT TOK', 'HIT RATE', 'COS
 export function usageCommand(config: Config, opts: ReportOptions): number {
   const by = (opts.by ?? 'key') as Grouping;
   if (!(GROUPINGS as readonly string[]).includes(by)) return fail(`--by must be one of ${GROUPINGS.join(', ')}`);
-  const range = rangeOf(opts);
-  if (typeof range === 'string') return fail(range);
   const db = openDatabase(config.dbPath);
   try {
+    const range = rangeOf(opts, new KeyStore(db).list());
+    if (typeof range === 'string') return fail(range);
     const q = new Queries(db);
     const rows = q.totalsBy(by, range);
     const total = q.totals(range);
@@ -78,6 +90,7 @@ export const SAVINGS_NOTE = [
 ].join('\n');
 
 export function fail(message: string): number {
-  console.error(`synrouter: ${message}`);
+  // Messages may quote key names and what the user typed: shown, never interpreted by the terminal.
+  console.error(`synrouter: ${escapeControls(message)}`);
   return 2;
 }

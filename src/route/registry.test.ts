@@ -60,3 +60,20 @@ test('the vendor prefix on a bare Anthropic id resolves to the listed entry, not
   assert.equal(r.resolve('anthropic/claude-haiku-4-5-20251001')?.id, 'anthropic/claude-haiku-4.5');
   assert.equal(r.resolve('anthropic/gpt-5.5'), undefined, 'another vendor\'s model is not an Anthropic id');
 });
+
+test('Anthropic-side ids: the bare Anthropic id, the dashed product id for a -fast variant; each resolves back to its entry', () => {
+  const r = createRegistry();
+  const ids = r.models.map((m) => r.anthropicListId(m));
+  assert.deepEqual(ids.slice(0, 8), ['claude-opus-4-8', 'claude-opus-4-8-fast', 'claude-opus-4-7', 'claude-opus-4-7-fast', 'claude-opus-4-6', 'claude-opus-4-6-fast', 'claude-sonnet-4-6', 'claude-haiku-4-5']);
+  assert.equal(r.anthropicListId(r.resolve('openai/gpt-5.5')!), 'openai/gpt-5.5', 'models Anthropic does not serve keep their product id');
+  r.models.forEach((m, i) => assert.equal(r.resolve(ids[i]!), m, ids[i]));
+  assert.equal(new Set(ids).size, ids.length);
+  // Named as listed, a -fast id is fast mode (it used to pass through to Anthropic as an unknown model).
+  assert.equal(r.resolve('claude-opus-4-8-fast')?.speed, 'fast');
+  assert.equal(r.resolve('claude-opus-4-8-fast')?.anthropicId, 'claude-opus-4-8');
+  assert.equal(r.resolve('claude-opus-4-7-fast')?.id, 'anthropic/claude-opus-4.7-fast');
+  // A config entry reusing an Anthropic id is a variant too.
+  const c = createRegistry([{ id: 'anthropic/claude-sonnet-4.6-lab', name: 'Lab Sonnet', context: 1000, anthropicId: 'claude-sonnet-4-6', prices: null }]);
+  assert.equal(c.anthropicListId(c.resolve('anthropic/claude-sonnet-4.6-lab')!), 'claude-sonnet-4-6-lab');
+  assert.equal(c.anthropicListId(c.resolve('claude-sonnet-4-6')!), 'claude-sonnet-4-6');
+});

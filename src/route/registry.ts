@@ -20,6 +20,8 @@ export interface ModelEntry {
   aliases?: string[];
   /** Release date, `YYYY-MM-DD` (protocols.md §3.3); absent when unknown. */
   released?: string;
+  /** Largest `max_tokens` the model takes (Anthropic's "max output"); absent when unknown. */
+  maxOutput?: number;
   /** USD per million tokens; null when unknown. */
   prices: Prices | null;
   /** True when the entry was synthesised for an id the registry does not list. */
@@ -29,6 +31,12 @@ export interface ModelEntry {
 export interface Registry {
   models: readonly ModelEntry[];
   resolve(requested: string): ModelEntry | undefined;
+  /**
+   * A listed model's id in Anthropic's shape (`GET /api/anthropic/v1/models`): its bare Anthropic id
+   * (`claude-opus-4-8`), or for a variant of an Anthropic model the product id in the same dashed
+   * form (`claude-opus-4-8-fast`); the product id for other models. resolve() takes it back to `m`.
+   */
+  anthropicListId(m: ModelEntry): string;
   /** Prices for a model id as it appears in a response (bare provider id or product id). */
   pricesFor(responseModel: string, speed?: 'fast'): Prices | null;
 }
@@ -44,6 +52,15 @@ export function createRegistry(extra: readonly ModelEntry[] = []): Registry {
     for (const a of m.aliases ?? []) byName.set(a, m);
   }
   for (const m of models) if (m.anthropicId && !byName.has(m.anthropicId)) byName.set(m.anthropicId, m);
+  // Variants sharing an Anthropic id (the -fast entries) get the dashed form of their product id, as
+  // Anthropic spells versions (`claude-opus-4.8-fast` -> `claude-opus-4-8-fast`).
+  const anthropicIds = new Map<ModelEntry, string>();
+  for (const m of models) {
+    if (!m.anthropicId) continue;
+    const id = byName.get(m.anthropicId) === m ? m.anthropicId : m.id.slice(m.id.indexOf('/') + 1).replaceAll('.', '-');
+    if (byName.get(id) === undefined) byName.set(id, m);
+    if (byName.get(id) === m) anthropicIds.set(m, id);
+  }
   // Bare ids without the vendor (`gpt-5.5`, `deepseek-v4-flash`), as clients' built-in providers send them.
   for (const m of models) {
     const bare = m.id.slice(m.id.indexOf('/') + 1);
@@ -71,6 +88,7 @@ export function createRegistry(extra: readonly ModelEntry[] = []): Registry {
   return {
     models,
     resolve,
+    anthropicListId: (m) => anthropicIds.get(m) ?? m.id,
     pricesFor(responseModel, speed) {
       const entry = resolve(responseModel);
       if (!entry) return null;

@@ -79,10 +79,28 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
     });
   });
   server.on('clientError', answerClientError);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+
+  /** What startSynrouter opened besides the server: the timers, the upstream pool and the store. */
+  const release = async () => {
+    clearInterval(sessionFlush);
+    clearInterval(keepaliveTimer);
+    deps.shedder.close();
+    deps.ledger.close();
+    deps.sessions.flush();
+    await deps.agent.close();
+    db.close();
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (err) {
+    // The address is taken (EADDRINUSE) or not ours to use: nothing may stay open, so that the caller
+    // can say so and the process can end (serve.ts).
+    await release();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
@@ -101,13 +119,7 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
     clearInterval(idle);
     // Handlers whose clients are gone may still be recording their turns.
     await deps.inflight.drained(5_000);
-    clearInterval(sessionFlush);
-    clearInterval(keepaliveTimer);
-    deps.shedder.close();
-    deps.ledger.close();
-    deps.sessions.flush();
-    await deps.agent.close();
-    db.close();
+    await release();
   })());
 
   return { server, deps, url: `http://${host}:${port}`, close };

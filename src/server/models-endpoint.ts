@@ -1,5 +1,8 @@
-/** GET /models in the caller's list shape: Anthropic's page (protocols.md §1.8) or OpenAI/OpenRouter's list (§6.5). */
-import type { ClientProtocol } from '../errors.ts';
+/**
+ * GET /models in the caller's list shape: Anthropic's page (protocols.md §1.8), with bare Anthropic
+ * ids for Claude models, or OpenAI/OpenRouter's list (§6.5), with the product's vendor ids.
+ */
+import { ProxyError, type ClientProtocol } from '../errors.ts';
 import type { ModelEntry, Registry } from '../route/registry.ts';
 
 const perToken = (usdPerMTok: number | undefined) => (usdPerMTok === undefined ? null : (usdPerMTok / 1e6).toFixed(10).replace(/0+$/, '').replace(/\.$/, ''));
@@ -39,23 +42,74 @@ function openaiModel(m: ModelEntry) {
   };
 }
 
+/** Anthropic's model lines (the SDK's `ModelLine`), read off a Claude model's Anthropic id. */
+const LINE = /^claude-(haiku|sonnet|opus|fable|mythos)-/;
+
 /**
- * Anthropic's model object (§1.8). `created_at` is an RFC 3339 string; where the release date is
- * unknown it is the Unix epoch (the field is not nullable), as `created: 0` in the OpenAI list.
- * `max_tokens` and `capabilities` are nullable and unknown to the registry.
+ * Anthropic's model object (protocols.md §1.8; `ModelInfo` in @anthropic-ai/sdk's resources/models.ts,
+ * the List Models API at platform.claude.com/docs/en/api/models/list). Fields Synrouter knows from the
+ * registry are filled; fields the schema makes nullable are null where Synrouter does not know them
+ * (`max_tokens` of a model without a known "max output", `capabilities`: the per-feature support
+ * Anthropic reports is not in the registry). `line` is null for models of no Claude line, as the schema
+ * says. The lifecycle fields (`lifecycle`, `deprecated_at`, `retires_at`) are left out: Synrouter does
+ * not track deprecations, and `deprecated_at: null` would say the model is active.
+ * `created_at` is the Unix epoch where the release date is unknown, as the schema allows.
  */
-function anthropicModel(m: ModelEntry) {
-  return { type: 'model', id: m.id, display_name: m.name, created_at: new Date(createdSeconds(m) * 1000).toISOString().replace('.000Z', 'Z'), max_input_tokens: m.context, max_tokens: null, capabilities: null };
+function anthropicModel(m: ModelEntry, registry: Registry) {
+  return {
+    type: 'model',
+    id: registry.anthropicListId(m),
+    display_name: m.name,
+    created_at: new Date(createdSeconds(m) * 1000).toISOString().replace('.000Z', 'Z'),
+    max_input_tokens: m.context,
+    max_tokens: m.maxOutput ?? null,
+    capabilities: null,
+    line: m.anthropicId ? LINE.exec(m.anthropicId)?.[1] ?? null : null,
+  };
+}
+
+/** Most recently released first, as Anthropic lists them; models without a known date after, in registry order. */
+function newestFirst(models: readonly ModelEntry[]): ModelEntry[] {
+  return models.map((m, i) => ({ m, i, t: createdSeconds(m) })).sort((a, b) => b.t - a.t || a.i - b.i).map((x) => x.m);
+}
+
+const invalid = (param: string, message: string) => new ProxyError('QUERY_INVALID', message, { param });
+
+/**
+ * One page of Anthropic's list: `limit` (1-1000, default 20) models after `after_id` or right before
+ * `before_id`, with `has_more` (more in the direction of travel: after the page going forward, before
+ * it with before_id, which is how the SDK's auto-pagination walks either way) and the page's
+ * `first_id` / `last_id`. A cursor may be any id that resolves to a listed model.
+ */
+function anthropicPage(registry: Registry, query: URLSearchParams) {
+  const models = newestFirst(registry.models);
+  const rawLimit = query.get('limit');
+  const limit = rawLimit === null || rawLimit === '' ? 20 : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid('limit', `limit: must be an integer from 1 to 1000, got "${rawLimit}".`);
+  const after = query.get('after_id');
+  const before = query.get('before_id');
+  if (after && before) throw invalid('before_id', 'Pass after_id or before_id, not both.');
+  const at = (param: string, id: string) => {
+    const entry = registry.resolve(id);
+    const i = entry ? models.indexOf(entry) : -1;
+    if (i < 0) throw invalid(param, `${param}: no listed model "${id}".`);
+    return i;
+  };
+  let page: ModelEntry[];
+  let hasMore: boolean;
+  if (before) {
+    const end = at('before_id', before);
+    page = models.slice(Math.max(0, end - limit), end);
+    hasMore = end - page.length > 0;
+  } else {
+    const start = after ? at('after_id', after) + 1 : 0;
+    page = models.slice(start, start + limit);
+    hasMore = start + page.length < models.length;
+  }
+  const data = page.map((m) => anthropicModel(m, registry));
+  return { data, has_more: hasMore, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
 }
 
 export function listModels(protocol: ClientProtocol, registry: Registry, query: URLSearchParams): unknown {
-  if (protocol === 'openai') return { object: 'list', data: registry.models.map(openaiModel) };
-  let models = [...registry.models];
-  const after = query.get('after_id');
-  const before = query.get('before_id');
-  if (after) models = models.slice(models.findIndex((m) => m.id === after) + 1);
-  if (before) models = models.slice(0, Math.max(0, models.findIndex((m) => m.id === before)));
-  const limit = Math.min(Math.max(Number(query.get('limit')) || 20, 1), 1000);
-  const page = models.slice(0, limit).map(anthropicModel);
-  return { data: page, has_more: models.length > page.length, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null };
+  return protocol === 'openai' ? { object: 'list', data: registry.models.map(openaiModel) } : anthropicPage(registry, query);
 }
