@@ -11,8 +11,8 @@ const topBar = document.getElementById('top');
 
 // textContent stops markup, not control and bidi characters: an RLO in a model name or session id
 // shows "evil" as "live". Every text and title is shown with them as escapes (`\x1b`, `\u202e`).
-// A copy of src/escape-controls.ts, because this page is one plain script that imports nothing;
-// src/escape-controls.test.ts checks that the two agree.
+// A copy of escape-controls.js, because this page is one plain script that imports nothing;
+// escape-controls.test.ts checks that the two agree.
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 function visible(v) {
   return String(v).replace(CONTROLS, (c) => {
