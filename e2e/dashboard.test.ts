@@ -2,8 +2,8 @@
  * The dashboard in a real browser: Debian's chromium driven by playwright-core. Log in with the
  * admin key, read the overview and a session page, and check that the numbers shown equal sums over
  * the ledger rows; create, re-mode and revoke a key on the keys page. The page must load nothing
- * from outside Synrouter, and each of its ES modules must load without an error. Screenshots go
- * to test-output/.
+ * from outside Synrouter, and each of its ES modules must load without an error; its charts use
+ * style.css's colours. Screenshots go to test-output/.
  *
  * Needs /usr/bin/chromium (`apt-get install -y chromium`); fails without it.
  */
@@ -330,6 +330,35 @@ test('every module of the page is served as JavaScript and loads in a fresh tab 
   } finally {
     await fresh.close();
   }
+});
+
+test('the charts are drawn in the colours style.css defines', async () => {
+  await page.goto(`${sc.stack.app.url}/dashboard#/session?key=${sc.stack.keyId}&id=${sc.sessions.a}`);
+  await page.waitForSelector('#token-bars g.bar');
+  const drawn = await page.evaluate(() => {
+    const css = getComputedStyle(document.documentElement);
+    const v = (name: string) => css.getPropertyValue(name).trim();
+    const expected: Record<string, string> = { read: v('--read'), w1h: v('--write1h'), w5m: v('--write5m'), input: v('--input'), output: v('--output'), miss: v('--bad') };
+    return {
+      grid: v('--grid'),
+      bad: [...document.querySelectorAll('#token-bars rect')].filter((r) => r.getAttribute('fill') !== expected[r.getAttribute('data-kind')!]).map((r) => `${r.getAttribute('data-kind')} ${r.getAttribute('fill')}`),
+      kinds: new Set([...document.querySelectorAll('#token-bars rect')].map((r) => r.getAttribute('data-kind'))).size,
+      lines: [...document.querySelectorAll('#token-bars line')].map((l) => l.getAttribute('stroke')),
+    };
+  });
+  assert.ok(drawn.grid && drawn.kinds >= 3, `${drawn.kinds} kinds of bar, grid ${drawn.grid}`);
+  assert.deepEqual(drawn.bad, [], 'every bar in its kind\'s colour');
+  assert.deepEqual(new Set(drawn.lines), new Set([drawn.grid]));
+
+  await page.click('#nav-overview');
+  await page.waitForSelector('#hit-rate-chart circle');
+  const hit = await page.evaluate(() => {
+    const read = getComputedStyle(document.documentElement).getPropertyValue('--read').trim();
+    const marks = [...document.querySelectorAll('#hit-rate-chart circle, #hit-rate-chart path')].map((e) => e.getAttribute('fill') === 'none' ? e.getAttribute('stroke') : e.getAttribute('fill'));
+    return { read, marks };
+  });
+  assert.ok(hit.read);
+  assert.deepEqual(new Set(hit.marks), new Set([hit.read]));
 });
 
 test('the page loaded nothing from outside Synrouter and logged no errors', () => {

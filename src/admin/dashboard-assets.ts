@@ -14,7 +14,7 @@ export const DASHBOARD_FILES = [
   'index.html', 'style.css',
   'app.js', 'router.js', 'api.js', 'dom.js', 'escape-controls.js', 'format.js', 'figures.js', 'sessions-table.js',
   'views/login.js', 'views/overview.js', 'views/sessions.js', 'views/session.js', 'views/keys.js',
-  'charts/hit-rate-chart.js', 'charts/token-bars.js',
+  'charts/palette.js', 'charts/hit-rate-chart.js', 'charts/token-bars.js',
 ] as const;
 
 const TYPES: Record<string, string> = {

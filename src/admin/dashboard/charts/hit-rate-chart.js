@@ -6,17 +6,19 @@
  */
 import { s } from '../dom.js';
 import { count, pct, usd, when } from '../format.js';
+import { palette } from './palette.js';
 
 const W = 760, H = 240, L = 44, R = 12, T = 12, B = 30;
 
 /** @param {HitRateSeries} series */
 export function hitRateChart(series) {
+  const color = palette();
   /** Points with a hit rate: buckets whose turns read or wrote input tokens. */
   const pts = /** @type {Array<HitRateSeries['points'][number] & { hitRate: number }>} */ (series.points.filter((p) => p.hitRate !== null));
   const svg = s('svg', { class: 'chart', id: 'hit-rate-chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'Cache hit rate over time', 'data-points': pts.length });
   for (const y of [0, 0.25, 0.5, 0.75, 1]) {
     const py = T + (1 - y) * (H - T - B);
-    svg.append(s('line', { x1: L, x2: W - R, y1: py, y2: py, stroke: '#e3e7ee' }), s('text', { x: L - 6, y: py + 4, 'text-anchor': 'end', text: `${y * 100}%` }));
+    svg.append(s('line', { x1: L, x2: W - R, y1: py, y2: py, stroke: color.grid }), s('text', { x: L - 6, y: py + 4, 'text-anchor': 'end', text: `${y * 100}%` }));
   }
   if (!pts.length) {
     svg.append(s('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', text: 'No turns in this range' }));
@@ -38,10 +40,10 @@ export function hitRateChart(series) {
   for (const run of runs) {
     const line = run.map((p, i) => `${i ? 'L' : 'M'}${px(p.ts).toFixed(1)},${py(p.hitRate).toFixed(1)}`).join(' ');
     const area = `${line} L${px(run[run.length - 1].ts).toFixed(1)},${py(0)} L${px(run[0].ts).toFixed(1)},${py(0)} Z`;
-    svg.append(s('path', { d: area, fill: '#2fa36b', 'fill-opacity': 0.12 }), s('path', { d: line, fill: 'none', stroke: '#2fa36b', 'stroke-width': 2 }));
+    svg.append(s('path', { d: area, fill: color.read, 'fill-opacity': 0.12 }), s('path', { d: line, fill: 'none', stroke: color.read, 'stroke-width': 2 }));
   }
   for (const p of pts) {
-    svg.append(s('circle', { cx: px(p.ts), cy: py(p.hitRate), r: 3, fill: '#2fa36b', 'data-ts': p.ts, 'data-value': p.hitRate },
+    svg.append(s('circle', { cx: px(p.ts), cy: py(p.hitRate), r: 3, fill: color.read, 'data-ts': p.ts, 'data-value': p.hitRate },
       s('title', { text: `${when(p.ts)}: ${pct(p.hitRate)} hit rate, ${count(p.turns)} turns, spend ${usd(p.costUsd)}, saved ${usd(p.savingsUsd)}` })));
   }
   const ticks = Math.min(6, pts.length);
