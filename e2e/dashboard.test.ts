@@ -2,17 +2,20 @@
  * The dashboard in a real browser: Debian's chromium driven by playwright-core. Log in with the
  * admin key, read the overview and a session page, and check that the numbers shown equal sums over
  * the ledger rows; create, re-mode and revoke a key on the keys page. The page must load nothing
- * from outside Synrouter. Screenshots go to test-output/.
+ * from outside Synrouter, and each of its ES modules must load without an error; its charts use
+ * style.css's colours. Screenshots go to test-output/.
  *
  * Needs /usr/bin/chromium (`apt-get install -y chromium`); fails without it.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { DASHBOARD_FILES } from '../src/admin/dashboard-assets.ts';
 import type { LedgerTurn } from './support/stack.ts';
 import { runSavingsScenario, type Scenario } from './support/savings-scenario.ts';
 
@@ -293,6 +296,69 @@ test('model names, session ids and key names with bidi and control characters ar
   await page.waitForSelector('#keys-table');
   assert.ok((await page.$$eval('#keys-table td', (tds) => tds.map((t) => t.textContent))).includes('\\u202eevil-key'));
   await noRaw('keys');
+});
+
+test('every module of the page is served as JavaScript and loads in a fresh tab without an error or warning; an unknown path under /dashboard is a 404', async () => {
+  const origin = sc.stack.app.url;
+  const fresh = await context.newPage();
+  const answers = new Map<string, { status: number; type: string | undefined }>();
+  const errors: string[] = [];
+  fresh.on('response', (r) => { if (r.url().startsWith(origin)) answers.set(new URL(r.url()).pathname, { status: r.status(), type: r.headers()['content-type'] }); });
+  fresh.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  fresh.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(`console ${m.type()}: ${m.text()}`); });
+  try {
+    // The load event waits for the module graph (module scripts are deferred).
+    await fresh.goto(`${origin}/dashboard`);
+    const modules = DASHBOARD_FILES.filter((f) => f.endsWith('.js')).map((f) => `/dashboard/${f}`);
+    const fetched = [...answers.keys()].filter((p) => p.endsWith('.js'));
+    assert.deepEqual(fetched.sort(), [...modules].sort(), 'the browser fetched every listed module and no other');
+    for (const m of modules) assert.deepEqual(answers.get(m), { status: 200, type: 'text/javascript; charset=utf-8' }, m);
+    assert.deepEqual(answers.get('/dashboard/style.css'), { status: 200, type: 'text/css; charset=utf-8' });
+    assert.deepEqual(errors, []);
+    // A new tab has no key in its sessionStorage: the login form, drawn once every module ran.
+    await fresh.waitForSelector('#login-form');
+
+    assert.equal((await fresh.goto(`${origin}/dashboard/views/nope.js`))!.status(), 404);
+    const unknown = await fetch(`${origin}/dashboard/nope.js`);
+    assert.equal(unknown.status, 404);
+    assert.equal(((await unknown.json()) as { error: { code: string } }).error.code, 'not_found');
+    // Sent as written (fetch would resolve the dots): an encoded slash is no way out of the folder.
+    const raw = await new Promise<number>((resolve, reject) => {
+      request({ host: '127.0.0.1', port: new URL(origin).port, path: '/dashboard/..%2f..%2f..%2fpackage.json' }, (res) => { res.resume(); resolve(res.statusCode!); }).on('error', reject).end();
+    });
+    assert.equal(raw, 404);
+  } finally {
+    await fresh.close();
+  }
+});
+
+test('the charts are drawn in the colours style.css defines', async () => {
+  await page.goto(`${sc.stack.app.url}/dashboard#/session?key=${sc.stack.keyId}&id=${sc.sessions.a}`);
+  await page.waitForSelector('#token-bars g.bar');
+  const drawn = await page.evaluate(() => {
+    const css = getComputedStyle(document.documentElement);
+    const v = (name: string) => css.getPropertyValue(name).trim();
+    const expected: Record<string, string> = { read: v('--read'), w1h: v('--write1h'), w5m: v('--write5m'), input: v('--input'), output: v('--output'), miss: v('--bad') };
+    return {
+      grid: v('--grid'),
+      bad: [...document.querySelectorAll('#token-bars rect')].filter((r) => r.getAttribute('fill') !== expected[r.getAttribute('data-kind')!]).map((r) => `${r.getAttribute('data-kind')} ${r.getAttribute('fill')}`),
+      kinds: new Set([...document.querySelectorAll('#token-bars rect')].map((r) => r.getAttribute('data-kind'))).size,
+      lines: [...document.querySelectorAll('#token-bars line')].map((l) => l.getAttribute('stroke')),
+    };
+  });
+  assert.ok(drawn.grid && drawn.kinds >= 3, `${drawn.kinds} kinds of bar, grid ${drawn.grid}`);
+  assert.deepEqual(drawn.bad, [], 'every bar in its kind\'s colour');
+  assert.deepEqual(new Set(drawn.lines), new Set([drawn.grid]));
+
+  await page.click('#nav-overview');
+  await page.waitForSelector('#hit-rate-chart circle');
+  const hit = await page.evaluate(() => {
+    const read = getComputedStyle(document.documentElement).getPropertyValue('--read').trim();
+    const marks = [...document.querySelectorAll('#hit-rate-chart circle, #hit-rate-chart path')].map((e) => e.getAttribute('fill') === 'none' ? e.getAttribute('stroke') : e.getAttribute('fill'));
+    return { read, marks };
+  });
+  assert.ok(hit.read);
+  assert.deepEqual(new Set(hit.marks), new Set([hit.read]));
 });
 
 test('the page loaded nothing from outside Synrouter and logged no errors', () => {

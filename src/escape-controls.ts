@@ -1,25 +1,6 @@
 /**
- * Makes client-controlled and operator-named strings (model names, session ids, key names) safe to
- * show: every C0 and C1 control character (NUL, CR, LF, TAB and ESC, which starts terminal escape
- * sequences, included), DEL, and the Unicode bidi controls (which reorder what is shown: "evil"
- * with an RLO before it reads "live") become visible escapes such as `\x1b` and `\u202e`. For display
- * only: a literal backslash is left as it is, so the result is not meant to be decoded.
- * @see https://www.unicode.org/reports/tr9/#Directional_Formatting_Characters (UAX #9, the bidi controls)
- * @see https://www.unicode.org/reports/tr36/#Bidirectional_Text_Spoofing
- *
- * The dashboard (src/admin/dashboard/app.js, a plain browser script) has its own copy of these
- * few lines; escape-controls.test.ts checks that the two agree.
+ * Control and bidi characters in client-controlled and operator-named strings as visible escapes,
+ * for the server (metrics labels) and the CLI (tables). The code is one plain-JavaScript module
+ * that the dashboard's browser page imports too: src/admin/dashboard/escape-controls.js.
  */
-
-/** C0 (U+0000-001F), DEL and C1 (U+007F-009F); ALM, LRM, RLM; LRE RLE PDF LRO RLO; LRI RLI FSI PDI. */
-export const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-/** One control character as its escape: `\x1b` below U+0100, `\u202e` above. */
-export function escapeControl(c: string): string {
-  const n = c.charCodeAt(0);
-  return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
-}
-
-export function escapeControls(s: string): string {
-  return s.replace(CONTROLS, escapeControl);
-}
+export { CONTROLS, escapeControl, escapeControls } from './admin/dashboard/escape-controls.js';

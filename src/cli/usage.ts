@@ -11,17 +11,13 @@ import { KeyStore, type KeyRecord } from '../store/keys.ts';
 import { resolveKeyRef } from '../store/resolve-key-ref.ts';
 import { escapeControls } from '../escape-controls.ts';
 import { printTable } from './keys.ts';
+import { count, pct as formatPct, usd } from '../admin/dashboard/format.js';
 
 export interface ReportOptions { by?: string; since?: string; until?: string; key?: string; limit?: string }
 
-export function usd(v: number): string {
-  const a = Math.abs(v);
-  const digits = a >= 1 ? 2 : 4;
-  const text = a.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-  return (v < 0 && Number(a.toFixed(digits)) !== 0 ? '-' : '') + '$' + text;
-}
-export const pct = (v: number | null): string => (v === null ? '-' : `${(v * 100).toFixed(1)}%`);
-export const count = (v: number): string => Math.round(v).toLocaleString('en-US');
+// Figures read as on the dashboard (the same module); a missing one is '-' here, plain ASCII.
+export { count, usd };
+export const pct = (v: number | null): string => formatPct(v, '-');
 
 /**
  * The range from --since / --until / --key, or an error message. --key takes a key's name, ID or
