@@ -2,11 +2,11 @@
 // while the request has tools and fewer than `rounds` assistant turns contain a tool_use, answer with a
 // short text plus one tool_use; then end the turn, quoting the last tool result so tests can see the
 // loop ran. The same conversation always gets the same reply bytes. With thinking on, the reply
-// opens with a signed thinking block (thinking.ts).
+// opens with a signed thinking block when the model thinks (thinking.ts).
 
 import { tokensForJson } from '../protocols/anthropic/canonical.ts';
 import { isObject, type JsonObject, type MessagesRequest } from '../protocols/anthropic/wire-types.ts';
-import { thinkingBlock } from './thinking.ts';
+import { thinkingBlock, type ThinkingMode } from './thinking.ts';
 
 export const DEFAULT_ROUNDS = 3;
 
@@ -89,8 +89,8 @@ function pickTool(request: MessagesRequest): JsonObject | undefined {
   return tools.find((t) => t.name === 'Bash') ?? tools[0];
 }
 
-/** The reply for a request; `rounds` is the number of tool rounds before the final answer. */
-export function scriptReply(request: MessagesRequest, rounds: number = DEFAULT_ROUNDS): ScriptedReply {
+/** The reply for a request; `rounds` is the number of tool rounds before the final answer, `thinking` when the model thinks. */
+export function scriptReply(request: MessagesRequest, rounds: number = DEFAULT_ROUNDS, thinking: ThinkingMode = 'every-reply'): ScriptedReply {
   const done = countToolRounds(request);
   const choice = isObject(request.tool_choice) ? request.tool_choice.type : undefined;
   // tool_choice any/tool forces a call; none forbids one.
@@ -103,7 +103,7 @@ export function scriptReply(request: MessagesRequest, rounds: number = DEFAULT_R
     const input =
       name === 'Bash' ? { command: `echo synrouter-step-${n}`, description: `Step ${n}` } : inputFromSchema(tool.input_schema);
     const content = [
-      ...thinkingBlock(request, `Step ${n} of the task: ${name} is the tool for it.`),
+      ...thinkingBlock(request, `Step ${n} of the task: ${name} is the tool for it.`, thinking),
       { type: 'text', text: `Step ${n}: calling ${name}.` },
       { type: 'tool_use', id: `toolu_sim_${n}`, name, input },
     ];
@@ -111,7 +111,7 @@ export function scriptReply(request: MessagesRequest, rounds: number = DEFAULT_R
   } else {
     const last = lastToolResultText(request);
     const quote = last === undefined ? '' : ` Last tool result: ${Array.from(last).slice(0, 100).join('')}`;
-    const content = [...thinkingBlock(request, `${done} tool calls ran; time to answer.`), { type: 'text', text: `Done after ${done} tool calls.${quote}` }];
+    const content = [...thinkingBlock(request, `${done} tool calls ran; time to answer.`, thinking), { type: 'text', text: `Done after ${done} tool calls.${quote}` }];
     reply = { content, stop_reason: 'end_turn', output_tokens: outputTokens(content) };
   }
   return limitToMaxTokens(reply, request.max_tokens);
