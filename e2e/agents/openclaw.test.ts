@@ -184,3 +184,52 @@ suite('OpenClaw through Synrouter, all three provider APIs', () => {
     });
   }
 });
+
+/**
+ * Issue 23 item 3: `openclaw agent --session-id X` run twice continues one conversation, and the
+ * ledger must file it as one session. OpenClaw sends no session id, so Synrouter derives one from
+ * the stable prefix and the first user message; the second run replays that message as a plain
+ * string where the first sent it as a one-block list carrying a cache marker (the same message to
+ * Anthropic), which used to give a second derived session. A run with another --session-id is
+ * another conversation (OpenClaw's system prompt names the session) and stays a session of its own.
+ */
+test('openclaw agent run twice with the same --session-id (Anthropic provider) is one session; another --session-id is another', { timeout: 3 * TIMEOUT_MS + 30_000 }, async (t) => {
+  const c = CASES.find((k) => k.api === 'anthropic-messages')!;
+  const stack = await startAgentStack();
+  const ws = makeWorkspace('openclaw');
+  try {
+    const configPath = join(ws.root, 'openclaw.json5');
+    writeFileSync(configPath, JSON.stringify(openclawConfig(c, `${stack.app.url}${c.basePath}`), null, 2));
+    const env = { PATH: ws.path, HOME: ws.home, TMPDIR: `${ws.root}/tmp`, SYNROUTER_API_KEY: stack.key, OPENCLAW_CONFIG_PATH: configPath, ...OPENCLAW_QUIET_ENV };
+    const turn = async (sessionId: string, message: string) => {
+      const before = stack.exchanges.length;
+      const run = await runCli({ bin: OPENCLAW, args: ['agent', '--local', '--session-id', sessionId, '--model', `synrouter/${c.model}`, '--json', '-m', message], cwd: ws.project, env, timeoutMs: TIMEOUT_MS });
+      assert.equal(run.code, 0, describeRun(run, stack));
+      await settled(stack);
+      assert.match(run.stdout, /Done after 3 tool calls\./, describeRun(run));
+      return stack.exchanges.slice(before).filter((x) => x.method === 'POST');
+    };
+    const first = await turn('synrouter-e2e-1', TASK);
+    const followUp = await turn('synrouter-e2e-1', 'Now count the lines of each file.');
+    const other = await turn('synrouter-e2e-2', TASK);
+
+    // The follow-up replays the first run's conversation: same system and tools, the first prompt as text.
+    const [a, b] = [first[0]!.body, followUp[0]!.body];
+    assert.deepEqual(b.system, a.system);
+    assert.deepEqual(b.tools, a.tools);
+    const text = (content: unknown) => (typeof content === 'string' ? content : (content as Array<{ text: string }>).map((p) => p.text).join(''));
+    assert.equal(text(b.messages[0].content), text(a.messages[0].content));
+    assert.ok(b.messages.length > a.messages.length, 'the follow-up carries the earlier turns');
+
+    // The simulator counts the conversation's tool rounds: the follow-up answers at once (one request).
+    assert.deepEqual([first.length, followUp.length, other.length], [ROUNDS + 1, 1, ROUNDS + 1]);
+    const check = assertLedger(stack, c.expect, { turns: 2 * (ROUNDS + 1) + 1, sessions: 2 });
+    const ids = check.rows.map((r) => r.session_id);
+    assert.deepEqual(ids, [...Array(ROUNDS + 2).fill(check.sessionIds[0]), ...Array(ROUNDS + 1).fill(check.sessionIds[1])], 'the follow-up in the first session, the other run in its own');
+    for (const s of check.sessionIds) assert.match(s, /^drv_[0-9a-f]{24}$/);
+    t.diagnostic(`sessions ${check.sessionIds.join(', ')}; cache reads ${check.rows.map((r) => r.cache_read_tokens).join(', ')}`);
+  } finally {
+    ws.remove();
+    await stack.close();
+  }
+});
