@@ -27,6 +27,7 @@ import {
   ROUNDS, TASK, agentBin, assertLedger, assertToolOutputsFlowBack, describeRun, expectedFinal, makeWorkspace, runCli, settled, startAgentStack,
   sumTokens, type LedgerExpectation,
 } from './harness.ts';
+import type { ThinkingMode } from '../../src/simulator/thinking.ts';
 
 const OPENCLAW = agentBin('openclaw');
 const TIMEOUT_MS = 90_000;
@@ -45,6 +46,8 @@ interface OpenClawCase {
   expect: LedgerExpectation;
   /** Chat and Anthropic modes move the internal-context message to the end of every request. */
   movingTail: boolean;
+  /** How the simulated Claude thinks (thinking.ts); the default thinks on every reply. */
+  thinking?: ThinkingMode;
 }
 
 const CASES: OpenClawCase[] = [
@@ -74,6 +77,18 @@ const CASES: OpenClawCase[] = [
       requestedModel: 'anthropic/claude-sonnet-4.6', responseModel: 'claude-sonnet-4-6',
     },
     movingTail: false,
+  },
+  {
+    // Issue 23 item 2: adaptive thinking the model skips. Each answer comes with the reasoning item
+    // saying it had no thinking, OpenClaw replays it, and thinking stays on (checked below).
+    kind: 'openai-responses on Claude, the model answering without thinking',
+    api: 'openai-responses', basePath: '/api/v1', model: 'anthropic/claude-sonnet-4.6', reasoning: true,
+    expect: {
+      clientProtocol: 'openai', endpoint: 'responses', clientPath: '/api/v1/responses', provider: 'anthropic', upstreamPath: '/v1/messages',
+      requestedModel: 'anthropic/claude-sonnet-4.6', responseModel: 'claude-sonnet-4-6',
+    },
+    movingTail: false,
+    thinking: 'never',
   },
 ];
 
@@ -116,7 +131,7 @@ const sessions: string[] = [];
 suite('OpenClaw through Synrouter, all three provider APIs', () => {
   for (const c of CASES) {
     test(`openclaw agent exec, ${c.kind}: tool loop completes, one derived session, cache reads from turn 2`, { timeout: TIMEOUT_MS + 30_000 }, async (t) => {
-      const stack = await startAgentStack();
+      const stack = await startAgentStack(c.thinking ? { thinking: c.thinking } : {});
       const ws = makeWorkspace('openclaw');
       try {
         const configPath = join(ws.root, 'openclaw.json5');
@@ -159,6 +174,15 @@ suite('OpenClaw through Synrouter, all three provider APIs', () => {
             const conversation = msgs.filter((m) => m.role !== 'system');
             assert.equal(conversation.filter((m) => JSON.stringify(m).includes(CONTEXT_MARK)).length, 1, `request ${i + 1} has it once`);
           }
+        }
+
+        // With reasoning on, Claude's thinking config is the same on every request, and no turn after the first misses.
+        if (c.reasoning && c.expect.provider === 'anthropic') {
+          const configs = check.sims.map((s) => JSON.stringify((s.body as { thinking?: unknown }).thinking));
+          assert.deepEqual(configs, configs.map(() => configs[0]), 'one thinking config for the whole run');
+          assert.notEqual(configs[0], JSON.stringify({ type: 'disabled' }));
+          const misses = check.rows.slice(1).map((r) => r.miss_reason).filter((m) => m !== null && !(c.movingTail && m === 'prefix_edited'));
+          assert.deepEqual(misses, [], 'no miss but the moving tail');
         }
 
         // OpenClaw ran `exec` three times; each output went back in the next request.
