@@ -13,13 +13,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import {
   ROUNDS, TASK, agentBin, assertLedger, assertToolOutputsFlowBack, describeRun, expectedFinal, makeWorkspace, runCli, settled, startAgentStack,
   type AgentStack, type LedgerExpectation,
 } from './harness.ts';
 import { oracleHitRate } from '../../src/testing/replay.ts';
+import { FIRST_KEYS_FILE } from '../../src/cli/first-keys.ts';
+import { eventually } from '../support/stack.ts';
 
 const CODEX = agentBin('codex');
 const TIMEOUT_MS = 60_000;
@@ -247,5 +251,61 @@ test('codex exec on a non-Claude model: Responses passed through to OpenRouter, 
     });
   } finally {
     await stack.close();
+  }
+});
+
+/**
+ * Issue 23 item 7: a first try as the README describes it. `synrouter serve` with no provider key
+ * (what `npm start` runs) serves Claude from its built-in simulator and writes its first keys, with
+ * the Codex config snippet, next to the database (stdout is not a terminal here). Codex configured
+ * with exactly that snippet completes its task: the simulator asks its `exec_command` tool for
+ * commands that exist on any machine.
+ */
+test('codex exec with the config snippet of the first start, against the built-in simulator of `synrouter serve`: the task completes, every command runs', { timeout: 120_000 }, async () => {
+  const ws = makeWorkspace('codex-first-start');
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SYNROUTER_') && v !== undefined) env[k] = v;
+  const dataDir = join(ws.root, 'data');
+  mkdirSync(dataDir);
+  const server = spawn(process.execPath, [fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url)), 'serve'], {
+    env: { ...env, SYNROUTER_CONFIG: '', SYNROUTER_DB: join(dataDir, 'synrouter.db'), SYNROUTER_PORT: '0', SYNROUTER_HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let serverErr = '';
+  server.stderr!.on('data', (d: Buffer) => { serverErr += d.toString(); });
+  server.stdout!.resume();
+  try {
+    await eventually(() => /synrouter listening on http:\/\/\S+/.test(serverErr), 'synrouter serve to listen', 30_000);
+    assert.match(serverErr, /built-in SIMULATOR/);
+    const keys = readFileSync(join(dataDir, FIRST_KEYS_FILE), 'utf8');
+    // The snippet: the lines under "Codex CLI (~/.codex/config.toml, then: export SYNROUTER_API_KEY=…):", up to the blank line.
+    const lines = keys.split('\n');
+    const head = lines.findIndex((l) => l.startsWith('Codex CLI'));
+    assert.ok(head >= 0, keys);
+    const apiKey = /export SYNROUTER_API_KEY=(sk-sr-[A-Za-z0-9_-]+)/.exec(lines[head]!)?.[1];
+    assert.ok(apiKey, lines[head]);
+    const end = lines.findIndex((l, i) => i > head && l.trim() === '');
+    const snippet = lines.slice(head + 1, end).map((l) => l.replace(/^ {2}/, '')).join('\n') + '\n';
+    assert.match(snippet, /wire_api = "responses"/);
+    const codexHome = join(ws.root, 'codex-home');
+    mkdirSync(codexHome);
+    writeFileSync(join(codexHome, 'config.toml'), snippet);
+
+    const run = await runCli({
+      bin: CODEX,
+      args: ['exec', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', TASK],
+      cwd: ws.project,
+      env: { PATH: ws.path, HOME: ws.home, CODEX_HOME: codexHome, SYNROUTER_API_KEY: apiKey },
+      timeoutMs: 90_000,
+    });
+    assert.equal(run.code, 0, describeRun(run));
+    assert.doesNotMatch(run.stdout + run.stderr, /command not found|No such file or directory/, describeRun(run));
+    // Codex shows each command it ran, that it succeeded and what it printed; the answer quotes the last output.
+    for (let n = 1; n <= ROUNDS; n++) assert.match(run.stderr, new RegExp(`'echo synrouter-step-${n}' in .*\\n succeeded in \\d+ms:\\nsynrouter-step-${n}\\n`), describeRun(run));
+    assert.match(run.stdout, new RegExp(`^Done after ${ROUNDS} tool calls\\. Last tool result: [^]*Process exited with code 0`), describeRun(run));
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => (server.exitCode === null ? server.once('exit', resolve) : resolve(undefined)));
+    ws.remove();
   }
 });

@@ -16,8 +16,8 @@
  * Synrouter, simulator, HOME and project) and run one after another: each takes 20-30 s here, nearly
  * all of it OpenClaw's CPU-bound start-up, so running them side by side on two cores saves nothing.
  *
- * The config denies `apply_patch` and `edit`: the simulator calls the first function tool it is
- * offered when none is a known shell tool, and OpenClaw lists those two before `exec`.
+ * OpenClaw runs with its own tool set: the simulator asks for its shell tool, `exec`, although
+ * OpenClaw lists `apply_patch` and `edit` before it.
  */
 import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -107,7 +107,6 @@ function openclawConfig(c: Pick<OpenClawCase, 'api' | 'model' | 'reasoning'>, ba
       },
     },
     agents: { defaults: { model: { primary: `synrouter/${c.model}` } } },
-    tools: { deny: ['apply_patch', 'edit'] },
   };
 }
 
