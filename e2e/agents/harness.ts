@@ -5,22 +5,19 @@
  * - `startAgentStack()`: a Synrouter + simulator of its own for one run (Anthropic upstream and
  *   OpenRouter both played by the simulator), which also records every exchange Synrouter had with
  *   the client: the request body the client sent and, for errors, what Synrouter answered.
- * - `makeWorkspace()`: a throwaway HOME and project per run, plus a `sim` command on PATH (below).
+ * - `makeWorkspace()`: a throwaway HOME and project per run.
  * - `runCli()`: a CLI run with stdin closed and its whole process group killed on timeout.
  * - `assertLedger()`: the checks every client shares: one ledger row per upstream request, status
  *   200, token columns equal to the usage the simulator reported, one session, cache reads on every
  *   later turn, the provider key (never the client key) upstream, and no errors logged by Synrouter.
  *
- * Why the `sim` command: on its OpenAI routes the simulator asks for a real command
- * (`exec_command {cmd:"echo synrouter-step-N"}`, or `shell`/`bash`/`Bash` with `command`), but its
- * Anthropic script (src/simulator/script.ts) does that only for a tool named exactly `Bash`; for any
- * other tool (Codex's `exec_command`, Kilo's `bash`, OpenClaw's `exec`, Hermes's `terminal`) it
- * fills the required string arguments with "sim". The workspace puts a `sim` command first on PATH
- * that prints `synrouter-step-N` on its Nth call, so the client really executes a command and the
- * output can be followed back into the next request either way.
+ * The simulator asks each client's shell tool for a real command (`echo synrouter-step-N`; Codex's
+ * `exec_command`, Claude Code's `Bash`, Kilo's `bash`, OpenClaw's `exec`, Hermes's `terminal`:
+ * src/simulator/tool-calls.ts), the command the built-in simulator of `npm start` asks for too, so
+ * the client really executes it and its output can be followed back into the next request.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -171,9 +168,7 @@ export interface Workspace {
   home: string;
   /** The project the agent works in: README.md and src/add.js. */
   project: string;
-  /** Holds `sim`; put first on PATH. */
-  bin: string;
-  /** PATH with `bin`, this Node (>= 24.16, which OpenClaw needs) and the test's PATH. */
+  /** PATH with this Node (>= 24.16, which OpenClaw needs) and the test's PATH. */
   path: string;
   remove(): void;
 }
@@ -182,27 +177,11 @@ export function makeWorkspace(label: string): Workspace {
   const root = mkdtempSync(join(tmpdir(), `synrouter-${label}-`));
   const home = join(root, 'home');
   const project = join(root, 'project');
-  const bin = join(root, 'bin');
-  for (const d of [home, project, join(project, 'src'), bin, join(root, 'tmp')]) mkdirSync(d, { recursive: true });
+  for (const d of [home, project, join(project, 'src'), join(root, 'tmp')]) mkdirSync(d, { recursive: true });
   writeFileSync(join(project, 'README.md'), '# demo\n\nA tiny project for the Synrouter end-to-end test.\n');
   writeFileSync(join(project, 'src', 'add.js'), 'export const add = (a, b) => a + b;\n');
-  const counter = join(root, 'sim-count');
-  writeFileSync(
-    join(bin, 'sim'),
-    [
-      '#!/bin/sh',
-      '# Stands for `echo synrouter-step-N` (see e2e/agents/harness.ts): prints synrouter-step-N on its Nth call.',
-      `n=$(( $(cat '${counter}' 2>/dev/null || echo 0) + 1 ))`,
-      `echo "$n" > '${counter}'`,
-      'echo "synrouter-step-$n"',
-      '',
-    ].join('\n'),
-  );
-  chmodSync(join(bin, 'sim'), 0o755);
-  // Codex runs commands in a login shell (`bash -lc`), and /etc/profile resets PATH.
-  writeFileSync(join(home, '.bash_profile'), `export PATH='${bin}':"$PATH"\n`);
-  const path = [bin, dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'].join(delimiter);
-  return { root, home, project, bin, path, remove: () => rmSync(root, { recursive: true, force: true }) };
+  const path = [dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'].join(delimiter);
+  return { root, home, project, path, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -452,14 +431,16 @@ export function assertLedger(stack: AgentStack, expect: LedgerExpectation, opts:
 
 /**
  * The client really ran the tool: request n+1 carries, as its newest tool outputs, what the
- * command printed in round n (`synrouter-step-k` for the round's k-th call overall).
+ * commands printed in round n (`echo synrouter-step-n`, then `synrouter-step-n-2`, ... for the
+ * round's further calls: src/simulator/tool-calls.ts).
  */
 export function assertToolOutputsFlowBack(calls: Exchange[], rounds = ROUNDS, perRound = 1): string {
   for (let n = 1; n <= rounds; n++) {
     const outputs = toolOutputs(calls[n]?.body);
     assert.equal(outputs.length, n * perRound, `request ${n + 1} carries the ${n * perRound} tool output(s) so far: ${JSON.stringify(outputs)}`);
-    for (let k = (n - 1) * perRound + 1; k <= n * perRound; k++) {
-      assert.match(outputs[k - 1]!, new RegExp(`\\bsynrouter-step-${k}\\b`), `request ${n + 1} sends back what command ${k} printed`);
+    for (let i = 0; i < perRound; i++) {
+      const printed = `synrouter-step-${n}${i === 0 ? '' : `-${i + 1}`}`;
+      assert.match(outputs[(n - 1) * perRound + i]!, new RegExp(`\\b${printed}(?![-\\w])`), `request ${n + 1} sends back what command ${i + 1} of round ${n} printed`);
     }
   }
   return toolOutputs(calls[rounds]!.body).at(-1)!;

@@ -16,8 +16,8 @@
  * Synrouter, simulator, HOME and project) and run one after another: each takes 20-30 s here, nearly
  * all of it OpenClaw's CPU-bound start-up, so running them side by side on two cores saves nothing.
  *
- * The config denies `apply_patch` and `edit`: the simulator calls the first function tool it is
- * offered when none is a known shell tool, and OpenClaw lists those two before `exec`.
+ * OpenClaw runs with its own tool set: the simulator asks for its shell tool, `exec`, although
+ * OpenClaw lists `apply_patch` and `edit` before it.
  */
 import { suite, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,6 +27,7 @@ import {
   ROUNDS, TASK, agentBin, assertLedger, assertToolOutputsFlowBack, describeRun, expectedFinal, makeWorkspace, runCli, settled, startAgentStack,
   sumTokens, type LedgerExpectation,
 } from './harness.ts';
+import type { ThinkingMode } from '../../src/simulator/thinking.ts';
 
 const OPENCLAW = agentBin('openclaw');
 const TIMEOUT_MS = 90_000;
@@ -45,6 +46,8 @@ interface OpenClawCase {
   expect: LedgerExpectation;
   /** Chat and Anthropic modes move the internal-context message to the end of every request. */
   movingTail: boolean;
+  /** How the simulated Claude thinks (thinking.ts); the default thinks on every reply. */
+  thinking?: ThinkingMode;
 }
 
 const CASES: OpenClawCase[] = [
@@ -75,6 +78,18 @@ const CASES: OpenClawCase[] = [
     },
     movingTail: false,
   },
+  {
+    // Issue 23 item 2: adaptive thinking the model skips. Each answer comes with the reasoning item
+    // saying it had no thinking, OpenClaw replays it, and thinking stays on (checked below).
+    kind: 'openai-responses on Claude, the model answering without thinking',
+    api: 'openai-responses', basePath: '/api/v1', model: 'anthropic/claude-sonnet-4.6', reasoning: true,
+    expect: {
+      clientProtocol: 'openai', endpoint: 'responses', clientPath: '/api/v1/responses', provider: 'anthropic', upstreamPath: '/v1/messages',
+      requestedModel: 'anthropic/claude-sonnet-4.6', responseModel: 'claude-sonnet-4-6',
+    },
+    movingTail: false,
+    thinking: 'never',
+  },
 ];
 
 /** The config file a user writes (docs/clients.md), JSON5 accepts plain JSON. */
@@ -92,7 +107,6 @@ function openclawConfig(c: Pick<OpenClawCase, 'api' | 'model' | 'reasoning'>, ba
       },
     },
     agents: { defaults: { model: { primary: `synrouter/${c.model}` } } },
-    tools: { deny: ['apply_patch', 'edit'] },
   };
 }
 
@@ -116,7 +130,7 @@ const sessions: string[] = [];
 suite('OpenClaw through Synrouter, all three provider APIs', () => {
   for (const c of CASES) {
     test(`openclaw agent exec, ${c.kind}: tool loop completes, one derived session, cache reads from turn 2`, { timeout: TIMEOUT_MS + 30_000 }, async (t) => {
-      const stack = await startAgentStack();
+      const stack = await startAgentStack(c.thinking ? { thinking: c.thinking } : {});
       const ws = makeWorkspace('openclaw');
       try {
         const configPath = join(ws.root, 'openclaw.json5');
@@ -161,6 +175,15 @@ suite('OpenClaw through Synrouter, all three provider APIs', () => {
           }
         }
 
+        // With reasoning on, Claude's thinking config is the same on every request, and no turn after the first misses.
+        if (c.reasoning && c.expect.provider === 'anthropic') {
+          const configs = check.sims.map((s) => JSON.stringify((s.body as { thinking?: unknown }).thinking));
+          assert.deepEqual(configs, configs.map(() => configs[0]), 'one thinking config for the whole run');
+          assert.notEqual(configs[0], JSON.stringify({ type: 'disabled' }));
+          const misses = check.rows.slice(1).map((r) => r.miss_reason).filter((m) => m !== null && !(c.movingTail && m === 'prefix_edited'));
+          assert.deepEqual(misses, [], 'no miss but the moving tail');
+        }
+
         // OpenClaw ran `exec` three times; each output went back in the next request.
         assert.deepEqual({ calls: out.toolSummary.calls, tools: out.toolSummary.tools, failures: out.toolSummary.failures }, { calls: ROUNDS, tools: ['exec'], failures: 0 });
         const last = assertToolOutputsFlowBack(check.calls);
@@ -182,5 +205,54 @@ suite('OpenClaw through Synrouter, all three provider APIs', () => {
         await stack.close();
       }
     });
+  }
+});
+
+/**
+ * Issue 23 item 3: `openclaw agent --session-id X` run twice continues one conversation, and the
+ * ledger must file it as one session. OpenClaw sends no session id, so Synrouter derives one from
+ * the stable prefix and the first user message; the second run replays that message as a plain
+ * string where the first sent it as a one-block list carrying a cache marker (the same message to
+ * Anthropic), which used to give a second derived session. A run with another --session-id is
+ * another conversation (OpenClaw's system prompt names the session) and stays a session of its own.
+ */
+test('openclaw agent run twice with the same --session-id (Anthropic provider) is one session; another --session-id is another', { timeout: 3 * TIMEOUT_MS + 30_000 }, async (t) => {
+  const c = CASES.find((k) => k.api === 'anthropic-messages')!;
+  const stack = await startAgentStack();
+  const ws = makeWorkspace('openclaw');
+  try {
+    const configPath = join(ws.root, 'openclaw.json5');
+    writeFileSync(configPath, JSON.stringify(openclawConfig(c, `${stack.app.url}${c.basePath}`), null, 2));
+    const env = { PATH: ws.path, HOME: ws.home, TMPDIR: `${ws.root}/tmp`, SYNROUTER_API_KEY: stack.key, OPENCLAW_CONFIG_PATH: configPath, ...OPENCLAW_QUIET_ENV };
+    const turn = async (sessionId: string, message: string) => {
+      const before = stack.exchanges.length;
+      const run = await runCli({ bin: OPENCLAW, args: ['agent', '--local', '--session-id', sessionId, '--model', `synrouter/${c.model}`, '--json', '-m', message], cwd: ws.project, env, timeoutMs: TIMEOUT_MS });
+      assert.equal(run.code, 0, describeRun(run, stack));
+      await settled(stack);
+      assert.match(run.stdout, /Done after 3 tool calls\./, describeRun(run));
+      return stack.exchanges.slice(before).filter((x) => x.method === 'POST');
+    };
+    const first = await turn('synrouter-e2e-1', TASK);
+    const followUp = await turn('synrouter-e2e-1', 'Now count the lines of each file.');
+    const other = await turn('synrouter-e2e-2', TASK);
+
+    // The follow-up replays the first run's conversation: same system and tools, the first prompt as text.
+    const [a, b] = [first[0]!.body, followUp[0]!.body];
+    assert.deepEqual(b.system, a.system);
+    assert.deepEqual(b.tools, a.tools);
+    const text = (content: unknown) => (typeof content === 'string' ? content : (content as Array<{ text: string }>).map((p) => p.text).join(''));
+    assert.equal(text(b.messages[0].content), text(a.messages[0].content));
+    assert.ok(b.messages.length > a.messages.length, 'the follow-up carries the earlier turns');
+
+    // The simulator counts the conversation's tool rounds: the follow-up answers at once (one request).
+    assert.deepEqual([first.length, followUp.length, other.length], [ROUNDS + 1, 1, ROUNDS + 1]);
+    const check = assertLedger(stack, c.expect, { turns: 2 * (ROUNDS + 1) + 1, sessions: 2 });
+    const ids = check.rows.map((r) => r.session_id);
+    assert.deepEqual(ids, [...Array(ROUNDS + 2).fill(check.sessionIds[0]), ...Array(ROUNDS + 1).fill(check.sessionIds[1])], 'the follow-up in the first session, the other run in its own');
+    for (const s of check.sessionIds) assert.match(s, /^drv_[0-9a-f]{24}$/);
+    t.diagnostic(`sessions ${check.sessionIds.join(', ')}; cache reads ${check.rows.map((r) => r.cache_read_tokens).join(', ')}`);
+  } finally {
+    ws.remove();
+    await stack.close();
   }
 });

@@ -59,14 +59,36 @@ export function systemBlocks(system: MessagesRequest['system']): ContentBlock[] 
   return typeof system === 'string' ? [{ type: 'text', text: system }] : system;
 }
 
+/**
+ * The one text of a message content that is a single text part, else undefined. A client may send
+ * the same text as a string one time and as a one-part list another, which all three protocols
+ * define as the same message: OpenClaw sends its first prompt as `[{type:"text", text,
+ * cache_control}]` in the run that asks it and as a plain string when a later run with the same
+ * `--session-id` replays the conversation. The derived session id uses the text, so both forms are
+ * one session (issue 23). Only a part holding nothing but its text (and a marker) counts: a part
+ * with anything else (citations, an image detail, ...) is not the same as the bare string.
+ */
+export function singleText(content: unknown): string | undefined {
+  if (!Array.isArray(content) || content.length !== 1) return undefined;
+  const part = content[0] as Record<string, unknown> | null;
+  if (typeof part !== 'object' || part === null || (part.type !== 'text' && part.type !== 'input_text') || typeof part.text !== 'string') return undefined;
+  for (const key of Object.keys(part)) if (key !== 'type' && key !== 'text' && key !== 'cache_control') return undefined;
+  return part.text;
+}
+
 export function anthropicStable(req: MessagesRequest): StablePrefix {
   const raw = parsedFrom(req);
   const from = raw ? { ...(req.tools ? { tools: req.tools } : {}), ...(typeof req.system === 'object' ? { system: req.system } : {}) } : undefined;
+  const content = req.messages.find((m) => m.role === 'user')?.content ?? '';
+  const text = singleText(content);
+  let bytes = raw ? anthropicStableBytes(req, raw, from!) : undefined;
+  // The text alone is hashed from its stableJson (a few hundred bytes): the content's bytes would be the list's.
+  if (bytes && text !== undefined) { const { firstUser: _list, ...rest } = bytes; bytes = rest; }
   return {
     tools: req.tools ?? [],
     system: systemBlocks(req.system).filter((b) => !(b.type === 'text' && isVolatileSystemText(b.text))),
-    firstUser: req.messages.find((m) => m.role === 'user')?.content ?? '',
-    ...(raw ? { bytes: anthropicStableBytes(req, raw, from!), from } : {}),
+    firstUser: text ?? content,
+    ...(raw ? { bytes, from } : {}),
   };
 }
 
@@ -105,18 +127,23 @@ export function chatStable(req: ChatRequest): StablePrefix {
   return {
     tools: req.tools ?? [],
     system: req.messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => m.content),
-    firstUser: req.messages.find((m) => m.role === 'user')?.content ?? '',
+    firstUser: firstUserContent(req.messages.find((m) => m.role === 'user')?.content ?? ''),
   };
+}
+
+function firstUserContent(content: unknown): unknown {
+  return singleText(content) ?? content;
 }
 
 /** Codex sends its system prompt as developer items and per-item ids that differ per session (clients.md). */
 export function responsesStable(req: ResponsesRequest): StablePrefix {
   const items = typeof req.input === 'string' ? [{ role: 'user', content: req.input }] : (req.input ?? []);
   const strip = (it: Record<string, unknown>) => { const { id: _id, ...rest } = it; return rest; };
+  const user = strip(items.find((i) => i.role === 'user') ?? {});
   return {
     tools: req.tools ?? [],
     system: [req.instructions ?? '', ...items.filter((i) => i.role === 'system' || i.role === 'developer').map(strip)],
-    firstUser: strip(items.find((i) => i.role === 'user') ?? {}),
+    firstUser: 'content' in user ? { ...user, content: firstUserContent(user.content) } : user,
   };
 }
 

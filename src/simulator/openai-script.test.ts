@@ -39,7 +39,7 @@ test('call inputs: Codex exec_command, a command string or argv, schema-required
   assert.deepEqual(JSON.parse(callInput(bash, 1, 0)), { why: 'sim', command: 'echo synrouter-step-1' });
   const argvShell: ScriptTool = { kind: 'function', name: 'shell', parameters: { type: 'object', properties: { command: { type: 'array' } } } };
   assert.deepEqual(JSON.parse(callInput(argvShell, 1, 0)), { command: ['bash', '-lc', 'echo synrouter-step-1'] });
-  assert.deepEqual(JSON.parse(callInput(readFile, 1, 0)), { path: 'sim' });
+  assert.deepEqual(JSON.parse(callInput(readFile, 1, 0)), { path: '.' }, 'a path that exists wherever the agent runs');
   assert.equal(callInput(exec, 3, 0), 'echo synrouter-step-3');
 });
 

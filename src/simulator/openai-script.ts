@@ -3,35 +3,19 @@
 // tool call(s) (one, or `parallel` of them); then answer with a text that quotes the last tool output so
 // tests can see the loop ran. The same conversation always gets the same reply.
 //
-// Tool preference: function tools first (exec_command, for Codex, with {"cmd": "echo synrouter-step-N"};
-// then shell / bash / Bash with a `command`; else the first function tool, with arguments built from its
-// JSON schema's required properties). Custom (freeform) tools are called only when no function tool is
-// offered (Codex "code mode": `exec` with input `echo synrouter-step-N`). Hosted tools (web_search, …)
-// are never called.
+// Which tool, and with what arguments: tool-calls.ts (a harmless real command for shell tools).
 
 import { tokensForBytes } from '../protocols/anthropic/canonical.ts';
 import { isObject, type JsonObject } from '../protocols/anthropic/wire-types.ts';
-import { DEFAULT_ROUNDS, inputFromSchema } from './script.ts';
+import { DEFAULT_ROUNDS } from './script.ts';
+import { callArguments, pickTool, type OfferedTool, type ToolChoice } from './tool-calls.ts';
 
-export { DEFAULT_ROUNDS };
+export { DEFAULT_ROUNDS, pickTool, type ToolChoice };
 
 /** Most calls the simulator puts in one turn (x-sim-parallel). */
 export const MAX_PARALLEL_CALLS = 8;
 
-export interface ScriptTool {
-  kind: 'function' | 'custom';
-  name: string;
-  /** Set for a tool nested in a Responses `namespace` tool. */
-  namespace?: string;
-  /** JSON schema of a function tool's arguments. */
-  parameters?: unknown;
-}
-
-export interface ToolChoice {
-  mode: 'auto' | 'none' | 'required';
-  /** Only these tool names may be called (a named tool_choice or allowed_tools). */
-  names?: string[];
-}
+export type ScriptTool = OfferedTool;
 
 export interface ScriptedCall {
   kind: 'function' | 'custom';
@@ -66,35 +50,10 @@ export interface ScriptState {
   maxOutputTokens?: number | undefined;
 }
 
-const COMMAND_TOOLS = ['shell', 'bash', 'Bash'];
-
-export function pickTool(tools: ScriptTool[], choice: ToolChoice): ScriptTool | undefined {
-  if (choice.mode === 'none') return undefined;
-  const allowed = choice.names === undefined ? tools : tools.filter((t) => choice.names?.includes(t.name));
-  const functions = allowed.filter((t) => t.kind === 'function');
-  if (functions.length > 0) {
-    return (
-      functions.find((t) => t.name === 'exec_command') ??
-      COMMAND_TOOLS.map((name) => functions.find((t) => t.name === name)).find((t) => t !== undefined) ??
-      functions[0]
-    );
-  }
-  const custom = allowed.filter((t) => t.kind === 'custom');
-  return custom.find((t) => t.name === 'exec') ?? custom[0];
-}
-
-/** The input of call `index` (0-based within the turn) of tool round `step`. */
+/** The input of call `index` (0-based within the turn) of tool round `step`: JSON arguments, or a custom tool's raw input. */
 export function callInput(tool: ScriptTool, step: number, index: number): string {
-  const command = `echo synrouter-step-${step}${index === 0 ? '' : `-${index + 1}`}`;
-  if (tool.kind === 'custom') return command;
-  if (tool.name === 'exec_command') return JSON.stringify({ cmd: command });
-  const args = inputFromSchema(tool.parameters);
-  if (COMMAND_TOOLS.includes(tool.name)) {
-    const schema = isObject(tool.parameters) && isObject(tool.parameters.properties) ? tool.parameters.properties.command : undefined;
-    // Codex's older `shell` tool takes argv.
-    args.command = isObject(schema) && schema.type === 'array' ? ['bash', '-lc', command] : command;
-  }
-  return JSON.stringify(args);
+  const args = callArguments(tool, step, index);
+  return typeof args === 'string' ? args : JSON.stringify(args);
 }
 
 function tokensOf(text: string): number {

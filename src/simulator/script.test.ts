@@ -14,7 +14,7 @@ const readTool = {
 };
 
 test('input from a schema fills required properties only', () => {
-  assert.deepEqual(inputFromSchema(readTool.input_schema), { path: 'sim', limit: 1, all: true, opts: {}, list: [] });
+  assert.deepEqual(inputFromSchema(readTool.input_schema), { path: '.', limit: 1, all: true, opts: {}, list: [] });
   assert.deepEqual(inputFromSchema({ type: 'object' }), {});
 });
 

@@ -1,12 +1,15 @@
 // Scripted, deterministic replies, so an agent driven by the simulator loops through tool calls:
 // while the request has tools and fewer than `rounds` assistant turns contain a tool_use, answer with a
-// short text plus one tool_use; then end the turn, quoting the last tool result so tests can see the
-// loop ran. The same conversation always gets the same reply bytes. With thinking on, the reply
-// opens with a signed thinking block (thinking.ts).
+// short text plus one tool_use (which tool, with what input: tool-calls.ts); then end the turn,
+// quoting the last tool result so tests can see the loop ran. The same conversation always gets the same reply bytes. With thinking on, the reply
+// opens with a signed thinking block when the model thinks (thinking.ts).
 
 import { tokensForJson } from '../protocols/anthropic/canonical.ts';
 import { isObject, type JsonObject, type MessagesRequest } from '../protocols/anthropic/wire-types.ts';
-import { thinkingBlock } from './thinking.ts';
+import { thinkingBlock, type ThinkingMode } from './thinking.ts';
+import { callArguments, pickTool, type OfferedTool, type ToolChoice } from './tool-calls.ts';
+
+export { inputFromSchema } from './tool-calls.ts';
 
 export const DEFAULT_ROUNDS = 3;
 
@@ -44,66 +47,47 @@ export function lastToolResultText(request: MessagesRequest): string | undefined
   return undefined;
 }
 
-/** An input object that satisfies a JSON schema's required properties, roughly. */
-export function inputFromSchema(schema: unknown): JsonObject {
-  const input: JsonObject = {};
-  if (!isObject(schema) || !isObject(schema.properties)) return input;
-  const required = Array.isArray(schema.required) ? schema.required : [];
-  for (const name of required) {
-    if (typeof name !== 'string') continue;
-    const property = schema.properties[name];
-    input[name] = valueForSchema(isObject(property) ? property : {});
-  }
-  return input;
-}
-
-function valueForSchema(schema: JsonObject): unknown {
-  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
-  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
-  switch (type) {
-    case 'number':
-    case 'integer':
-      return 1;
-    case 'boolean':
-      return true;
-    case 'object':
-      return {};
-    case 'array':
-      return [];
-    default:
-      return 'sim';
-  }
-}
-
 function outputTokens(content: JsonObject[]): number {
   return Math.max(1, tokensForJson(content));
 }
 
-function pickTool(request: MessagesRequest): JsonObject | undefined {
-  const tools = (request.tools ?? []).filter((t) => typeof t.name === 'string');
-  const choice = request.tool_choice;
-  if (isObject(choice) && choice.type === 'tool') {
-    const named = tools.find((t) => t.name === choice.name);
-    if (named !== undefined) return named;
-  }
-  return tools.find((t) => t.name === 'Bash') ?? tools[0];
+/**
+ * The client's tools as tool-calls.ts sees them. Anthropic-defined tools (`bash_…`, `text_editor_…`)
+ * run on the client too and keep their names; server tools (`web_search_…`, ...) run at Anthropic
+ * and are never called by a reply.
+ */
+function offeredTools(request: MessagesRequest): OfferedTool[] {
+  return (request.tools ?? []).flatMap((t): OfferedTool[] => {
+    if (typeof t.name !== 'string') return [];
+    const type = typeof t.type === 'string' ? t.type : 'custom';
+    if (type !== 'custom' && !/^(bash|text_editor)_/.test(type)) return [];
+    return [{ kind: 'function', name: t.name, parameters: t.input_schema }];
+  });
 }
 
-/** The reply for a request; `rounds` is the number of tool rounds before the final answer. */
-export function scriptReply(request: MessagesRequest, rounds: number = DEFAULT_ROUNDS): ScriptedReply {
+function toolChoice(request: MessagesRequest): ToolChoice {
+  const choice = request.tool_choice;
+  if (!isObject(choice)) return { mode: 'auto' };
+  if (choice.type === 'none') return { mode: 'none' };
+  if (choice.type === 'any') return { mode: 'required' };
+  if (choice.type === 'tool' && typeof choice.name === 'string') return { mode: 'required', names: [choice.name] };
+  return { mode: 'auto' };
+}
+
+/** The reply for a request; `rounds` is the number of tool rounds before the final answer, `thinking` when the model thinks. */
+export function scriptReply(request: MessagesRequest, rounds: number = DEFAULT_ROUNDS, thinking: ThinkingMode = 'every-reply'): ScriptedReply {
   const done = countToolRounds(request);
   const choice = isObject(request.tool_choice) ? request.tool_choice.type : undefined;
   // tool_choice any/tool forces a call; none forbids one.
   const mustCall = choice === 'any' || choice === 'tool';
-  const tool = choice === 'none' ? undefined : pickTool(request);
+  const tool = pickTool(offeredTools(request), toolChoice(request));
   let reply: ScriptedReply;
   if (tool !== undefined && (done < rounds || mustCall)) {
     const n = done + 1;
-    const name = String(tool.name);
-    const input =
-      name === 'Bash' ? { command: `echo synrouter-step-${n}`, description: `Step ${n}` } : inputFromSchema(tool.input_schema);
+    const name = tool.name;
+    const input = callArguments(tool, n) as JsonObject;
     const content = [
-      ...thinkingBlock(request, `Step ${n} of the task: ${name} is the tool for it.`),
+      ...thinkingBlock(request, `Step ${n} of the task: ${name} is the tool for it.`, thinking),
       { type: 'text', text: `Step ${n}: calling ${name}.` },
       { type: 'tool_use', id: `toolu_sim_${n}`, name, input },
     ];
@@ -111,7 +95,7 @@ export function scriptReply(request: MessagesRequest, rounds: number = DEFAULT_R
   } else {
     const last = lastToolResultText(request);
     const quote = last === undefined ? '' : ` Last tool result: ${Array.from(last).slice(0, 100).join('')}`;
-    const content = [...thinkingBlock(request, `${done} tool calls ran; time to answer.`), { type: 'text', text: `Done after ${done} tool calls.${quote}` }];
+    const content = [...thinkingBlock(request, `${done} tool calls ran; time to answer.`, thinking), { type: 'text', text: `Done after ${done} tool calls.${quote}` }];
     reply = { content, stop_reason: 'end_turn', output_tokens: outputTokens(content) };
   }
   return limitToMaxTokens(reply, request.max_tokens);

@@ -7,6 +7,7 @@
 // Test-only request headers:
 //   x-sim-rounds: N        tool rounds before the final answer (default: options.rounds, else 3)
 //   x-sim-parallel: N      OpenAI routes only: tool calls per tool round (default: options.parallelToolCalls, else 1)
+//   x-sim-thinking: every-reply | turn-start | never   when the model thinks with adaptive thinking on (thinking.ts; default: options.thinking)
 //   x-sim-delta-ms: N      delay between SSE events
 //   x-sim-fault: status:<code> | reset-mid-stream | stall-mid-stream | error-mid-stream | end-mid-stream (clean close, no message_stop)
 
@@ -23,6 +24,7 @@ import {
 import { systemClock, type Clock } from './clock.ts';
 import { MODELS, baseModelId } from './models.ts';
 import { DEFAULT_ROUNDS, scriptReply, type ScriptedReply } from './script.ts';
+import { THINKING_MODES, type ThinkingMode } from './thinking.ts';
 import type { AnthropicUsage } from '../protocols/anthropic/wire-types.ts';
 import { validateRequest, type Endpoint } from './validate-request.ts';
 import type { OpenAICacheStore } from './openai-cache.ts';
@@ -94,6 +96,8 @@ export interface SimulatorOptions {
   latencyMs?: number;
   /** OpenAI routes: tool calls per tool round (default 1); header x-sim-parallel overrides per request. */
   parallelToolCalls?: number;
+  /** When the model thinks with adaptive thinking on (thinking.ts ThinkingMode, default 'every-reply'); header x-sim-thinking overrides per request. */
+  thinking?: ThinkingMode;
   /** Reject requests without an `anthropic-version` header, as the real API does (default false). */
   requireAnthropicVersion?: boolean;
 }
@@ -250,7 +254,12 @@ export async function startSimulator(opts: SimulatorOptions & { port?: number; h
       return fail(x, 400, 'invalid_request_error', `There was an issue with your request body: invalid JSON (${parseError ?? 'empty body'})`);
     }
     const endpoint: Endpoint = url.pathname === '/v1/messages' ? 'messages' : 'count_tokens';
-    const result = validateRequest(parsed, endpoint);
+    const thinkingHeader = headerValue(req, 'x-sim-thinking');
+    if (thinkingHeader !== undefined && !(THINKING_MODES as readonly string[]).includes(thinkingHeader)) {
+      return fail(x, 400, 'invalid_request_error', `x-sim-thinking: unknown value '${thinkingHeader}'`);
+    }
+    const thinking = (thinkingHeader as ThinkingMode | undefined) ?? opts.thinking ?? 'every-reply';
+    const result = validateRequest(parsed, endpoint, { thinking });
     if (!result.ok) return fail(x, result.status, result.type, result.message);
     if (endpoint === 'count_tokens') return json(x, { input_tokens: result.prompt.totalTokens });
 
@@ -267,7 +276,7 @@ export async function startSimulator(opts: SimulatorOptions & { port?: number; h
     const rounds = intHeader(req, 'x-sim-rounds') ?? opts.rounds ?? DEFAULT_ROUNDS;
     // max_tokens: 0 pre-warms the cache and returns at once (protocols.md 2.10).
     const reply: ScriptedReply =
-      request.max_tokens === 0 ? { content: [], stop_reason: 'max_tokens', output_tokens: 0 } : scriptReply(request, rounds);
+      request.max_tokens === 0 ? { content: [], stop_reason: 'max_tokens', output_tokens: 0 } : scriptReply(request, rounds, thinking);
     const usage: AnthropicUsage = { ...plan.usage, output_tokens: reply.output_tokens, service_tier: 'standard' };
     log.usage = usage;
     const message: AnthropicMessage = {

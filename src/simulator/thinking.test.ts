@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { JsonObject, MessagesRequest } from '../protocols/anthropic/wire-types.ts';
 import { scriptReply } from './script.ts';
 import { request } from './test-fixtures.ts';
-import { SIM_SIGNATURE_PREFIX, signThinking } from './thinking.ts';
+import { SIM_SIGNATURE_PREFIX, signThinking, type ThinkingMode } from './thinking.ts';
 import { validateRequest } from './validate-request.ts';
 import { buildSseEvents, type AnthropicMessage } from './write-response.ts';
 
@@ -92,4 +92,34 @@ test('a streamed thinking block: start with empty text and signature, thinking_d
   // Omitted display: the signature alone.
   const omitted = buildSseEvents({ ...msg, content: [{ type: 'thinking', thinking: '', signature: 'S' }] }).map((e) => e.data).filter((d) => d.index === 0);
   assert.deepEqual(omitted.map((d) => (d.delta as JsonObject | undefined)?.type ?? d.type), ['content_block_start', 'signature_delta', 'content_block_stop']);
+});
+
+test('adaptive thinking the model skips: turn-start thinks only after a user prompt, never not at all; enabled always thinks', () => {
+  const types = (r: MessagesRequest, mode: ThinkingMode) => scriptReply(r, 3, mode).content.map((b) => b.type);
+  const first = request({ tools, messages: go, ...adaptive });
+  assert.deepEqual(types(first, 'turn-start'), ['thinking', 'text', 'tool_use']);
+  assert.deepEqual(types(first, 'never'), ['text', 'tool_use']);
+  const reply = scriptReply(first, 3, 'turn-start').content;
+  const loop = next(reply);
+  assert.deepEqual(types(loop, 'turn-start'), ['text', 'tool_use'], 'no thinking between tool calls');
+  assert.deepEqual(types(loop, 'every-reply'), ['thinking', 'text', 'tool_use']);
+  const budget = { thinking: { type: 'enabled', budget_tokens: 1024 }, output_config: undefined, max_tokens: 4096 };
+  assert.equal(types(request({ tools, messages: go, ...budget }), 'never')[0], 'thinking', 'a fixed budget always thinks');
+});
+
+test('a tool-loop turn the model answered without thinking is accepted as sent; one it thought on must keep its block', () => {
+  // 'never': the reply had no thinking block, so there is none to give back, and thinking stays on.
+  const plain = scriptReply(request({ tools, messages: go, ...adaptive }), 3, 'never').content;
+  assert.equal(validateRequest(next(plain), 'messages', { thinking: 'never' }).ok, true);
+  // 'turn-start': the second tool round's assistant turn has no block (the model did not think between tools) ...
+  const r1 = scriptReply(request({ tools, messages: go, ...adaptive }), 3, 'turn-start').content;
+  const round2 = next(r1);
+  const r2 = scriptReply(round2, 3, 'turn-start').content;
+  const round3 = request({ ...round2, messages: [...round2.messages, { role: 'assistant', content: r2 }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_sim_2', content: 'ok' }] }] });
+  assert.equal(validateRequest(round3, 'messages', { thinking: 'turn-start' }).ok, true);
+  // ... but the first one's block, which the model did write, cannot be dropped.
+  assert.equal(validateRequest(next(r1.slice(1)), 'messages', { thinking: 'turn-start' }).ok, false);
+  // With a fixed budget the model always thought: a missing block was dropped, whatever the mode.
+  const budget = { thinking: { type: 'enabled', budget_tokens: 1024 }, output_config: undefined, max_tokens: 4096 };
+  assert.equal(validateRequest(next(r1.slice(1), budget), 'messages', { thinking: 'never' }).ok, false);
 });

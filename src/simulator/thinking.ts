@@ -1,13 +1,19 @@
 // Extended / adaptive thinking, as the simulated upstream plays it (protocols.md 1.2-1.5):
-// - With thinking on (`enabled` or `adaptive`), every reply starts with a thinking block carrying a
-//   signature; `display: "omitted"` leaves the text empty and keeps the signature (1.5).
+// - With thinking on, a reply opens with a thinking block carrying a signature, or with none when the
+//   model chose not to think (ThinkingMode below); `display: "omitted"` leaves the text empty and
+//   keeps the signature (1.5).
 // - Signatures are deterministic (a hash of the thinking text), so replies stay byte-stable and a
 //   block the simulator signed can be checked when it comes back: thinking blocks must be passed back
 //   byte-for-byte, a modified block is a 400 (1.3). A signature the simulator did not make (another
 //   upstream's, a hand-written fixture's) cannot be checked and is let through.
 // - With thinking on and a tool loop in progress (the last user turn holds tool_result blocks), the
-//   final assistant turn must start with a thinking or redacted_thinking block; Anthropic's 400 says
-//   "To avoid this requirement, disable `thinking`" (the text below is the API's, typo included).
+//   final assistant turn must start with the thinking or redacted_thinking block the model opened it
+//   with; Anthropic's 400 says "To avoid this requirement, disable `thinking`" (the text below is
+//   the API's, typo included). A turn the model answered without thinking has no block to give back
+//   and is accepted as it was sent (Anthropic's rule is "echo the assistant message exactly as
+//   received": an agent that replays faithfully, as Claude Code does with adaptive thinking always
+//   on, cannot be refused because the model chose not to think). The simulator knows which turns it
+//   thought on: its replies are deterministic (ThinkingMode).
 // - Thinking cannot be combined with a forced tool choice (tool_choice any / tool).
 
 import { createHash } from 'node:crypto';
@@ -20,15 +26,42 @@ export function signThinking(thinking: string): string {
   return SIM_SIGNATURE_PREFIX + createHash('sha256').update(`sim-thinking\u0000${thinking}`).digest('base64url');
 }
 
+/**
+ * When the model thinks while thinking is on. `enabled` (a fixed budget) always thinks. `adaptive`
+ * lets the model decide (protocols.md 1.2; Anthropic: at medium or low effort Claude may skip
+ * thinking, and with interleaved thinking it may or may not think between tool calls):
+ * - 'every-reply': every reply opens with thinking (the default);
+ * - 'turn-start': only the first reply of an assistant turn (after a user prompt, not after tool
+ *   results) thinks, none between tool calls;
+ * - 'never': the model answers without thinking every time.
+ */
+export type ThinkingMode = 'every-reply' | 'turn-start' | 'never';
+export const THINKING_MODES: readonly ThinkingMode[] = ['every-reply', 'turn-start', 'never'];
+
 /** Whether the request turns thinking on (`disabled`, absent and unknown types do not). */
 export function thinkingOn(request: MessagesRequest): boolean {
   const t = request.thinking;
   return isObject(t) && (t.type === 'enabled' || t.type === 'adaptive');
 }
 
-/** The thinking block a reply opens with, or none when thinking is off. */
-export function thinkingBlock(request: MessagesRequest, thought: string): JsonObject[] {
-  if (!thinkingOn(request)) return [];
+/** A user message that holds tool results: the conversation is inside a tool loop after it. */
+function holdsToolResults(message: { content: unknown } | undefined): boolean {
+  return Array.isArray(message?.content) && message.content.some((b) => isObject(b) && b.type === 'tool_result');
+}
+
+/**
+ * Whether the model opens its reply with thinking, for a request whose messages end with
+ * `lastUser`: thinking on, and `enabled`, or adaptive thinking as `mode` plays it.
+ */
+export function modelThinks(request: MessagesRequest, mode: ThinkingMode, lastUser: { content: unknown } | undefined): boolean {
+  if (!thinkingOn(request)) return false;
+  if (isObject(request.thinking) && request.thinking.type === 'enabled') return true;
+  return mode === 'every-reply' || (mode === 'turn-start' && !holdsToolResults(lastUser));
+}
+
+/** The thinking block a reply opens with, or none when thinking is off or the model does not think. */
+export function thinkingBlock(request: MessagesRequest, thought: string, mode: ThinkingMode = 'every-reply'): JsonObject[] {
+  if (!modelThinks(request, mode, request.messages.at(-1))) return [];
   const omitted = isObject(request.thinking) && request.thinking.display === 'omitted';
   // The signature covers the full thinking even when the text is not shown.
   return [{ type: 'thinking', thinking: omitted ? '' : thought, signature: signThinking(thought) }];
@@ -58,13 +91,13 @@ function signatureMatches(thinking: string, signature: string): boolean {
 }
 
 /** The request-level thinking rules; null when the request may go ahead. */
-export function checkThinkingRules(request: MessagesRequest): string | null {
+export function checkThinkingRules(request: MessagesRequest, mode: ThinkingMode = 'every-reply'): string | null {
   if (!thinkingOn(request)) return null;
   const choice = isObject(request.tool_choice) ? request.tool_choice.type : undefined;
   if (choice === 'any' || choice === 'tool') return 'Thinking may not be enabled when tool_choice forces tool use.';
   const messages = request.messages;
   const last = messages.at(-1);
-  const inToolLoop = last?.role === 'user' && Array.isArray(last.content) && last.content.some((b) => isObject(b) && b.type === 'tool_result');
+  const inToolLoop = last?.role === 'user' && holdsToolResults(last);
   if (!inToolLoop) return null;
   for (let m = messages.length - 2; m >= 0; m--) {
     const message = messages[m]!;
@@ -72,6 +105,8 @@ export function checkThinkingRules(request: MessagesRequest): string | null {
     const first = Array.isArray(message.content) ? message.content[0] : undefined;
     const type = isObject(first) ? String(first.type) : 'text';
     if (type === 'thinking' || type === 'redacted_thinking') return null;
+    // The model answered that turn without thinking: there was no block to give back.
+    if (!modelThinks(request, mode, messages.slice(0, m).findLast((u) => u.role === 'user'))) return null;
     return `messages.${m}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${type}\`. ${TOOL_LOOP_RULE}`;
   }
   return null;

@@ -3,7 +3,7 @@
 
 import { automaticTarget } from '../protocols/anthropic/cache-model.ts';
 import { isSupportedModel } from './models.ts';
-import { checkThinkingBlock, checkThinkingRules } from './thinking.ts';
+import { checkThinkingBlock, checkThinkingRules, type ThinkingMode } from './thinking.ts';
 import { buildPrompt, type Prompt } from '../protocols/anthropic/prompt.ts';
 import { isObject, type MessagesRequest } from '../protocols/anthropic/wire-types.ts';
 
@@ -32,8 +32,8 @@ export const TTL_ORDER_MESSAGE =
   "a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block. " +
   'Note that blocks are processed in the following order: tools, system, messages.';
 
-/** Validates a /v1/messages (or count_tokens) body. */
-export function validateRequest(body: unknown, endpoint: Endpoint = 'messages'): ValidationResult {
+/** Validates a /v1/messages (or count_tokens) body; `thinking` is how the simulated model thinks (thinking.ts). */
+export function validateRequest(body: unknown, endpoint: Endpoint = 'messages', opts: { thinking?: ThinkingMode } = {}): ValidationResult {
   if (!isObject(body)) return invalid('body: Input should be a valid dictionary');
   const shape = checkShape(body, endpoint);
   if (shape !== null) return shape;
@@ -47,7 +47,7 @@ export function validateRequest(body: unknown, endpoint: Endpoint = 'messages'):
   if (endpoint === 'messages') {
     const output = checkOutputParams(request);
     if (output !== null) return output;
-    const thinking = checkThinkingRules(request);
+    const thinking = checkThinkingRules(request, opts.thinking);
     if (thinking !== null) return invalid(thinking);
   }
   return { ok: true, request, prompt };

@@ -10,6 +10,7 @@ import type { SessionCacheState } from '../session/session-state.ts';
 import type { KeyMode } from '../store/keys.ts';
 import type { MessagesRequest } from '../protocols/anthropic/types.ts';
 import { validateRequest } from '../simulator/validate-request.ts';
+import type { ThinkingMode } from '../simulator/thinking.ts';
 import { CacheStore, evaluateCache, markResponseBegun } from '../protocols/anthropic/cache-model.ts';
 import type { InputUsage } from '../protocols/anthropic/wire-types.ts';
 import type { ScriptedTurn } from './agent-sessions.ts';
@@ -54,13 +55,14 @@ export function hitRate(turns: Array<{ usage: InputUsage }>): number {
 /**
  * The best any placement could do: each turn reads the longest prefix it shares with an earlier turn
  * that is still alive (last used within `ttlMs`, 1h being the longest the provider offers), provided
- * that prefix reaches the model's minimum. Computed on the prompts as sent.
+ * that prefix reaches the model's minimum. Computed on the prompts as sent (`thinking`: how the
+ * simulated model thought on them, for the simulator's tool-loop rule, thinking.ts).
  */
-export function oracleHitRate(turns: Array<{ sent: Record<string, unknown> }>, atMs: readonly number[], opts: { ttlMs?: number; minTokens?: number } = {}): number {
+export function oracleHitRate(turns: Array<{ sent: Record<string, unknown> }>, atMs: readonly number[], opts: { ttlMs?: number; minTokens?: number; thinking?: ThinkingMode } = {}): number {
   const ttl = opts.ttlMs ?? 60 * 60_000;
   const min = opts.minTokens ?? 1024;
   const prompts = turns.map((t) => {
-    const v = validateRequest(t.sent);
+    const v = validateRequest(t.sent, 'messages', { thinking: opts.thinking });
     if (!v.ok) throw new Error(v.message);
     return v.prompt.positions;
   });

@@ -19,7 +19,11 @@ import type { WireProtocol } from '../upstream/providers.ts';
 import type { TranslateWarning } from './shared/build-anthropic.ts';
 
 /** Everything a pair needs to turn the answer back: fixed when the request is translated. */
-export interface PairContext { clientModel: string; includeUsage: boolean; createdAt: number; idBase: string; toolNameMap?: respReq.ToolNameMap }
+export interface PairContext {
+  clientModel: string; includeUsage: boolean; createdAt: number; idBase: string; toolNameMap?: respReq.ToolNameMap;
+  /** The translated request has thinking on (Responses answers then say when they had none). */
+  thinking?: boolean;
+}
 
 export interface StreamTranslator {
   /** Parses one SSE frame's data into the upstream's event; throws on data that cannot be parsed. */
@@ -81,8 +85,8 @@ export const PAIRS: Readonly<Partial<Record<`${WireProtocol}->${WireProtocol}`, 
   },
   'openai-responses->anthropic': {
     translateRequest: (body, o) => fitSampling(respReq.translateRequest(body as never, { model: o.upstreamModel, thinkingStyle: thinkingStyle(o.upstreamModel) }), o.upstreamModel),
-    translateResponse: (json, c) => respRes.translateResponse(json as never, { createdAt: seconds(c.createdAt), model: c.clientModel, toolNameMap: c.toolNameMap!, idBase: c.idBase }),
-    stream: (c) => reducer(respStream.initialState({ createdAt: seconds(c.createdAt), model: c.clientModel, toolNameMap: c.toolNameMap!, idBase: c.idBase }), respStream.reduce, respStream.finish, JSON.parse),
+    translateResponse: (json, c) => respRes.translateResponse(json as never, { createdAt: seconds(c.createdAt), model: c.clientModel, toolNameMap: c.toolNameMap!, idBase: c.idBase, thinking: c.thinking === true }),
+    stream: (c) => reducer(respStream.initialState({ createdAt: seconds(c.createdAt), model: c.clientModel, toolNameMap: c.toolNameMap!, idBase: c.idBase, thinking: c.thinking === true }), respStream.reduce, respStream.finish, JSON.parse),
     translateError: respErr.translateError,
   },
   'anthropic->openai-chat': {

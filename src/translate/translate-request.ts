@@ -26,6 +26,12 @@ export interface Outgoing {
   translation?: Translation;
 }
 
+/** Whether an Anthropic request turns thinking on (`disabled` and absent do not). */
+function thinkingOn(body: MessagesRequest): boolean {
+  const t = (body as { thinking?: { type?: unknown } }).thinking;
+  return t?.type === 'enabled' || t?.type === 'adaptive';
+}
+
 export function translateRequest(o: { from: WireProtocol; to: WireProtocol; raw: Buffer; request: ClientRequest; route: Route; now: number }): Outgoing {
   if (o.from === o.to) {
     return o.to === 'anthropic'
@@ -51,6 +57,7 @@ export function translateRequest(o: { from: WireProtocol; to: WireProtocol; raw:
     createdAt: o.now,
     idBase: randomBytes(12).toString('hex'),
     ...(t.toolNameMap ? { toolNameMap: t.toolNameMap } : {}),
+    ...(o.to === 'anthropic' && thinkingOn(t.body as MessagesRequest) ? { thinking: true } : {}),
   };
   const changes: Change[] = [
     { kind: 'translate', detail: `${o.from} -> ${o.to}` },

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CARRIER_PREFIX, decodeThinking, encodeThinking, type CarriedBlock } from './reasoning.ts';
+import { CARRIER_PREFIX, NO_THINKING, decodeThinking, encodeThinking, type CarriedBlock } from './reasoning.ts';
 
 const THINKING: CarriedBlock = { type: 'thinking', thinking: 'Run the tests first — then ✍️ notes.\n"quoted"', signature: 'EuYBCkQYAiJA+/=' };
 const REDACTED: CarriedBlock = { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4a' };
@@ -39,7 +39,6 @@ test('our prefix on anything encode() did not make is corrupt', () => {
   const b64 = (v: unknown) => CARRIER_PREFIX + Buffer.from(JSON.stringify(v)).toString('base64url');
   const cases: Array<[string, unknown]> = [
     ['not JSON', CARRIER_PREFIX + Buffer.from('{nope').toString('base64url')],
-    ['empty list', b64([])],
     ['not a list', b64({ type: 'thinking', thinking: 't', signature: 's' })],
     ['text block', b64([{ type: 'text', text: 'hi' }])],
     ['no signature', b64([{ type: 'thinking', thinking: 't' }])],
@@ -50,4 +49,10 @@ test('our prefix on anything encode() did not make is corrupt', () => {
     ['padding', encodeThinking([THINKING]) + '='],
   ];
   for (const [label, v] of cases) assert.equal(decodeThinking(v).kind, 'corrupt', label);
+});
+
+test('an answer without thinking is the carrier of no blocks', () => {
+  assert.equal(NO_THINKING, 'srant1:W10');
+  assert.deepEqual(decodeThinking(NO_THINKING), { kind: 'ours', blocks: [] });
+  assert.equal(decodeThinking(`${NO_THINKING}=`).kind, 'corrupt');
 });

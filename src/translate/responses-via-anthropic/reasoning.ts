@@ -18,6 +18,14 @@
  * A string is accepted only if it is exactly what encode() makes of what it decodes to (canonical);
  * anything else with the prefix is corrupt, not ours to guess at.
  *
+ * An answer Claude gave without thinking while thinking was on (adaptive thinking lets the model
+ * skip it, protocols.md §1.2) gets a carrier of no blocks, `srant1:W10` (NO_THINKING): it tells the
+ * next request that the assistant turn has no thinking block because the model wrote none, not
+ * because the client lost it, so thinking can stay on there (Anthropic asks for the blocks the model
+ * wrote, and a client that replays its items faithfully has none to send). Without it the two cases
+ * look the same, and the only safe answer was to switch thinking off, which changes the thinking
+ * config and with it the cached messages (§2.8) twice per prompt.
+ *
  * Not encryption: the thinking text is the same text the summary shows. The signature is what makes
  * the block unforgeable, and Anthropic checks it (a modified block is a 400).
  */
@@ -49,7 +57,11 @@ export function encodeThinking(blocks: readonly CarriedBlock[]): string {
   return CARRIER_PREFIX + Buffer.from(JSON.stringify(blocks.map(canonicalBlock)), 'utf8').toString('base64url');
 }
 
+/** The carrier of an answer without thinking (see the header). */
+export const NO_THINKING = encodeThinking([]);
+
 export type Decoded =
+  /** No blocks: the answer had no thinking (NO_THINKING). */
   | { kind: 'ours'; blocks: CarriedBlock[] }
   /** Another provider's encrypted_content (or none): nothing Anthropic can use. */
   | { kind: 'foreign' }
@@ -64,7 +76,7 @@ export function decodeThinking(encrypted: unknown): Decoded {
   } catch {
     return { kind: 'corrupt', reason: 'not base64url JSON' };
   }
-  if (!Array.isArray(parsed) || parsed.length === 0) return { kind: 'corrupt', reason: 'not a list of blocks' };
+  if (!Array.isArray(parsed)) return { kind: 'corrupt', reason: 'not a list of blocks' };
   const blocks: CarriedBlock[] = [];
   for (const b of parsed as unknown[]) {
     const o = typeof b === 'object' && b !== null ? (b as Record<string, unknown>) : {};

@@ -193,3 +193,36 @@ test('the fixture Codex turn (OpenAI reasoning item) is unchanged: foreign reaso
   const { warnings } = translateRequest(CODEX, { model: 'claude-opus-4-8' });
   assert.ok(!warnings.some((w) => w.param?.startsWith('input[4]')));
 });
+
+test('a tool loop whose answer came without thinking keeps thinking on when the client replays the no-thinking item', () => {
+  const answer = [
+    { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Listing.' }] },
+    { type: 'function_call', call_id: 'toolu_7', name: 'exec_command', arguments: '{"cmd":"ls"}' },
+  ];
+  const loop = (marker: boolean): ResponsesRequest => ({
+    reasoning: { effort: 'medium' },
+    tools: [{ type: 'function', name: 'exec_command', parameters: { type: 'object', properties: { cmd: { type: 'string' } } } }],
+    input: [
+      { role: 'user', content: 'list the files' },
+      ...(marker ? [{ type: 'reasoning', id: 'rs_1_0', summary: [], encrypted_content: 'srant1:W10' }] : []),
+      ...answer,
+      { type: 'function_call_output', call_id: 'toolu_7', output: 'README.md' },
+    ] as ResponsesRequest['input'],
+  });
+  const kept = translateRequest(loop(true), { model: 'm' });
+  assert.deepEqual(kept.body.thinking, { type: 'adaptive' });
+  assert.deepEqual(kept.warnings, []);
+  // The item adds nothing to the conversation: the same messages as without it.
+  const dropped = translateRequest(loop(false), { model: 'm' });
+  assert.equal(JSON.stringify(kept.body.messages), JSON.stringify(dropped.body.messages));
+  // Without it the missing block may have been lost by the client: thinking off, as Anthropic requires then.
+  assert.deepEqual(dropped.body.thinking, { type: 'disabled' });
+  assert.ok(dropped.warnings.some((w) => w.code === 'thinking_disabled'));
+  // The item speaks for the answer right after it only: a later answer without one still turns thinking off.
+  const later = loop(true);
+  (later.input as unknown[]).push(
+    { type: 'function_call', call_id: 'toolu_8', name: 'exec_command', arguments: '{"cmd":"pwd"}' },
+    { type: 'function_call_output', call_id: 'toolu_8', output: '/w' },
+  );
+  assert.deepEqual(translateRequest(later, { model: 'm' }).body.thinking, { type: 'disabled' });
+});

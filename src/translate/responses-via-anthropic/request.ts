@@ -11,7 +11,9 @@
  * - reasoning whose encrypted_content is our carrier (`srant1:`, reasoning.ts) -> the Anthropic
  *   thinking / redacted_thinking blocks it holds, exactly as Claude sent them, in place: the item
  *   comes right before the message and function_call items of the same answer, so the blocks open
- *   that assistant turn, which is what keeps thinking on in a tool loop (reconcileThinking).
+ *   that assistant turn, which is what keeps thinking on in a tool loop (reconcileThinking). The
+ *   carrier of no blocks (NO_THINKING) marks the answer that follows it as one the model gave
+ *   without thinking, so thinking stays on in its tool loop too.
  *   Other reasoning items -> dropped: another provider's encrypted_content means nothing to
  *   Anthropic, and a summary is not a signed thinking block. A carrier that does not decode is
  *   dropped with a warning (the turn then counts as thinking-less).
@@ -81,6 +83,18 @@ export function translateRequest(req: ResponsesRequest, opts: RequestOptions): T
   const messages: MessageParam[] = [];
   let started = false;
   let updatedEffort: string | null | undefined;
+  // The assistant turns answered without thinking (see the header), and whether the next one is.
+  const skipped = new Set<MessageParam>();
+  let skipNext = false;
+  const assistantTurn = (blocks: ContentBlockParam[]) => {
+    pushTurn(messages, 'assistant', blocks);
+    if (skipNext && blocks.length > 0) skipped.add(messages[messages.length - 1]!);
+    skipNext = false;
+  };
+  const userTurn = (blocks: ContentBlockParam[]) => {
+    pushTurn(messages, 'user', blocks);
+    skipNext = false;
+  };
 
   items.forEach((item, i) => {
     const param = `input[${i}]`;
@@ -93,10 +107,11 @@ export function translateRequest(req: ResponsesRequest, opts: RequestOptions): T
           const text = blocks.filter((b): b is TextBlockParam => b.type === 'text');
           if (text.length !== blocks.length) throw invalid('System and developer messages can only hold text.', `${param}.content`);
           if (!started) system.push(...text);
-          else pushTurn(messages, 'user', text.map((b) => textBlock(lateSystemText(b.text), b.cache_control)));
+          else userTurn(text.map((b) => textBlock(lateSystemText(b.text), b.cache_control)));
         } else if (item.role === 'user' || item.role === 'assistant') {
           started = true;
-          pushTurn(messages, item.role, blocks);
+          if (item.role === 'user') userTurn(blocks);
+          else assistantTurn(blocks);
         } else {
           throw invalid(`Unknown message role "${String(item.role)}".`, `${param}.role`);
         }
@@ -105,24 +120,26 @@ export function translateRequest(req: ResponsesRequest, opts: RequestOptions): T
       case 'function_call':
         started = true;
         requireCall(item, param);
-        pushTurn(messages, 'assistant', [{ type: 'tool_use', id: item.call_id, name: flattenName(item.name, item.namespace), input: parseToolArguments(item.arguments, `${param}.arguments`) }]);
+        assistantTurn([{ type: 'tool_use', id: item.call_id, name: flattenName(item.name, item.namespace), input: parseToolArguments(item.arguments, `${param}.arguments`) }]);
         break;
       case 'custom_tool_call':
         started = true;
         requireCall(item, param);
         if (typeof item.input !== 'string') throw invalid('custom_tool_call input must be a string.', `${param}.input`);
-        pushTurn(messages, 'assistant', [{ type: 'tool_use', id: item.call_id, name: flattenName(item.name, item.namespace), input: { input: item.input } }]);
+        assistantTurn([{ type: 'tool_use', id: item.call_id, name: flattenName(item.name, item.namespace), input: { input: item.input } }]);
         break;
       case 'function_call_output':
       case 'custom_tool_call_output':
         started = true;
-        pushTurn(messages, 'user', [toolResult(item.call_id, item.output, `${param}.output`)]);
+        userTurn([toolResult(item.call_id, item.output, `${param}.output`)]);
         break;
       case 'reasoning': {
         const carried = decodeThinking(item.encrypted_content);
         if (carried.kind === 'ours') {
           started = true;
-          pushTurn(messages, 'assistant', carried.blocks);
+          // A carrier of no blocks: the answer that follows had no thinking. Otherwise its blocks open that answer.
+          if (carried.blocks.length === 0) skipNext = true;
+          else assistantTurn(carried.blocks);
         } else if (carried.kind === 'corrupt') {
           warnings.push({ code: 'dropped_item', message: `A reasoning item's Synrouter thinking carrier is damaged (${carried.reason}) and was left out.`, param: `${param}.encrypted_content` });
         }
@@ -161,6 +178,7 @@ export function translateRequest(req: ResponsesRequest, opts: RequestOptions): T
     plan: planThinking(effort, { style: opts.thinkingStyle ?? 'adaptive', maxTokens, param: 'reasoning.effort' }),
     toolChoice,
     sampling: { ...(typeof req.temperature === 'number' ? { temperature: req.temperature } : {}), ...(typeof req.top_p === 'number' ? { top_p: req.top_p } : {}) },
+    skipped,
   });
   const { plan, sampling } = settled;
   warnings.push(...settled.warnings);

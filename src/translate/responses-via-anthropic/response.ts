@@ -4,7 +4,8 @@
  * One output item per Anthropic block, in order: text -> `message` item with one `output_text`
  * part; tool_use -> `function_call`, or `custom_tool_call` when the tool was a custom (free-form)
  * tool, with the namespace split back off (request.ts flattened `<ns>__<tool>`); thinking and
- * redacted_thinking -> one `reasoning` item each (reasoningItem below). Ids are
+ * redacted_thinking -> one `reasoning` item each (reasoningItem below); an answer without either,
+ * to a request that had thinking on, opens with a reasoning item that says so (noThinkingItem). Ids are
  * `<prefix>_<idBase>_<output index>`, so the JSON and the streamed form of one answer carry the same
  * ids and tests can be exact.
  */
@@ -12,7 +13,7 @@ import { responsesUsageFromAnthropic } from '../shared/convert-usage.ts';
 import type { Message, StopReason } from '../shared/wire-anthropic.ts';
 import type { ItemStatus, OutputItem, OutputReasoning, ResponseObject } from '../shared/wire-openai-responses.ts';
 import type { ToolNameMap } from './tools.ts';
-import { encodeThinking, replayable, type CarriedBlock } from './reasoning.ts';
+import { NO_THINKING, encodeThinking, replayable, type CarriedBlock } from './reasoning.ts';
 
 export interface ResponseOptions {
   /** Unix seconds, from the caller's clock. */
@@ -23,6 +24,8 @@ export interface ResponseOptions {
   toolNameMap: ToolNameMap;
   /** Makes the ids: resp_<idBase>, msg_<idBase>_<n>, fc_<idBase>_<n>, ctc_<idBase>_<n>, rs_<idBase>_<n>. */
   idBase: string;
+  /** The upstream request had thinking on (noThinkingItem). */
+  thinking?: boolean;
 }
 
 export function responseId(idBase: string): string {
@@ -54,6 +57,25 @@ export function reasoningItem(o: { idBase: string; outputIndex: number; block: C
   const b = o.block;
   const summary = b.type === 'thinking' && typeof b.thinking === 'string' && b.thinking !== '' ? [{ type: 'summary_text' as const, text: b.thinking }] : [];
   return { type: 'reasoning', id: reasoningItemId(o.idBase, o.outputIndex), summary, ...(replayable(b) ? { encrypted_content: encodeThinking([b]) } : {}), status: o.status };
+}
+
+/**
+ * The reasoning item an answer without thinking opens with when the request had thinking on: no
+ * summary, encrypted_content NO_THINKING. A client that replays its items sends it back before the
+ * answer's other items, and the request translator then knows that the model, not the client, left
+ * that turn without a thinking block, and keeps thinking on (reasoning.ts). Its shape is that of an
+ * OpenAI reasoning item whose summary was not asked for.
+ */
+export function noThinkingItem(o: { idBase: string; outputIndex: number }): OutputReasoning {
+  return { type: 'reasoning', id: reasoningItemId(o.idBase, o.outputIndex), summary: [], encrypted_content: NO_THINKING, status: 'completed' };
+}
+
+/** The blocks that become output items; the first of them decides whether the answer thought. */
+export const ANSWER_BLOCKS: ReadonlySet<string> = new Set(['text', 'tool_use', 'thinking', 'redacted_thinking']);
+
+/** Whether an answer whose first ANSWER_BLOCKS block is of `type` gets a noThinkingItem before it. */
+export function opensWithoutThinking(thinking: boolean | undefined, type: string): boolean {
+  return thinking === true && (type === 'text' || type === 'tool_use');
 }
 
 /**
@@ -116,6 +138,8 @@ export function lastItemStatus(status: ResponseObject['status']): ItemStatus {
 export function translateResponse(msg: Message, opts: ResponseOptions): ResponseObject {
   const { status, incomplete_details } = mapStatus(msg.stop_reason);
   const output: OutputItem[] = [];
+  const first = (msg.content ?? []).find((b) => ANSWER_BLOCKS.has(b.type));
+  if (first && opensWithoutThinking(opts.thinking, first.type)) output.push(noThinkingItem({ idBase: opts.idBase, outputIndex: 0 }));
   for (const block of msg.content ?? []) {
     const outputIndex = output.length;
     switch (block.type) {

@@ -191,3 +191,43 @@ test('a stream cut inside a thinking block never hands out a carrier: the reason
   assert.deepEqual(out.find((f) => f.type === 'response.output_item.done')!.item, { type: 'reasoning', id: 'rs_sr7f3a_0', summary: [{ type: 'summary_text', text: 'hm' }], status: 'incomplete' });
   assert.equal(out.at(-1)!.type, 'response.incomplete');
 });
+
+// ---- an answer without thinking to a request with thinking on ----
+
+const NO_THINKING_SSE = Buffer.from([
+  start,
+  ev({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+  ev({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Listing.' } }),
+  ev({ type: 'content_block_stop', index: 0 }),
+  ev({ type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_7', name: 'exec_command', input: {} } }),
+  ev({ type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"cmd":"ls"}' } }),
+  ev({ type: 'content_block_stop', index: 1 }),
+  ev({ type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 20 } }),
+  ev({ type: 'message_stop' }),
+].join(''));
+const NO_THINKING_ITEM = { type: 'reasoning', id: 'rs_sr7f3a_0', summary: [], encrypted_content: 'srant1:W10', status: 'completed' };
+
+test('thinking on and an answer without thinking: it opens with the reasoning item that says so, streamed and JSON alike', () => {
+  const thinking = (): Reducer<State, StreamEvent> => ({ initial: initialState({ ...OPTS, thinking: true }), reduce, finish, parse: (d) => JSON.parse(d) as StreamEvent });
+  const reference = run([NO_THINKING_SSE], thinking());
+  const frames = parseOutput(reference).map((f) => f.data as Record<string, unknown>);
+  assert.deepEqual(frames.slice(2, 4), [
+    { type: 'response.output_item.added', sequence_number: 2, output_index: 0, item: { type: 'reasoning', id: 'rs_sr7f3a_0', summary: [], status: 'in_progress' } },
+    { type: 'response.output_item.done', sequence_number: 3, output_index: 0, item: NO_THINKING_ITEM },
+  ]);
+  const done = frames.filter((f) => f.type === 'response.output_item.done').map((f) => f.item as { id: string });
+  assert.deepEqual(done.map((i) => i.id), ['rs_sr7f3a_0', 'msg_sr7f3a_1', 'fc_sr7f3a_2']);
+  const final = frames.at(-1) as { type: string; response: { output: unknown[] } };
+  assert.deepEqual(final.response.output, done);
+  const message = { id: 'msg_X', type: 'message' as const, role: 'assistant' as const, model: 'x', stop_reason: 'tool_use' as const, stop_sequence: null, usage: {}, content: [
+    { type: 'text' as const, text: 'Listing.' }, { type: 'tool_use' as const, id: 'toolu_7', name: 'exec_command', input: { cmd: 'ls' } },
+  ] };
+  assert.equal(JSON.stringify(translateResponse(message, { ...OPTS, thinking: true }).output), JSON.stringify(done));
+  for (const { label, chunks } of cuts(NO_THINKING_SSE)) assert.deepEqual(run(chunks, thinking()), reference, label);
+  // Thinking off: no such item (the answer is what it always was).
+  assert.ok(!JSON.stringify(parseOutput(run([NO_THINKING_SSE], reducer()))).includes('srant1:'));
+  assert.deepEqual(translateResponse(message, OPTS).output.map((i) => i.type), ['message', 'function_call']);
+  // An answer that thought needs none.
+  const thought = parseOutput(run([THINKING_SSE], thinking())).map((f) => f.data as Record<string, unknown>);
+  assert.ok(!JSON.stringify(thought).includes('srant1:W10'));
+});

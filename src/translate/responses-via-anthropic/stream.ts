@@ -12,7 +12,9 @@
  * reasoning_summary_part.added, reasoning_summary_text.delta*, reasoning_summary_text.done,
  * reasoning_summary_part.done; its output_item.done carries encrypted_content, built from the
  * thinking deltas and the signature_delta once the block has stopped (the added event has none: an
- * unfinished carrier must never reach a client). An upstream error, or an end without message_stop, gives
+ * unfinished carrier must never reach a client). An answer that starts with text or a tool call to a
+ * request with thinking on first gets the reasoning item that says it had no thinking
+ * (response.ts noThinkingItem: added and done at once). An upstream error, or an end without message_stop, gives
  * response.failed. Ids come from opts.idBase (see response.ts), so output is deterministic.
  *
  * The last item's output_item.done is held until the next block starts or message_stop: only then
@@ -24,7 +26,9 @@ import type { AnthropicUsage, ContentBlock, ErrorObject, StopReason, StreamEvent
 import type { ItemStatus, OutputItem, OutputText, ResponseObject } from '../shared/wire-openai-responses.ts';
 import { responseError } from './errors.ts';
 import type { ToolNameMap } from './tools.ts';
-import { lastItemStatus, mapStatus, messageItemId, reasoningItem, reasoningItemId, responseId, toolCallItem } from './response.ts';
+import {
+  ANSWER_BLOCKS, lastItemStatus, mapStatus, messageItemId, noThinkingItem, opensWithoutThinking, reasoningItem, reasoningItemId, responseId, toolCallItem,
+} from './response.ts';
 import type { CarriedBlock } from './reasoning.ts';
 
 export interface StreamOptions {
@@ -36,6 +40,8 @@ export interface StreamOptions {
   toolNameMap: ToolNameMap;
   /** Id base shared with response.ts. */
   idBase: string;
+  /** The upstream request had thinking on (response.ts noThinkingItem). */
+  thinking?: boolean;
 }
 
 type Block =
@@ -58,12 +64,14 @@ export interface State {
   readonly held: { readonly outputIndex: number; readonly item: OutputItem } | null;
   readonly usage: AnthropicUsage;
   readonly stopReason: StopReason | null;
+  /** The first answer block (response.ts ANSWER_BLOCKS) has started. */
+  readonly answered: boolean;
 }
 
 export interface Step { state: State; out: string[] }
 
 export function initialState(opts: StreamOptions): State {
-  return { opts, phase: 'waiting', seq: 0, blocks: {}, nextOutputIndex: 0, items: {}, held: null, usage: {}, stopReason: null };
+  return { opts, phase: 'waiting', seq: 0, blocks: {}, nextOutputIndex: 0, items: {}, held: null, usage: {}, stopReason: null, answered: false };
 }
 
 /** Appends one frame to `out`; returns the state with the next sequence number. */
@@ -86,8 +94,14 @@ export function reduce(state: State, event: StreamEvent): Step {
       s = emit(s, out, 'response.in_progress', { response: snapshot(s, 'in_progress') });
       return { state: s, out };
     }
-    case 'content_block_start':
-      return { state: startBlock(state, out, event.index, event.content_block), out };
+    case 'content_block_start': {
+      let s = state;
+      if (!s.answered && ANSWER_BLOCKS.has(event.content_block.type)) {
+        s = { ...s, answered: true };
+        if (opensWithoutThinking(s.opts.thinking, event.content_block.type)) s = noThinking(s, out);
+      }
+      return { state: startBlock(s, out, event.index, event.content_block), out };
+    }
     case 'content_block_delta': {
       const block = state.blocks[event.index];
       const d = event.delta;
@@ -234,6 +248,16 @@ function stopBlock(state: State, out: string[], index: number): State {
     s = emit(s, out, 'response.function_call_arguments.done', { ...common, name: item.type === 'function_call' ? item.name : '', arguments: args });
   }
   return { ...withBlock(s, index, { kind: 'ignored' }), held: { outputIndex: block.outputIndex, item } };
+}
+
+/** The no-thinking reasoning item, complete at once (nothing is streamed into it). */
+function noThinking(state: State, out: string[]): State {
+  const outputIndex = state.nextOutputIndex;
+  const item = noThinkingItem({ idBase: state.opts.idBase, outputIndex });
+  let s: State = { ...state, nextOutputIndex: outputIndex + 1 };
+  s = emit(s, out, 'response.output_item.added', { output_index: outputIndex, item: { type: 'reasoning', id: item.id, summary: [], status: 'in_progress' } });
+  s = emit(s, out, 'response.output_item.done', { output_index: outputIndex, item });
+  return { ...s, items: { ...s.items, [outputIndex]: item } };
 }
 
 /** Thinking text: announces the summary part on the first piece, then streams it as summary text. */

@@ -177,8 +177,11 @@ export interface Sampling { temperature?: number; top_p?: number }
  *   tool_result blocks) ... To avoid this requirement, disable thinking"). Responses clients get
  *   Claude's signed thinking back to us inside reasoning items (responses-via-anthropic/reasoning.ts)
  *   and the request translator puts the blocks back at the start of their assistant turn, so this
- *   finds them and thinking stays on. Where they are missing (chat clients, which have no field
- *   for them; a client that dropped its reasoning items; a stream cut before the signature),
+ *   finds them and thinking stays on. A turn the model answered without thinking (adaptive thinking
+ *   may skip it) has no block to give back: Responses clients replay a marker for it (`skipped`,
+ *   reasoning.ts NO_THINKING) and thinking stays on there too, so a session keeps the thinking
+ *   config the client asked for. Where a block may have been lost (chat clients, which have no
+ *   field for it; a client that dropped its reasoning items; a stream cut before the signature),
  *   thinking is switched off for that request. Cost: changing the thinking config invalidates the
  *   messages part of the cache (§2.8) at that tool round and again at the next user prompt.
  * - Forced tool use (tool_choice any/tool) is refused with thinking on; the client's demand for a
@@ -186,7 +189,11 @@ export interface Sampling { temperature?: number; top_p?: number }
  * - Sampling: with thinking on, temperature must be 1 and top_p at least 0.95; other values are
  *   dropped (thinking wins: the client asked for reasoning explicitly).
  */
-export function reconcileThinking(o: { messages: readonly MessageParam[]; plan: ThinkingPlan; toolChoice: ToolChoice | undefined; sampling: Sampling }): { plan: ThinkingPlan; sampling: Sampling; warnings: TranslateWarning[] } {
+export function reconcileThinking(o: {
+  messages: readonly MessageParam[]; plan: ThinkingPlan; toolChoice: ToolChoice | undefined; sampling: Sampling;
+  /** Assistant turns the model answered without thinking while thinking was on (the client replayed their markers). */
+  skipped?: ReadonlySet<MessageParam>;
+}): { plan: ThinkingPlan; sampling: Sampling; warnings: TranslateWarning[] } {
   const warnings: TranslateWarning[] = o.plan.warning ? [o.plan.warning] : [];
   const t = o.plan.thinking;
   if (!t || t.type === 'disabled') return { plan: o.plan, sampling: o.sampling, warnings };
@@ -199,7 +206,8 @@ export function reconcileThinking(o: { messages: readonly MessageParam[]; plan: 
   if (last && last.role === 'user' && typeof last.content !== 'string' && last.content.some((b) => b.type === 'tool_result')) {
     const assistant = o.messages[o.messages.length - 2];
     const first = assistant && Array.isArray(assistant.content) ? assistant.content[0] : undefined;
-    if (!first || (first.type !== 'thinking' && first.type !== 'redacted_thinking')) {
+    const opensWithThinking = first !== undefined && (first.type === 'thinking' || first.type === 'redacted_thinking');
+    if (!opensWithThinking && !(assistant && o.skipped?.has(assistant))) {
       return off('Thinking disabled for this tool-loop continuation: the previous assistant turn carries no thinking block, which Anthropic requires when thinking is on.');
     }
   }
