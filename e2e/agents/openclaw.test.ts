@@ -50,6 +50,16 @@ interface OpenClawCase {
   thinking?: ThinkingMode;
 }
 
+const RESPONSES_ON_CLAUDE: OpenClawCase = {
+  kind: 'openai-responses on Claude (translated to Anthropic)',
+  api: 'openai-responses', basePath: '/api/v1', model: 'anthropic/claude-sonnet-4.6', reasoning: true,
+  expect: {
+    clientProtocol: 'openai', endpoint: 'responses', clientPath: '/api/v1/responses', provider: 'anthropic', upstreamPath: '/v1/messages',
+    requestedModel: 'anthropic/claude-sonnet-4.6', responseModel: 'claude-sonnet-4-6',
+  },
+  movingTail: false,
+};
+
 const CASES: OpenClawCase[] = [
   {
     kind: 'openai-completions on DeepSeek (same protocol to OpenRouter)',
@@ -69,27 +79,10 @@ const CASES: OpenClawCase[] = [
     },
     movingTail: true,
   },
-  {
-    kind: 'openai-responses on Claude (translated to Anthropic)',
-    api: 'openai-responses', basePath: '/api/v1', model: 'anthropic/claude-sonnet-4.6', reasoning: true,
-    expect: {
-      clientProtocol: 'openai', endpoint: 'responses', clientPath: '/api/v1/responses', provider: 'anthropic', upstreamPath: '/v1/messages',
-      requestedModel: 'anthropic/claude-sonnet-4.6', responseModel: 'claude-sonnet-4-6',
-    },
-    movingTail: false,
-  },
-  {
-    // Issue 23 item 2: adaptive thinking the model skips. Each answer comes with the reasoning item
-    // saying it had no thinking, OpenClaw replays it, and thinking stays on (checked below).
-    kind: 'openai-responses on Claude, the model answering without thinking',
-    api: 'openai-responses', basePath: '/api/v1', model: 'anthropic/claude-sonnet-4.6', reasoning: true,
-    expect: {
-      clientProtocol: 'openai', endpoint: 'responses', clientPath: '/api/v1/responses', provider: 'anthropic', upstreamPath: '/v1/messages',
-      requestedModel: 'anthropic/claude-sonnet-4.6', responseModel: 'claude-sonnet-4-6',
-    },
-    movingTail: false,
-    thinking: 'never',
-  },
+  RESPONSES_ON_CLAUDE,
+  // Issue 23 item 2: adaptive thinking the model skips. Each answer comes with the reasoning item
+  // saying it had no thinking, OpenClaw replays it, and thinking stays on (checked below).
+  { ...RESPONSES_ON_CLAUDE, kind: 'openai-responses on Claude, the model answering without thinking', thinking: 'never' },
 ];
 
 /** The config file a user writes (docs/clients.md), JSON5 accepts plain JSON. */
