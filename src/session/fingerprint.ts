@@ -65,7 +65,7 @@ export function anthropicStable(req: MessagesRequest): StablePrefix {
   return {
     tools: req.tools ?? [],
     system: systemBlocks(req.system).filter((b) => !(b.type === 'text' && isVolatileSystemText(b.text))),
-    firstUser: req.messages.find((m) => m.role === 'user')?.content ?? '',
+    firstUser: asBlocks(req.messages.find((m) => m.role === 'user')),
     ...(raw ? { bytes: anthropicStableBytes(req, raw, from!), from } : {}),
   };
 }
@@ -97,7 +97,8 @@ function anthropicStableBytes(req: MessagesRequest, raw: Buffer, from: NonNullab
     system = ok ? parts : undefined;
   }
   const u = req.messages.findIndex((m) => m.role === 'user');
-  const firstUser = u < 0 ? ['""'] : bytes(child(child(child(root, 'messages'), u), 'content'));
+  let firstUser: Pieces | undefined = u < 0 ? ['""'] : bytes(child(child(child(root, 'messages'), u), 'content'));
+  if (firstUser && u >= 0 && typeof req.messages[u]!.content === 'string') firstUser = ['[{"type":"text","text":', ...firstUser, '}]'];
   return { ...(tools ? { tools } : {}), ...(system ? { system } : {}), ...(firstUser ? { firstUser } : {}) };
 }
 
@@ -105,8 +106,19 @@ export function chatStable(req: ChatRequest): StablePrefix {
   return {
     tools: req.tools ?? [],
     system: req.messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => m.content),
-    firstUser: req.messages.find((m) => m.role === 'user')?.content ?? '',
+    firstUser: asBlocks(req.messages.find((m) => m.role === 'user')),
   };
+}
+
+/**
+ * A message's content as a list of blocks: a string is the one text block it stands for. Clients
+ * that mark the newest messages write a message as a string while it is unmarked and as one marked
+ * text block while it is marked (Hermes moves its markers onto the last three messages), and the
+ * provider reads both the same; the first user message must identify its conversation either way.
+ */
+function asBlocks(message: { content?: unknown } | undefined): unknown {
+  if (message === undefined) return '';
+  return typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : (message.content ?? '');
 }
 
 /** Codex sends its system prompt as developer items and per-item ids that differ per session (clients.md). */
