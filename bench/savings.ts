@@ -196,7 +196,7 @@ async function viaLiteLLM(sc: Scenario): Promise<{ plain: Result; injected: Resu
       { name: 'plain', apiKey: 'bench-litellm-plain', ...upstream },
       { name: 'injected', apiKey: 'bench-litellm-injected', injection: LITELLM_INJECTION, ...upstream },
       { name: 'streamed', apiKey: 'bench-litellm-streamed', ...upstream },
-    ] });
+    ], spendLog: true });
     const pass = async (name: 'plain' | 'injected' | 'streamed'): Promise<Result> => {
       const out: Result = { usages: [], rejected: 0, cost: newCheck(), spendLog: newCheck() };
       const stream = name === 'streamed';

@@ -50,7 +50,7 @@ export interface LiteLLMProxy {
   pid: number;
   version: string;
   stderr(): string;
-  /** LiteLLM's spend records so far, oldest first. */
+  /** LiteLLM's spend records so far, oldest first (with `spendLog`). */
   spend(): SpendRow[];
   stop(): Promise<void>;
 }
@@ -70,7 +70,8 @@ export async function litellmVenv() {
   return venv;
 }
 
-export async function startLiteLLM(opts: { dir: string; models: LiteLLMModel[] }): Promise<LiteLLMProxy> {
+/** `spendLog`: load spend_log.py (the savings benchmark; the overhead benchmark runs LiteLLM's config as users do, without it). */
+export async function startLiteLLM(opts: { dir: string; models: LiteLLMModel[]; spendLog?: boolean }): Promise<LiteLLMProxy> {
   const venv = await litellmVenv();
   mkdirSync(opts.dir, { recursive: true });
   copyFileSync(here('./spend_log.py'), join(opts.dir, 'spend_log.py'));
@@ -82,7 +83,7 @@ export async function startLiteLLM(opts: { dir: string; models: LiteLLMModel[] }
       model_name: m.name,
       litellm_params: { model: m.model, api_base: m.apiBase, api_key: m.apiKey, ...(m.injection ? { cache_control_injection_points: m.injection } : {}) },
     })),
-    litellm_settings: { callbacks: ['spend_log.spend_log'] },
+    ...(opts.spendLog ? { litellm_settings: { callbacks: ['spend_log.spend_log'] } } : {}),
     general_settings: { master_key: MASTER_KEY },
   };
   const configFile = join(opts.dir, 'config.yaml');
