@@ -137,8 +137,9 @@ const hitRate = (rows: LedgerTurn[]) => {
 suite('Hermes Agent through Synrouter: a tool task and a follow-up, one session each', () => {
   for (const c of CASES) {
     test(`hermes chat, ${c.kind}`, { timeout: 4 * RUN_TIMEOUT_MS + 600_000 }, async (t) => {
+      const first = installing === undefined;
       const venv = await hermes();
-      if (venv.installed) t.diagnostic(`installed ${LOCK} into ${venv.dir} in ${venv.ms} ms`);
+      if (first) t.diagnostic(venv.installed ? `installed ${LOCK} into ${venv.dir} in ${venv.ms} ms` : `reused ${venv.dir} (${LOCK} unchanged)`);
       const stack = await startAgentStack({ parallelToolCalls: c.perRound });
       const workspaces = c.conversations.map(() => makeWorkspace('hermes'));
       const started = performance.now();
