@@ -18,8 +18,9 @@
  *
  * For the two proxies, each turn's reported cost is compared with the usage the simulator billed,
  * at those prices: Synrouter's ledger row (cost_usd), LiteLLM's x-litellm-response-cost header and
- * its own spend record of the call (spend_log.py); and, once more through LiteLLM's default config
- * with every turn streamed, its spend record (a stream's cost header says 0).
+ * its own spend record of the call (spend_log.py); and, for the cost check only, through LiteLLM
+ * twice more: its injection points with a 1h TTL (1h writes), and its default config with every
+ * turn streamed (its spend record: a stream's cost header says 0).
  * Run: npm run bench:savings (SYNROUTER_BENCH_LITELLM=0 leaves LiteLLM out; its venv is made on
  * first use, about a minute).
  */
@@ -46,6 +47,8 @@ const START = Date.UTC(2026, 10, 25, 9, 0, 0);
 const WITH_LITELLM = process.env.SYNROUTER_BENCH_LITELLM !== '0';
 /** LiteLLM's prompt-caching auto-injection as its docs and users configure it: the system message and the last message. */
 const LITELLM_INJECTION = [{ location: 'message', role: 'system' }, { location: 'message', index: -1 }];
+/** The same points with a 1h TTL (each point's `control`), for the cost check of 1h writes. */
+const LITELLM_INJECTION_1H = LITELLM_INJECTION.map((p) => ({ ...p, control: { type: 'ephemeral', ttl: '1h' } }));
 
 /** What a turn's usage costs (output included), USD. */
 function billed(u: Usage): number {
@@ -178,14 +181,14 @@ async function viaSynrouter(sc: Scenario): Promise<Result> {
 }
 
 /**
- * Through LiteLLM's proxy to the simulator, three passes on one LiteLLM process and one simulator:
- * its default config, its auto-injection config, and the default config with every turn streamed
- * (for its spend records of streams). Each pass has a model entry with an upstream key of its own,
+ * Through LiteLLM's proxy to the simulator, four passes on one LiteLLM process and one simulator:
+ * its default config, its auto-injection config, the same with a 1h TTL (for the cost of 1h writes),
+ * and the default config with every turn streamed (for its spend records of streams). Each pass has a model entry with an upstream key of its own,
  * so the passes have separate cache scopes in the simulator; the clock starts again for each.
  * Hit rate and cost come from the usage the simulator billed; the cost check compares LiteLLM's
  * reported cost of each turn with it.
  */
-async function viaLiteLLM(sc: Scenario): Promise<{ plain: Result; injected: Result; streamed: Result; version: string }> {
+async function viaLiteLLM(sc: Scenario): Promise<{ plain: Result; injected: Result; injected1h: Result; streamed: Result; version: string }> {
   const clock = new ManualClock(START);
   const sim = await startSimulator({ port: 0, clock });
   const dir = mkdtempSync(join(tmpdir(), 'synrouter-bench-litellm-'));
@@ -195,9 +198,10 @@ async function viaLiteLLM(sc: Scenario): Promise<{ plain: Result; injected: Resu
     proxy = await startLiteLLM({ dir, models: [
       { name: 'plain', apiKey: 'bench-litellm-plain', ...upstream },
       { name: 'injected', apiKey: 'bench-litellm-injected', injection: LITELLM_INJECTION, ...upstream },
+      { name: 'injected-1h', apiKey: 'bench-litellm-injected-1h', injection: LITELLM_INJECTION_1H, ...upstream },
       { name: 'streamed', apiKey: 'bench-litellm-streamed', ...upstream },
     ], spendLog: true });
-    const pass = async (name: 'plain' | 'injected' | 'streamed'): Promise<Result> => {
+    const pass = async (name: 'plain' | 'injected' | 'injected-1h' | 'streamed'): Promise<Result> => {
       const out: Result = { usages: [], rejected: 0, cost: newCheck(), spendLog: newCheck() };
       const stream = name === 'streamed';
       for (const t of timeline(sc)) {
@@ -232,8 +236,9 @@ async function viaLiteLLM(sc: Scenario): Promise<{ plain: Result; injected: Resu
     };
     const plain = await pass('plain');
     const injected = await pass('injected');
+    const injected1h = await pass('injected-1h');
     const streamed = await pass('streamed');
-    return { plain, injected, streamed, version: proxy.version };
+    return { plain, injected, injected1h, streamed, version: proxy.version };
   } finally {
     await proxy?.stop();
     await sim.close();
@@ -424,16 +429,17 @@ async function main() {
     }
     console.log('');
     if (litellm) {
-      for (const [label, r] of [['default, JSON', litellm.plain], ['injection points, JSON', litellm.injected], ['default, every turn streamed', litellm.streamed]] as Array<[string, Result]>) {
+      for (const [label, r] of [['default, JSON', litellm.plain], ['injection points, JSON', litellm.injected], ['injection points with ttl 1h, JSON', litellm.injected1h], ['default, every turn streamed', litellm.streamed]] as Array<[string, Result]>) {
         const hit = summarise(r, outputTokens).hit;
-        costRows.push(`| ${sc.short} | ${label} | ${r.rejected ? `${r.rejected} rejected` : pct(hit)} | ${label.includes('streamed') ? '— (says 0)' : describeCheck(r.cost)} | ${describeCheck(r.spendLog)} | ${r.cost!.usageDiffers} of ${r.cost!.turns || r.usages.length} |`);
+        const w1h = r.usages.reduce((n, u) => n + (u.cache_creation?.ephemeral_1h_input_tokens ?? 0), 0);
+        costRows.push(`| ${sc.short} | ${label} | ${r.rejected ? `${r.rejected} rejected` : pct(hit)} | ${w1h.toLocaleString('en-US')} | ${label.includes('streamed') ? '— (says 0)' : describeCheck(r.cost)} | ${describeCheck(r.spendLog)} | ${r.cost!.usageDiffers} of ${r.cost!.turns || r.usages.length} |`);
       }
     }
   }
   if (costRows.length) {
     console.log(`## LiteLLM ${litellmVersion}: its reported cost of each turn against the usage the simulator billed\n`);
-    console.log('| scenario | LiteLLM config | hit rate | x-litellm-response-cost header | its spend record (standard_logging_object.response_cost) | usage returned to the client differs |');
-    console.log('|---|---|---|---|---|---|');
+    console.log('| scenario | LiteLLM config | hit rate | 1h writes (tokens) | x-litellm-response-cost header | its spend record (standard_logging_object.response_cost) | usage returned to the client differs |');
+    console.log('|---|---|---|---|---|---|---|');
     for (const r of costRows) console.log(r);
     console.log('');
   }
