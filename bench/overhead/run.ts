@@ -5,6 +5,8 @@
  *   nginx      wrk -> nginx (1 worker, proxy_buffering off, upstream keepalive) -> mock upstream
  *   node floor wrk -> node:http + undici pass-through, body buffered, no work (reference) -> mock upstream
  *   synrouter  wrk -> Synrouter (child process, own SQLite file, coding key, cache engine on) -> mock upstream
+ *   litellm    wrk -> LiteLLM's proxy (bench/litellm/proxy.ts: pinned venv, 1 process, no database, default
+ *              config: a model entry for the mock, as users run it) /v1/messages -> mock upstream
  *
  * for the turns of a ~200 KB agent-shaped Anthropic conversation (claude-sonnet-4-6), JSON and SSE answers. Per target
  * and format, in rounds that alternate the targets (median round reported): wrk c=1 (unloaded
@@ -18,7 +20,8 @@
  *          --quick (short runs, for trying the harness).
  * Environment: BENCH_ROUNDS (3), BENCH_C1_SECONDS (2), BENCH_C20_SECONDS (3) per round, BENCH_WARM_SECONDS (36, the Node targets'), BENCH_TTFB_N (40),
  *              BENCH_STREAMS (1000), BENCH_UPSTREAM_CONNECTIONS (1200, so that every stream gets an
- *              upstream connection; "default" = Synrouter's own default of 128), BENCH_KEEP_TMP=1.
+ *              upstream connection; "default" = Synrouter's own default of 128), BENCH_KEEP_TMP=1,
+ *              BENCH_LITELLM=0 (leave LiteLLM out), BENCH_LITELLM_WARM_SECONDS (10).
  */
 import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
@@ -30,6 +33,7 @@ import { startUpstream, startNginx, startFloor, startSynrouter, runWrk, type Wrk
 import { CpuWatch, cpuMs, rssKiB } from './proc.ts';
 import { post, ttfb, manyStreams } from './clients.ts';
 import { summarizeProfile } from './profile-summary.ts';
+import { MASTER_KEY as LITELLM_KEY, startLiteLLM } from '../litellm/proxy.ts';
 
 const argv = new Set(process.argv.slice(2));
 const QUICK = argv.has('--quick');
@@ -46,7 +50,9 @@ const ROUNDS = num('BENCH_ROUNDS', QUICK ? 1 : 3);
 // warm-up, direct and nginx (no JIT) a short one.
 const WARM_S = num('BENCH_WARM_SECONDS', QUICK ? 1 : 36);
 const WARM_NATIVE_S = QUICK ? 1 : 4;
-const warmSeconds = (t: Target) => (t === 'floor' || t === 'synrouter' ? WARM_S : WARM_NATIVE_S);
+// LiteLLM (CPython 3.11, no JIT): long enough for its lazy imports and first-call caches.
+const WARM_LITELLM_S = num('BENCH_LITELLM_WARM_SECONDS', QUICK ? 2 : 10);
+const warmSeconds = (t: Target) => (t === 'floor' || t === 'synrouter' ? WARM_S : t === 'litellm' ? WARM_LITELLM_S : WARM_NATIVE_S);
 const TTFB_N = num('BENCH_TTFB_N', QUICK ? 15 : 40);
 const STREAMS = num('BENCH_STREAMS', QUICK ? 200 : 1000);
 const STREAM_EVENTS = 40, STREAM_SPACING_MS = 50, SSE_EVENTS = 20;
@@ -55,10 +61,11 @@ const MODEL = 'claude-sonnet-4-6';
 /** The replayed conversation: TURNS requests, the last about LAST_BYTES, about 200 KB on average. */
 const TURNS = 10, LAST_BYTES = 218_000;
 
-type Target = 'direct' | 'nginx' | 'floor' | 'synrouter';
+type Target = 'direct' | 'nginx' | 'floor' | 'synrouter' | 'litellm';
 type Format = 'json' | 'sse';
-const TARGETS: Target[] = ['direct', 'nginx', 'floor', 'synrouter'];
-const LABEL: Record<Target, string> = { direct: 'direct', nginx: 'nginx', floor: 'node floor (ref.)', synrouter: '**synrouter**' };
+const WITH_LITELLM = process.env.BENCH_LITELLM !== '0';
+const TARGETS: Target[] = ['direct', 'nginx', 'floor', 'synrouter', ...(WITH_LITELLM ? ['litellm' as const] : [])];
+const LABEL: Record<Target, string> = { direct: 'direct', nginx: 'nginx', floor: 'node floor (ref.)', synrouter: '**synrouter**', litellm: 'litellm' };
 const FORMATS: Format[] = ['json', 'sse'];
 
 interface Measured { wrk: WrkResult; proxyCpuPerReq: number | null; upstreamCpuPerReq: number; foreignPct: number; stealPct: number; synRssKiB: number }
@@ -103,7 +110,7 @@ const n0 = (x: number) => x.toLocaleString('en-US');
 async function main(): Promise<void> {
   const t0 = performance.now();
   const tmp = mkdtempSync(join(tmpdir(), 'synrouter-overhead-'));
-  const procs: Proc[] = [];
+  const procs: Array<Pick<Proc, 'stop'>> = [];
   const out: string[] = [];
   try {
     // ---- inputs ----------------------------------------------------------------------------
@@ -138,15 +145,21 @@ async function main(): Promise<void> {
     writeFileSync(configFile, JSON.stringify(synConfig));
     let syn = await startSynrouter({ dir: join(tmp, 'synrouter'), upstreamUrl: upstream.url, configFile });
     procs.push(syn);
+    // LiteLLM as users run it: one model entry for the upstream (no injection points), one process.
+    const litellm = WITH_LITELLM
+      ? await startLiteLLM({ dir: join(tmp, 'litellm'), models: [{ name: MODEL, model: `anthropic/${MODEL}`, apiBase: upstream.url, apiKey: 'sk-ant-bench-upstream-key' }] })
+      : undefined;
+    if (litellm) procs.push(litellm);
     const nginxWorker = nginx.workerPid();
     if (!nginxWorker) throw new Error('nginx worker not found');
-    const watch = new CpuWatch(() => [upstream.pid, nginx.pid, nginxWorker, floor.pid, syn.pid]);
-    const proxyPids: Record<Target, number[]> = { direct: [], nginx: [nginx.pid, nginxWorker], floor: [floor.pid], synrouter: [syn.pid] };
+    const watch = new CpuWatch(() => [upstream.pid, nginx.pid, nginxWorker, floor.pid, syn.pid, ...(litellm ? [litellm.pid] : [])]);
+    const proxyPids: Record<Target, number[]> = { direct: [], nginx: [nginx.pid, nginxWorker], floor: [floor.pid], synrouter: [syn.pid], litellm: litellm ? [litellm.pid] : [] };
     const urls: Record<Target, string> = {
       direct: `${upstream.url}/v1/messages`,
       nginx: `${nginx.url}/v1/messages`,
       floor: `${floor.url}/v1/messages`,
       synrouter: `${syn.url}/api/anthropic/v1/messages`,
+      litellm: litellm ? `${litellm.url}/v1/messages` : '',
     };
     // What Claude Code sends, plus the mock's knobs (forwarded like any other header).
     const headers: Record<string, string> = {
@@ -154,6 +167,8 @@ async function main(): Promise<void> {
       'x-claude-code-session-id': '5e55104d-bench-4000-8000-000000000001', 'user-agent': 'claude-cli/2.1.0 (external, cli)',
       'x-bench-events': String(SSE_EVENTS), 'x-bench-spacing-ms': '0',
     };
+    // LiteLLM takes its master key (the others ignore the key or take Synrouter's).
+    const headersFor = (t: Target) => (t === 'litellm' ? { ...headers, 'x-api-key': LITELLM_KEY } : headers);
     const stats = async () => (await (await fetch(`${upstream.url}/__stats`)).json()) as { requests: number; withCacheControl: number; cacheControlMarkers: number; bytesIn: number; maxOpenStreams: number; openStreams: number; lastBarrier: number };
     const control = async (path: string) => { await fetch(`${upstream.url}${path}`, { method: 'POST' }); };
 
@@ -163,7 +178,7 @@ async function main(): Promise<void> {
     for (const target of TARGETS) {
       for (const format of FORMATS) {
         const before = await stats();
-        const r = await post(urls[target], bodies[format], headers);
+        const r = await post(urls[target], bodies[format], headersFor(target));
         const after = await stats();
         const ok = r.status === 200 && (format === 'json' ? r.body.includes('"usage"') : r.body.includes('event: message_stop'));
         if (!ok) throw new Error(`${target} ${format}: status ${r.status}: ${r.body.toString('utf8', 0, 500)}`);
@@ -173,6 +188,10 @@ async function main(): Promise<void> {
         if (target === 'synrouter') {
           if (markers <= own) throw new Error(`Synrouter added no cache_control (${format}: ${markers} upstream, ${own} from the client): the cache engine did not run`);
           checks.push(`synrouter ${format}: the upstream received ${n0(sent)} bytes with ${markers} cache_control markers (the client sent ${n0(bodies[format].length)} bytes with ${own}): the cache engine added ${markers - own}`);
+        } else if (target === 'litellm') {
+          // LiteLLM parses the body and writes it again: other bytes, the same markers.
+          if (markers !== own) throw new Error(`litellm ${format}: ${markers} cache_control markers upstream, the client sent ${own}`);
+          checks.push(`litellm ${format}: the upstream received ${n0(sent)} bytes with ${markers} cache_control markers (the client sent ${n0(bodies[format].length)} bytes with ${own}): LiteLLM writes the body anew and adds no marker`);
         } else if (markers !== own || sent !== bodies[format].length) throw new Error(`${target} ${format}: body altered on the way (${sent} bytes, ${markers} markers)`);
       }
     }
@@ -232,7 +251,7 @@ async function main(): Promise<void> {
     const measure = async (target: Target, format: Format, c: number, seconds: number): Promise<Measured> => {
       await waitQuiet();
       const a = watch.snapshot();
-      const wrk = await runWrk({ url: urls[target], connections: c, seconds, bodyFiles: bodyFiles[format], headers });
+      const wrk = await runWrk({ url: urls[target], connections: c, seconds, bodyFiles: bodyFiles[format], headers: headersFor(target) });
       const b = watch.snapshot();
       const cpuOf = (pids: number[]) => pids.reduce((s, p) => s + (b.perPid.get(p) ?? 0) - (a.perPid.get(p) ?? 0), 0);
       const { foreignPct, stealPct } = CpuWatch.foreign(a, b);
@@ -253,7 +272,7 @@ async function main(): Promise<void> {
     for (const format of FORMATS) {
       for (const target of TARGETS) {
         log(`${format} ${target}: warm-up ${warmSeconds(target)}s at c=20`);
-        await runWrk({ url: urls[target], connections: 20, seconds: warmSeconds(target), bodyFiles: bodyFiles[format], headers });
+        await runWrk({ url: urls[target], connections: 20, seconds: warmSeconds(target), bodyFiles: bodyFiles[format], headers: headersFor(target) });
       }
       const rounds = new Map<Target, Array<{ c1: Measured; c20: Measured }>>(TARGETS.map((t) => [t, []]));
       for (let r = 0; r < ROUNDS; r++) {
@@ -261,7 +280,7 @@ async function main(): Promise<void> {
           const target = TARGETS[(r + k) % TARGETS.length]!;
           // A second of load first: the target sat idle while the others ran (V8's memory reducer may
           // have shrunk its heap meanwhile).
-          await runWrk({ url: urls[target], connections: 20, seconds: 1, bodyFiles: bodyFiles[format], headers });
+          await runWrk({ url: urls[target], connections: 20, seconds: 1, bodyFiles: bodyFiles[format], headers: headersFor(target) });
           const c1 = await measure(target, format, 1, C1_S);
           const c20 = await measure(target, format, 20, C20_S);
           rounds.get(target)!.push({ c1, c20 });
@@ -278,7 +297,7 @@ async function main(): Promise<void> {
     const ttfbs = {} as Record<Target, Awaited<ReturnType<typeof ttfb>>>;
     for (const target of TARGETS) {
       await waitQuiet();
-      ttfbs[target] = await ttfb(urls[target], bodies.sse, headers, TTFB_N, 5);
+      ttfbs[target] = await ttfb(urls[target], bodies.sse, headersFor(target), TTFB_N, 5);
     }
 
     // ---- ledger: one row per turn, usage metered ------------------------------------------
@@ -294,7 +313,7 @@ async function main(): Promise<void> {
     const wrkV = (spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout || '').split('\n')[0]!.replace(/ \[.*$/, '').replace(/^wrk /, '').trim();
     const get = (format: Format, t: Target) => rows.find((r) => r.format === format && r.target === t)!;
     out.push(`## Synrouter overhead benchmark (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC)`, '');
-    out.push(`- Node ${process.version} (Synrouter, node floor, upstream), nginx ${nginx.version}, wrk ${wrkV}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}); everything shares the same cores.`);
+    out.push(`- Node ${process.version} (Synrouter, node floor, upstream), nginx ${nginx.version}, ${litellm ? `LiteLLM ${litellm.version} (one process, default config, no database), ` : ''}wrk ${wrkV}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}); everything shares the same cores.`);
     out.push(`- Requests: the last ${TURNS} turns of one Claude Code-shaped conversation, sent in turn (${n0(conversations.json[0]!.length)} to ${n0(bodies.json.length)} bytes, mean ${n0(meanBytes)}; each turn adds a tool round and moves the client's marker). Last turn: ${describeBody(bodies.json)}; model ${MODEL}; Claude Code headers (one session id); coding key; cache engine on.`);
     out.push(`- Upstream (node:http, own process): JSON answer ${n0(upstream.jsonBytes)} bytes with usage; SSE ${SSE_EVENTS} content_block_delta events, no spacing. nginx: 1 worker, proxy_buffering off, keepalive 128. node floor: node:http + undici, body buffered, no JSON or other work (what any Node proxy pays).`);
     out.push(`- wrk -t1: warm-up at c=20 per target (${WARM_S} s for the node floor and Synrouter, until V8 has stopped compiling; ${WARM_NATIVE_S} s for direct and nginx), then ${ROUNDS} rounds; each round runs every target in turn (a different one first each round): 1 s of c=20 load, c=1 for ${C1_S} s (unloaded latency) and c=20 for ${C20_S} s (throughput). Each figure is the median over the rounds (per-round CPU and p50 below the ratios). CPU = utime+stime of the proxy's processes (/proc) / requests. Added = target minus direct, at c=1. The memory test runs first; the node floor and Synrouter are restarted after it, so the load runs measure fresh processes (the burst leaves a Node proxy slower for tens of seconds).`);
@@ -332,6 +351,15 @@ async function main(): Promise<void> {
       out.push(`| ${format.toUpperCase()} | ${f(s.c20.wrk.rps / d.c20.wrk.rps, 3)}x / ${f(s.c20.wrk.rps / n.c20.wrk.rps, 3)}x | ${f(cpuRatio, 1)}x (${f(s.c20.proxyCpuPerReq, 2)} vs ${f(n.c20.proxyCpuPerReq, 3)} ms) | ${f(s.c20.proxyCpuPerReq! / fl.c20.proxyCpuPerReq!, 1)}x (+${f(s.c20.proxyCpuPerReq! - fl.c20.proxyCpuPerReq!, 2)} ms of Synrouter's own work) `
         + `| ${sg(add(s, 'p50_us'), 2)} ms (${sg(add(n, 'p50_us'), 3)}, ${sg(add(fl, 'p50_us'), 3)}) | ${sg(add(s, 'p99_us'), 2)} ms (${sg(add(n, 'p99_us'), 2)}, ${sg(add(fl, 'p99_us'), 2)}) `
         + `| ${format === 'sse' ? `${sg(tf('synrouter'), 2)} ms (${sg(tf('nginx'), 2)}, ${sg(tf('floor'), 2)})` : '—'} | ${add(s, 'p50_us') < 1 ? 'met' : `**not met** (${f(add(s, 'p50_us'), 1)} ms)`} | ${cpuRatio < 3 ? 'met' : `**not met** (${f(cpuRatio, 0)}x)`} |`);
+    }
+    if (litellm) {
+      out.push('', '| format | LiteLLM CPU/req c=20 | vs nginx | vs Synrouter | LiteLLM req/s c=20 (Synrouter) | added p50 c=1 (Synrouter) | added p99 c=1 (Synrouter) | added TTFB p50 (Synrouter) |', '|---|---:|---:|---:|---:|---:|---:|---:|');
+      for (const format of FORMATS) {
+        const d = get(format, 'direct'), n = get(format, 'nginx'), s = get(format, 'synrouter'), l = get(format, 'litellm');
+        const add = (r: Row, k: 'p50_us' | 'p99_us') => ms(r.c1.wrk[k] - d.c1.wrk[k]);
+        const tf = (t: Target) => ttfbs[t].firstByteP50 - ttfbs.direct.firstByteP50;
+        out.push(`| ${format.toUpperCase()} | ${f(l.c20.proxyCpuPerReq, 2)} ms | ${f(l.c20.proxyCpuPerReq! / n.c20.proxyCpuPerReq!, 1)}x | ${f(l.c20.proxyCpuPerReq! / s.c20.proxyCpuPerReq!, 1)}x | ${f(l.c20.wrk.rps, 0)} (${f(s.c20.wrk.rps, 0)}) | ${sg(add(l, 'p50_us'), 2)} ms (${sg(add(s, 'p50_us'), 2)}) | ${sg(add(l, 'p99_us'), 2)} ms (${sg(add(s, 'p99_us'), 2)}) | ${format === 'sse' ? `${sg(tf('litellm'), 2)} ms (${sg(tf('synrouter'), 2)})` : '—'} |`);
+      }
     }
     out.push('', `Node floor vs nginx CPU/req: JSON ${f(get('json', 'floor').c20.proxyCpuPerReq! / get('json', 'nginx').c20.proxyCpuPerReq!, 1)}x, SSE ${f(get('sse', 'floor').c20.proxyCpuPerReq! / get('sse', 'nginx').c20.proxyCpuPerReq!, 1)}x (the transport alone, before any Synrouter work).`, '');
     out.push('Per round (the medians above are taken over these; c=20 proxy CPU ms/req, c=1 p50 ms):', '');

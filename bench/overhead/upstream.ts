@@ -10,7 +10,9 @@
  * (N): after message_start the stream waits until N such streams are open (or 20 s passed), so that
  * N streams are provably in flight at once. The body is never concatenated or parsed:
  * `"stream":true` is looked for in its first 512 and last 256 bytes (Claude Code puts it last, and
- * a proxy that splices edits leaves it there), and only while scanning is on
+ * a proxy that splices edits leaves it there). A body written as Python's json.dumps writes it
+ * (`{"messages": …`, as LiteLLM sends it, with `"stream": true` anywhere in the middle) is searched
+ * whole for `"stream": true`. Only while scanning is on
  * (POST /__scan?on=1) is every chunk searched for `"cache_control"`, to confirm a proxy added markers
  * (a full search costs ~0.1 ms per 200 KB, too much for the direct baseline).
  *
@@ -26,6 +28,8 @@ const DEFAULT_EVENTS = Number(values.events);
 const DEFAULT_SPACING = Number(values['spacing-ms']);
 const MODEL = 'claude-sonnet-4-6';
 const STREAM_TRUE = Buffer.from('"stream":true');
+/** A body that opens like this is in json.dumps's form (a space after each colon). */
+const SPACED_OPENING = /^\{"[A-Za-z_]+": /;
 /** Bytes at the end of a body searched for STREAM_TRUE. */
 const TAIL = 256;
 
@@ -133,14 +137,19 @@ const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (re
   let bytes = 0;
   let stream = false;
   let tail: Buffer = Buffer.alloc(0);
+  let spaced: Finder | undefined;
   req.on('data', (c: Buffer) => {
-    if (bytes === 0) stream = c.subarray(0, 512).indexOf(STREAM_TRUE) >= 0;
+    if (bytes === 0) {
+      stream = c.subarray(0, 512).indexOf(STREAM_TRUE) >= 0;
+      if (SPACED_OPENING.test(c.toString('latin1', 0, 40))) spaced = new Finder('"stream": true');
+    }
+    spaced?.push(c);
     bytes += c.length;
     tail = c.length >= TAIL ? c.subarray(c.length - TAIL) : Buffer.concat([tail, c]).subarray(-TAIL);
     cc?.push(c);
   });
   req.on('end', () => {
-    stream ||= tail.indexOf(STREAM_TRUE) >= 0;
+    stream ||= tail.indexOf(STREAM_TRUE) >= 0 || (spaced?.found ?? 0) > 0;
     stats.requests++;
     stats.bytesIn += bytes;
     if (cc && cc.found > 0) stats.withCacheControl++;

@@ -1,6 +1,6 @@
 /**
- * What the real-agent end-to-end tests for Codex, Kilo Code, OpenClaw and the Hermes-style SDK loop
- * share (claude-code.test.ts keeps its own claude-cli.ts):
+ * What the real-agent end-to-end tests for Codex, Kilo Code, OpenClaw, Hermes Agent and the
+ * Hermes-style SDK loop share (claude-code.test.ts keeps its own claude-cli.ts):
  *
  * - `startAgentStack()`: a Synrouter + simulator of its own for one run (Anthropic upstream and
  *   OpenRouter both played by the simulator), which also records every exchange Synrouter had with
