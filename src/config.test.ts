@@ -95,3 +95,12 @@ test('engine.layerPatterns overrides one layer and keeps the default patterns of
   assert.equal(classifyTool('web_fetch', p), 'extended');
   assert.equal(loadConfig({ env: {} }).engine.layerPatterns, undefined, 'no override: the engine uses its defaults');
 });
+
+test('access log: info to stdout by default; the file, then the environment, set level, destination and format', () => {
+  assert.deepEqual(loadConfig({ env: {} }).log, { level: 'info', destination: 'stdout', format: 'auto' });
+  const f = file({ log: { level: 'warn', destination: 'logs/access.log', format: 'json' } });
+  assert.deepEqual(loadConfig({ configPath: f, env: {} }).log, { level: 'warn', destination: resolve('logs/access.log'), format: 'json' });
+  assert.deepEqual(loadConfig({ configPath: f, env: { SYNROUTER_LOG_LEVEL: 'silent', SYNROUTER_LOG_DESTINATION: 'stderr', SYNROUTER_LOG_FORMAT: 'pretty' } }).log, { level: 'silent', destination: 'stderr', format: 'pretty' });
+  assert.throws(() => loadConfig({ env: { SYNROUTER_LOG_LEVEL: 'verbose' } }), (e: unknown) => e instanceof ConfigError && e.message.includes('SYNROUTER_LOG_LEVEL'));
+  assert.throws(() => loadConfig({ configPath: file({ log: { format: 'xml' } }), env: {} }), (e: unknown) => e instanceof ConfigError && e.message.includes('log.format'));
+});

@@ -3,7 +3,7 @@
  * environment. The result is a frozen, typed Config; nothing else reads process.env.
  *
  * Environment: SYNROUTER_HOST, SYNROUTER_PORT, SYNROUTER_DB, SYNROUTER_BODY_LIMIT_MB, SYNROUTER_BODY_TIMEOUT_MS,
- * SYNROUTER_GC_HEADROOM_MB, and per provider
+ * SYNROUTER_GC_HEADROOM_MB, SYNROUTER_LOG_LEVEL, SYNROUTER_LOG_DESTINATION, SYNROUTER_LOG_FORMAT, and per provider
  * SYNROUTER_<PROVIDER>_API_KEY (comma-separated for several keys) and SYNROUTER_<PROVIDER>_BASE_URL,
  * for ANTHROPIC, OPENROUTER and every provider declared in the config file.
  */
@@ -18,6 +18,7 @@ import { DEFAULT_RETRY, type RetryPolicy } from './upstream/retry-policy.ts';
 import { DEFAULT_LIMITS, type LimitsConfig } from './auth/limits.ts';
 import { DEFAULT_KEEPALIVE, type KeepAliveConfig } from './keepalive/keep-alive.ts';
 import { DEFAULT_BODY_TIMEOUT_MS } from './server/read-body.ts';
+import { DEFAULT_LOG, LOG_LEVELS, type LogConfig, type LogLevel } from './observe/access-log.ts';
 
 export interface ProviderConfig {
   spec: ProviderSpec;
@@ -54,6 +55,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** Fallback models by model id, tried after every provider of the model itself. */
   fallbacks: Readonly<Record<string, readonly string[]>>;
+  /** The access log: one JSON line per request (observe/access-log.ts). */
+  log: LogConfig;
 }
 
 interface FileConfig {
@@ -78,6 +81,7 @@ interface FileConfig {
   shutdownGraceMs?: number;
   fallbacks?: Record<string, string[]>;
   engine?: { trim?: { coding?: Partial<TrimPolicy>; general?: Partial<TrimPolicy> }; layerPatterns?: Record<string, string>; ttl?: 'adaptive' | '5m' | '1h' };
+  log?: { level?: string; destination?: string; format?: string };
 }
 
 export class ConfigError extends Error {}
@@ -151,6 +155,12 @@ export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv;
       ...(file.engine?.layerPatterns ? { layerPatterns: { ...DEFAULT_LAYER_PATTERNS, ...file.engine.layerPatterns } } : {}),
       ...(file.engine?.ttl ? { ttl: file.engine.ttl } : {}),
     },
+    log: {
+      level: oneOf(env.SYNROUTER_LOG_LEVEL || file.log?.level || DEFAULT_LOG.level, LOG_LEVELS, env.SYNROUTER_LOG_LEVEL ? 'SYNROUTER_LOG_LEVEL' : 'log.level') as LogLevel,
+      // A relative log file is relative to the working directory, as the database is.
+      destination: logDestination(env.SYNROUTER_LOG_DESTINATION || file.log?.destination || DEFAULT_LOG.destination),
+      format: oneOf(env.SYNROUTER_LOG_FORMAT || file.log?.format || DEFAULT_LOG.format, ['auto', 'json', 'pretty'] as const, env.SYNROUTER_LOG_FORMAT ? 'SYNROUTER_LOG_FORMAT' : 'log.format'),
+    },
   };
   return Object.freeze(cfg);
 }
@@ -176,6 +186,15 @@ function envNameOf(name: string): string {
 
 function splitKeys(v: string): string[] {
   return v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function oneOf<T extends string>(v: string, allowed: readonly T[], name: string): T {
+  if (!(allowed as readonly string[]).includes(v)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${v}"`);
+  return v as T;
+}
+
+function logDestination(v: string): string {
+  return v === 'stdout' || v === 'stderr' ? v : resolve(v);
 }
 
 function intFrom(v: string | undefined, name: string): number | undefined {
