@@ -104,3 +104,9 @@ test('access log: info to stdout by default; the file, then the environment, set
   assert.throws(() => loadConfig({ env: { SYNROUTER_LOG_LEVEL: 'verbose' } }), (e: unknown) => e instanceof ConfigError && e.message.includes('SYNROUTER_LOG_LEVEL'));
   assert.throws(() => loadConfig({ configPath: file({ log: { format: 'xml' } }), env: {} }), (e: unknown) => e instanceof ConfigError && e.message.includes('log.format'));
 });
+
+test('traces: off without an OTLP endpoint; on with one; a bad OTEL_* value is a config error', () => {
+  assert.equal(loadConfig({ env: {} }).tracing, undefined);
+  assert.equal(loadConfig({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' } }).tracing?.url, 'http://127.0.0.1:4318/v1/traces');
+  assert.throws(() => loadConfig({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }), ConfigError);
+});

@@ -3,7 +3,9 @@
  * environment. The result is a frozen, typed Config; nothing else reads process.env.
  *
  * Environment: SYNROUTER_HOST, SYNROUTER_PORT, SYNROUTER_DB, SYNROUTER_BODY_LIMIT_MB, SYNROUTER_BODY_TIMEOUT_MS,
- * SYNROUTER_GC_HEADROOM_MB, SYNROUTER_LOG_LEVEL, SYNROUTER_LOG_DESTINATION, SYNROUTER_LOG_FORMAT, and per provider
+ * SYNROUTER_GC_HEADROOM_MB, SYNROUTER_LOG_LEVEL, SYNROUTER_LOG_DESTINATION, SYNROUTER_LOG_FORMAT, the
+ * standard OTEL_* variables that turn traces on (observe/otel-config.ts; the OTLP exporter reads its
+ * headers, timeout and certificates from process.env itself, as every OpenTelemetry SDK does), and per provider
  * SYNROUTER_<PROVIDER>_API_KEY (comma-separated for several keys) and SYNROUTER_<PROVIDER>_BASE_URL,
  * for ANTHROPIC, OPENROUTER and every provider declared in the config file.
  */
@@ -19,6 +21,7 @@ import { DEFAULT_LIMITS, type LimitsConfig } from './auth/limits.ts';
 import { DEFAULT_KEEPALIVE, type KeepAliveConfig } from './keepalive/keep-alive.ts';
 import { DEFAULT_BODY_TIMEOUT_MS } from './server/read-body.ts';
 import { DEFAULT_LOG, LOG_LEVELS, type LogConfig, type LogLevel } from './observe/access-log.ts';
+import { tracingFromEnv, type TracingConfig } from './observe/otel-config.ts';
 
 export interface ProviderConfig {
   spec: ProviderSpec;
@@ -57,6 +60,8 @@ export interface Config {
   fallbacks: Readonly<Record<string, readonly string[]>>;
   /** The access log: one JSON line per request (observe/access-log.ts). */
   log: LogConfig;
+  /** OpenTelemetry traces over OTLP/HTTP; only when an OTLP endpoint is set (observe/otel-config.ts). */
+  tracing?: TracingConfig;
 }
 
 interface FileConfig {
@@ -118,6 +123,8 @@ export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv;
   }
 
   const port = opts.overrides?.port ?? intFrom(env.SYNROUTER_PORT, 'SYNROUTER_PORT') ?? file.port ?? 8787;
+  const { tracing, error: tracingError } = tracingFromEnv(env);
+  if (tracingError) throw new ConfigError(tracingError);
   const cfg: Config = {
     host: opts.overrides?.host ?? env.SYNROUTER_HOST ?? file.host ?? '127.0.0.1',
     port,
@@ -161,6 +168,7 @@ export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv;
       destination: logDestination(env.SYNROUTER_LOG_DESTINATION || file.log?.destination || DEFAULT_LOG.destination),
       format: oneOf(env.SYNROUTER_LOG_FORMAT || file.log?.format || DEFAULT_LOG.format, ['auto', 'json', 'pretty'] as const, env.SYNROUTER_LOG_FORMAT ? 'SYNROUTER_LOG_FORMAT' : 'log.format'),
     },
+    ...(tracing ? { tracing } : {}),
   };
   return Object.freeze(cfg);
 }
