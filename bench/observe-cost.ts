@@ -89,7 +89,7 @@ try {
   const turns = Array.from({ length: 1000 }, (_, i) => turn(i));
   const rows = turns.map((t) => toLedgerRow({ ...t, key }, registry));
   const off = new Observer(undefined, undefined);
-  await perOp('both off: Observer.turnEnded (level silent, no endpoint)', N * 10, (i) => off.turnEnded(turns[i % 1000]!, rows[i % 1000]));
+  await perOp('both off: Observer.turnEnded (level silent, no endpoint)', N * 10, (i) => off.turnEnded(turns[i % 1000]!, rows[i % 1000], 200));
   await perOp('accessLine() alone (building the line)', N, (i) => void accessLine(turns[i % 1000]!, rows[i % 1000], performance.now()));
   const lineOf = (i: number) => accessLine(turns[i % 1000]!, rows[i % 1000], performance.now());
   await perOp('JSON.stringify of the line (for scale)', N, (i) => void JSON.stringify(lineOf(i)));

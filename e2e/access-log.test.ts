@@ -55,7 +55,12 @@ test('one JSON line per request with the ledger row\'s figures; upstream errors 
     const chat = await openai.chat.completions.create({ model: 'anthropic/claude-sonnet-4.6', max_tokens: 128, messages: [{ role: 'user', content: CHAT_PROMPT }], stream: true, stream_options: { include_usage: true } });
     for await (const c of chat) if (c.choices[0]?.delta?.content) replies.push(c.choices[0].delta.content);
     requests++;
-    // A key Synrouter does not know: 401, a line with no key id (and not the key).
+    // The model list, answered by Synrouter itself.
+    const models = await fetch(`${stack.openaiBase}/models`, { headers: { authorization: `Bearer ${stack.key}` } });
+    assert.equal(models.status, 200);
+    await models.text();
+    requests++;
+        // A key Synrouter does not know: 401, a line with no key id (and not the key).
     const bad = await fetch(`${stack.anthropicBase}/v1/messages`, { method: 'POST', headers: { 'x-api-key': BOGUS_KEY, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 8, messages: [{ role: 'user', content: PROMPTS[0] }] }) });
     assert.equal(bad.status, 401);
     await bad.text();
@@ -90,7 +95,7 @@ test('one JSON line per request with the ledger row\'s figures; upstream errors 
     }
     // Every turn's line says what its ledger row says.
     const turns = rows.filter((r) => r.kind === 'turn');
-    assert.equal(turns.length, requests - 1, 'every request but the 401 has a turn row');
+    assert.equal(turns.length, requests - 2, 'every request but the model list and the 401 has a turn row');
     for (const row of turns) {
       const l = lines.find((x) => x.request_id === row.request_id);
       assert.ok(l, `a line for ${row.request_id}`);
@@ -118,17 +123,18 @@ test('one JSON line per request with the ledger row\'s figures; upstream errors 
     assert.deepEqual([chatLine.client_protocol, chatLine.endpoint, chatLine.status, chatLine.streamed], ['openai', 'chat', 200, true]);
     assert.ok(chatLine.changes.includes('translate'));
 
-    const unauth = lines[4]!;
+    assert.deepEqual([lines[4]!.endpoint, lines[4]!.status, lines[4]!.level, lines[4]!.key_id], ['models', 200, 'info', stack.keyId]);
+    const unauth = lines[5]!;
     assert.deepEqual([unauth.status, unauth.error_code, unauth.key_id, unauth.level, unauth.input_tokens, unauth.cost_usd], [401, 'AUTH_INVALID', null, 'warn', 0, null]);
 
-    const retried = lines[5]!;
+    const retried = lines[6]!;
     assert.deepEqual([retried.status, retried.error_code, retried.level, retried.retries], [529, 'UPSTREAM_ERROR', 'error', 2]);
     assert.equal(typeof retried.error_message, 'string');
     assert.ok(retried.error_message!.length > 0);
     assert.deepEqual(retried.failed_attempts!.map((a) => [a.provider, a.status, a.error_code]), [['anthropic', 529, 'UPSTREAM_ERROR'], ['anthropic', 529, 'UPSTREAM_ERROR']]);
     assert.equal(rows.filter((r) => r.kind === 'retry' && r.request_id === retried.request_id).length, 2, 'the ledger has the same two failed attempts');
 
-    const rejected = lines[6]!;
+    const rejected = lines[7]!;
     assert.deepEqual([rejected.status, rejected.error_code, rejected.retries, rejected.error_message], [400, 'UPSTREAM_ERROR', 0, invalidMessage], 'the upstream\'s own message');
 
     // Never a key, a prompt or a reply.

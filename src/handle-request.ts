@@ -108,7 +108,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
       deps.metrics.observeTurn(row, turn.route?.entry);
       deps.limits.spend(row.keyId, row.ts, row.costUsd);
     }
-    deps.observer.turnEnded(turn, row);
+    deps.observer.turnEnded(turn, row, res.statusCode);
     release?.();
     hold?.release();
     done();

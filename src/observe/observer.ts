@@ -30,8 +30,10 @@ export class Observer {
     return this.#tracer !== undefined;
   }
 
-  turnEnded(turn: Turn, row: TurnRow | undefined): void {
+  /** `sentStatus`: the response's status, for requests that answered without an upstream (GET /models). */
+  turnEnded(turn: Turn, row: TurnRow | undefined, sentStatus: number): void {
     if (!this.#log && !this.#tracer) return;
+    if (turn.status === 0) turn = { ...turn, status: sentStatus };
     try {
       const end = performance.now();
       this.#log?.write(accessLine(turn, row, end));
