@@ -1,9 +1,10 @@
 /**
  * The access log's writer: pino, one JSON line per request, at the level lineLevel() gives it,
  * to stdout (the default), stderr or a file (config `log`). Written asynchronously (pino.destination
- * with sync: false: lines are queued and written while the next requests run; a slow reader of stdout
- * makes the queue grow up to 16 MB, then lines are dropped rather than the proxy stalled). On a
- * terminal (format "auto") the lines are shown by prettyLine instead. Level "silent" loads nothing.
+ * with sync: false: lines are queued and written off the event loop while the next requests run; a
+ * slow reader of stdout makes the queue grow up to 16 MB, then lines are dropped rather than the
+ * proxy stalled). On a terminal (format "auto") the lines are shown by prettyLine instead, written
+ * as they come. Level "silent" loads nothing.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -40,7 +41,13 @@ export async function openAccessLog(cfg: LogConfig, terminal: { stdout: boolean;
   const tty = fd === 1 ? terminal.stdout : fd === 2 ? terminal.stderr : false;
   const pretty = cfg.format === 'pretty' || (cfg.format === 'auto' && tty);
   if (fd === undefined) mkdirSync(dirname(cfg.destination), { recursive: true, mode: 0o700 });
-  const sink = pino.destination({ ...(fd !== undefined ? { fd } : { dest: cfg.destination, mode: 0o600 }), sync: pretty, maxLength: MAX_QUEUED });
+  const sink = pino.destination({
+    ...(fd !== undefined ? { fd } : { dest: cfg.destination, mode: 0o600 }),
+    // A terminal gets each line at once; elsewhere lines are written 4 KB at a time, at the latest
+    // 250 ms after they were logged (bench/observe-cost.ts: ~12 us of CPU per line, ~14 written one by one).
+    ...(pretty ? { sync: true } : { sync: false, minLength: 4096, periodicFlush: 250 }),
+    maxLength: MAX_QUEUED,
+  });
   const stream = pretty ? { write: (s: string) => sink.write(prettyLine(s, tty)) } : sink;
   const logger = pino({
     level: cfg.level,
