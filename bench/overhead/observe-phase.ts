@@ -115,3 +115,42 @@ export async function observePhase(o: ObservePhase): Promise<string[]> {
     await new Promise<void>((r) => sink.close(() => r()));
   }
 }
+
+/**
+ * On its own (`node bench/overhead/observe-phase.ts`): only this phase, with the main run's mock
+ * upstream, conversation, headers and config, for when the whole benchmark is more than is needed.
+ */
+if (import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { agentConversation } = await import('./body.ts');
+  const { startUpstream } = await import('./processes.ts');
+  const num = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
+  const tmp = mkdtempSync(join(tmpdir(), 'synrouter-observe-'));
+  const upstream = await startUpstream();
+  try {
+    const bodyFiles = { json: [] as string[], sse: [] as string[] };
+    for (const format of ['json', 'sse'] as const) {
+      agentConversation({ stream: format === 'sse', targetBytes: 218_000, turns: 10, model: 'claude-sonnet-4-6' }).forEach((b, i) => {
+        const file = join(tmp, `body-${format}-${i}.json`);
+        writeFileSync(file, b);
+        bodyFiles[format].push(file);
+      });
+    }
+    const configFile = join(tmp, 'synrouter.json');
+    writeFileSync(configFile, JSON.stringify({ limits: { requestsPerMinute: 0, concurrentRequests: 100_000 } }));
+    const headers = {
+      'anthropic-version': '2023-06-01', 'anthropic-beta': 'claude-code-20250219,interleaved-thinking-2025-05-14',
+      'x-claude-code-session-id': '5e55104d-bench-4000-8000-000000000001', 'user-agent': 'claude-cli/2.1.0 (external, cli)', 'x-bench-events': '20', 'x-bench-spacing-ms': '0',
+    };
+    const out = await observePhase({
+      upstreamUrl: upstream.url, dir: tmp, configFile, bodyFiles, headers,
+      warmSeconds: num('BENCH_WARM_SECONDS', 36), rounds: num('BENCH_ROUNDS', 3), c1Seconds: num('BENCH_C1_SECONDS', 2), c20Seconds: num('BENCH_C20_SECONDS', 3),
+      otherPids: () => [upstream.pid], foreignLimit: 20, log: (s) => process.stderr.write(`[bench] ${s}\n`),
+    });
+    console.log(`## Synrouter's access log and traces on the request path (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version})\n\n${out.join('\n')}`);
+  } finally {
+    await upstream.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
