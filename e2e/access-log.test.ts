@@ -1,8 +1,9 @@
 /**
- * The access log (issue 25): a session through Synrouter with the official SDKs, streamed and not,
- * both protocols, plus a bad key, a retried 529 and an upstream 400, leaves one JSON line per
- * request in the log file; every turn's line carries the figures of its ledger row; upstream errors
- * carry their status and message; and no line holds a key, a prompt or a reply.
+ * The access log (issue 25): a session through Synrouter with the official SDKs (streamed and not,
+ * both protocols), the model list, a bad key, a retried 529, an upstream 400 and an error event in
+ * the middle of a stream leave one JSON line per request in the log file; every turn's line carries
+ * the figures of its ledger row; upstream errors carry their status and message; and no line holds a
+ * key, a prompt or a reply.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -75,6 +76,11 @@ test('one JSON line per request with the ledger row\'s figures; upstream errors 
     assert.equal(invalid.status, 400);
     const invalidMessage = ((await invalid.json()) as { error: { message: string } }).error.message;
     requests++;
+    // The upstream fails mid-stream with an in-band error event: the client's 200 stays, the line says what happened.
+    const broken = await fetch(`${stack.anthropicBase}/v1/messages`, { method: 'POST', headers: { 'x-api-key': stack.key, 'content-type': 'application/json', 'x-sim-fault': 'error-mid-stream' }, body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 8, stream: true, messages: [{ role: 'user', content: PROMPTS[0] }] }) });
+    assert.equal(broken.status, 200);
+    assert.match(await broken.text(), /event: error/);
+    requests++;
     rows = stack.turns();
 
     closed = true;
@@ -136,6 +142,9 @@ test('one JSON line per request with the ledger row\'s figures; upstream errors 
 
     const rejected = lines[7]!;
     assert.deepEqual([rejected.status, rejected.error_code, rejected.retries, rejected.error_message], [400, 'UPSTREAM_ERROR', 0, invalidMessage], 'the upstream\'s own message');
+
+    const midStream = lines[8]!;
+    assert.deepEqual([midStream.status, midStream.error_code, midStream.error_message, midStream.level, midStream.streamed], [200, 'UPSTREAM_overloaded_error', 'Overloaded', 'error', true]);
 
     // Never a key, a prompt or a reply.
     const secrets = [stack.key, BOGUS_KEY, 'sim-key', ...PROMPTS.map((p) => p.match(/PROMPT-\w+/)![0]), 'PROMPT-chat-55e1', 'SYSTEM-7f3a9c'];

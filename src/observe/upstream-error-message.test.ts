@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { redactSecrets, upstreamErrorMessage } from './upstream-error-message.ts';
+import { inBandErrorMessage, redactSecrets, upstreamErrorMessage } from './upstream-error-message.ts';
 
 test('the message of Anthropic, OpenAI and bare error bodies; else the text', () => {
   assert.equal(upstreamErrorMessage(Buffer.from('{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}')), 'Overloaded');
@@ -23,4 +23,12 @@ test('key-shaped strings are cut out', () => {
   assert.equal(redactSecrets('sent Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.abc'), 'sent Authorization: [redacted]');
   assert.equal(redactSecrets('api_key=0123456789abcdef0123 is not valid'), '[redacted] is not valid');
   assert.equal(redactSecrets('prompt is too long: 250000 tokens > 200000 maximum'), 'prompt is too long: 250000 tokens > 200000 maximum');
+});
+
+test('an in-band error event\'s message, whatever its type', () => {
+  assert.equal(inBandErrorMessage('Overloaded'), 'Overloaded');
+  assert.equal(inBandErrorMessage(undefined), '');
+  assert.equal(inBandErrorMessage({ detail: 'x' }), '{"detail":"x"}');
+  assert.equal(inBandErrorMessage('y'.repeat(900)).length, 501);
+  assert.equal(inBandErrorMessage('bad key sk-ant-api03-abcdefghij'), 'bad key [redacted]');
 });

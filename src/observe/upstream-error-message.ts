@@ -14,8 +14,13 @@ export function upstreamErrorMessage(raw: Buffer): string {
     const parsed = JSON.parse(raw.toString('utf8')) as { error?: { message?: unknown } | string; message?: unknown };
     message = typeof parsed.error === 'object' ? parsed.error?.message : parsed.error ?? parsed.message;
   } catch { /* not JSON: the text itself */ }
-  const text = typeof message === 'string' ? message : raw.toString('utf8', 0, MAX_CHARS * 4);
-  return redactSecrets(text.length > MAX_CHARS ? text.slice(0, MAX_CHARS) + '…' : text) || '(empty body)';
+  return inBandErrorMessage(typeof message === 'string' ? message : raw.toString('utf8', 0, MAX_CHARS * 4)) || '(empty body)';
+}
+
+/** An error's message from inside a stream (whatever the upstream put there), bounded and redacted. */
+export function inBandErrorMessage(message: unknown): string {
+  const text = typeof message === 'string' ? message : message === undefined || message === null ? '' : JSON.stringify(message) ?? '';
+  return redactSecrets(text.length > MAX_CHARS ? text.slice(0, MAX_CHARS) + '…' : text);
 }
 
 /**

@@ -11,7 +11,7 @@ import { endStreamWithError, relay, responseHeaders } from '../sse/relay.ts';
 import type { Turn } from '../turn.ts';
 import type { UpstreamResponse } from './send-upstream.ts';
 import { readBounded, tryParse } from './read-bounded.ts';
-import { redactSecrets, upstreamErrorMessage } from '../observe/upstream-error-message.ts';
+import { inBandErrorMessage, upstreamErrorMessage } from '../observe/upstream-error-message.ts';
 
 export async function forwardAnthropicResponse(opts: { upstream: UpstreamResponse; res: ServerResponse; turn: Turn; signal: AbortSignal }): Promise<void> {
   const { upstream, res, turn } = opts;
@@ -56,7 +56,7 @@ export async function forwardAnthropicResponse(opts: { upstream: UpstreamRespons
       turn.responseModel = s.model;
       if (s.error && !turn.errorCode) {
         turn.errorCode = `UPSTREAM_${s.error.type}`;
-        turn.errorMessage = redactSecrets(s.error.message);
+        turn.errorMessage = inBandErrorMessage(s.error.message);
       }
     } else {
       const parsed = tryParse(Buffer.concat(json)) as { model?: string; usage?: AnthropicUsage } | undefined;

@@ -10,7 +10,7 @@ import { SseParser, writeSse } from '../sse/sse-parser.ts';
 import { endStreamWithError, relay, responseHeaders } from '../sse/relay.ts';
 import type { Turn } from '../turn.ts';
 import { readBounded, tryParse } from './read-bounded.ts';
-import { redactSecrets, upstreamErrorMessage } from '../observe/upstream-error-message.ts';
+import { inBandErrorMessage, upstreamErrorMessage } from '../observe/upstream-error-message.ts';
 import type { UpstreamResponse } from './send-upstream.ts';
 
 export async function forwardOpenAIResponse(opts: {
@@ -63,7 +63,7 @@ export async function forwardOpenAIResponse(opts: {
       turn.providerCostUsd = s.providerCost;
       if (s.error && !turn.errorCode) {
         turn.errorCode = 'UPSTREAM_STREAM_ERROR';
-        turn.errorMessage = redactSecrets(s.error);
+        turn.errorMessage = inBandErrorMessage(s.error);
       }
     } else {
       const parsed = tryParse(Buffer.concat(json)) as { model?: string; usage?: Record<string, any> } | undefined;
