@@ -100,7 +100,7 @@ try {
   // lines would fill the 16 MB queue and have lines dropped, which costs less than writing them.
   const writeLines = async (from: number, count: number) => {
     for (let i = from; i < from + count; i += 20) {
-      for (let j = i; j < i + 20; j++) log.write(accessLine(turns[j % 1000]!, rows[j % 1000], performance.now()));
+      for (let j = i; j < i + 20; j++) log.write(accessLine(turns[j % 1000]!, rows[j % 1000], performance.now()), 'info');
       await new Promise((r) => setImmediate(r));
     }
   };

@@ -1,5 +1,6 @@
 /**
- * The access log's writer: pino, one JSON line per request, at the level lineLevel() gives it,
+ * The access log's writer: pino, one JSON line per request, at the level lineLevel() gives it
+ * (access-line.ts),
  * to stdout (the default), stderr or a file (config `log`). Written asynchronously (pino.destination
  * with sync: false: lines are queued and written off the event loop while the next requests run; a
  * slow reader of stdout makes the queue grow up to 16 MB, then lines are dropped rather than the
@@ -8,8 +9,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AccessLine } from './access-line.ts';
-import { lineLevel } from './access-line.ts';
+import type { AccessLine, LineLevel } from './access-line.ts';
 import { prettyLine } from './pretty-line.ts';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -26,7 +26,9 @@ export interface LogConfig {
 export const DEFAULT_LOG: LogConfig = { level: 'info', destination: 'stdout', format: 'auto' };
 
 export interface AccessLog {
-  write(line: AccessLine): void;
+  /** Whether a line of this level is written at all (level "warn": successful requests cost nothing). */
+  enabled(level: LineLevel): boolean;
+  write(line: AccessLine, level: LineLevel): void;
   /** Writes what is queued (SIGTERM); closes a log file. */
   close(): Promise<void>;
 }
@@ -56,8 +58,9 @@ export async function openAccessLog(cfg: LogConfig, terminal: { stdout: boolean;
     timestamp: pino.stdTimeFunctions.isoTime,
   }, stream);
   return {
-    write(line) {
-      logger[lineLevel(line)](line, 'request');
+    enabled: (level) => logger.isLevelEnabled(level),
+    write(line, level) {
+      logger[level](line, 'request');
     },
     async close() {
       await new Promise<void>((resolve) => sink.flush(() => resolve()));

@@ -10,7 +10,7 @@ import type { TracingConfig } from './otel-config.ts';
 import type { TurnTracer } from './otel-tracer.ts';
 import type { TurnRow } from '../store/ledger.ts';
 import type { Turn } from '../turn.ts';
-import { accessLine } from './access-line.ts';
+import { accessLine, lineLevel } from './access-line.ts';
 
 /** At SIGTERM, how long the last spans may take to reach the collector. */
 const TRACE_FLUSH_MS = 5_000;
@@ -36,7 +36,8 @@ export class Observer {
     if (turn.status === 0) turn = { ...turn, status: sentStatus };
     try {
       const end = performance.now();
-      this.#log?.write(accessLine(turn, row, end));
+      const level = lineLevel({ status: turn.status, error_code: turn.errorCode });
+      if (this.#log?.enabled(level)) this.#log.write(accessLine(turn, row, end), level);
       this.#tracer?.record(turn, row, end);
     } catch (err) {
       if (!this.#failed) console.error(`[synrouter] ${turn.requestId}: the access log or a span could not be written (reported once):`, err);
