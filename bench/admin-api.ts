@@ -74,7 +74,7 @@ for (const trigger of [true, false]) {
 }
 db.close();
 
-const config = loadConfig({ env: {}, overrides: { port: 0, host: '127.0.0.1', dbPath } });
+const config = loadConfig({ env: { SYNROUTER_LOG_LEVEL: 'silent' }, overrides: { port: 0, host: '127.0.0.1', dbPath } });
 const app = await startSynrouter(config);
 const headers = { authorization: `Bearer ${admin.key}` };
 const target = `cc-${Math.floor(N / TURNS / 2) - (Math.floor(N / TURNS / 2) % 3)}`;

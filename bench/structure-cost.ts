@@ -69,7 +69,7 @@ const child = spawn(process.execPath, ['--input-type=module', '-e', `
   console.log(sim.url);`], { stdio: ['ignore', 'pipe', 'inherit'] });
 const simUrl = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
 const dir = mkdtempSync(join(tmpdir(), 'synrouter-structure-'));
-const config = loadConfig({ env: { SYNROUTER_ANTHROPIC_API_KEY: 'sim-key', SYNROUTER_ANTHROPIC_BASE_URL: simUrl, SYNROUTER_KEEPALIVE: '0' }, overrides: { port: 0, host: '127.0.0.1', dbPath: join(dir, 'synrouter.db') } });
+const config = loadConfig({ env: { SYNROUTER_LOG_LEVEL: 'silent', SYNROUTER_ANTHROPIC_API_KEY: 'sim-key', SYNROUTER_ANTHROPIC_BASE_URL: simUrl, SYNROUTER_KEEPALIVE: '0' }, overrides: { port: 0, host: '127.0.0.1', dbPath: join(dir, 'synrouter.db') } });
 const app = await startSynrouter(config);
 const { key } = app.deps.keys.create({ name: 'bench', mode: 'coding' });
 

@@ -105,4 +105,6 @@ export const CONFIG_FILE: Check = object({
   shutdownGraceMs: ms,
   fallbacks: record(array(string)),
   engine: object({ trim: object({ coding: trim, general: trim }), layerPatterns: object({ core: pattern, platform: pattern, mcp: pattern }), ttl: oneOf('adaptive', '5m', '1h') }),
+  // Values are checked where they are read (config.ts, with the same messages for the environment).
+  log: object({ level: string, destination: string, format: string }),
 });

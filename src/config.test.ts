@@ -117,3 +117,18 @@ test("the README's example config file is valid", () => {
   const example = /## Configuration[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)![1]!;
   assert.doesNotThrow(() => loadConfig({ configPath: file(JSON.parse(example.replaceAll('…', '')) as object), env: {} }));
 });
+
+test('access log: info to stdout by default; the file, then the environment, set level, destination and format', () => {
+  assert.deepEqual(loadConfig({ env: {} }).log, { level: 'info', destination: 'stdout', format: 'auto' });
+  const f = file({ log: { level: 'warn', destination: 'logs/access.log', format: 'json' } });
+  assert.deepEqual(loadConfig({ configPath: f, env: {} }).log, { level: 'warn', destination: resolve('logs/access.log'), format: 'json' });
+  assert.deepEqual(loadConfig({ configPath: f, env: { SYNROUTER_LOG_LEVEL: 'silent', SYNROUTER_LOG_DESTINATION: 'stderr', SYNROUTER_LOG_FORMAT: 'pretty' } }).log, { level: 'silent', destination: 'stderr', format: 'pretty' });
+  assert.throws(() => loadConfig({ env: { SYNROUTER_LOG_LEVEL: 'verbose' } }), (e: unknown) => e instanceof ConfigError && e.message.includes('SYNROUTER_LOG_LEVEL'));
+  assert.throws(() => loadConfig({ configPath: file({ log: { format: 'xml' } }), env: {} }), (e: unknown) => e instanceof ConfigError && e.message.includes('log.format'));
+});
+
+test('traces: off without an OTLP endpoint; on with one; a bad OTEL_* value is a config error', () => {
+  assert.equal(loadConfig({ env: {} }).tracing, undefined);
+  assert.equal(loadConfig({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' } }).tracing?.url, 'http://127.0.0.1:4318/v1/traces');
+  assert.throws(() => loadConfig({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }), ConfigError);
+});

@@ -3,7 +3,9 @@
  * environment. The result is a frozen, typed Config; nothing else reads process.env.
  *
  * Environment: SYNROUTER_HOST, SYNROUTER_PORT, SYNROUTER_DB, SYNROUTER_BODY_LIMIT_MB, SYNROUTER_BODY_TIMEOUT_MS,
- * SYNROUTER_GC_HEADROOM_MB, and per provider
+ * SYNROUTER_GC_HEADROOM_MB, SYNROUTER_LOG_LEVEL, SYNROUTER_LOG_DESTINATION, SYNROUTER_LOG_FORMAT, the
+ * standard OTEL_* variables that turn traces on (observe/otel-config.ts; the OTLP exporter reads its
+ * headers, timeout and certificates from process.env itself, as every OpenTelemetry SDK does), and per provider
  * SYNROUTER_<PROVIDER>_API_KEY (comma-separated for several keys) and SYNROUTER_<PROVIDER>_BASE_URL,
  * for ANTHROPIC, OPENROUTER and every provider declared in the config file.
  */
@@ -20,6 +22,8 @@ import { DEFAULT_KEEPALIVE, type KeepAliveConfig } from './keepalive/keep-alive.
 import { DEFAULT_BODY_TIMEOUT_MS } from './server/read-body.ts';
 import { ConfigError } from './errors.ts';
 import { CONFIG_FILE } from './config-schema.ts';
+import { DEFAULT_LOG, LOG_LEVELS, type LogConfig, type LogLevel } from './observe/access-log.ts';
+import { tracingFromEnv, type TracingConfig } from './observe/otel-config.ts';
 
 export interface ProviderConfig {
   spec: ProviderSpec;
@@ -56,6 +60,10 @@ export interface Config {
   shutdownGraceMs: number;
   /** Fallback models by model id, tried after every provider of the model itself. */
   fallbacks: Readonly<Record<string, readonly string[]>>;
+  /** The access log: one JSON line per request (observe/access-log.ts). */
+  log: LogConfig;
+  /** OpenTelemetry traces over OTLP/HTTP; only when an OTLP endpoint is set (observe/otel-config.ts). */
+  tracing?: TracingConfig;
 }
 
 interface FileConfig {
@@ -80,6 +88,7 @@ interface FileConfig {
   shutdownGraceMs?: number;
   fallbacks?: Record<string, string[]>;
   engine?: { trim?: { coding?: Partial<TrimPolicy>; general?: Partial<TrimPolicy> }; layerPatterns?: Record<string, string>; ttl?: 'adaptive' | '5m' | '1h' };
+  log?: { level?: string; destination?: string; format?: string };
 }
 
 export { ConfigError };
@@ -116,6 +125,8 @@ export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv;
   }
 
   const port = opts.overrides?.port ?? intFrom(env.SYNROUTER_PORT, 'SYNROUTER_PORT') ?? file.port ?? 8787;
+  const { tracing, error: tracingError } = tracingFromEnv(env);
+  if (tracingError) throw new ConfigError(tracingError);
   const cfg: Config = {
     host: opts.overrides?.host ?? env.SYNROUTER_HOST ?? file.host ?? '127.0.0.1',
     port,
@@ -153,6 +164,13 @@ export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv;
       ...(file.engine?.layerPatterns ? { layerPatterns: { ...DEFAULT_LAYER_PATTERNS, ...file.engine.layerPatterns } } : {}),
       ...(file.engine?.ttl ? { ttl: file.engine.ttl } : {}),
     },
+    log: {
+      level: oneOf(env.SYNROUTER_LOG_LEVEL || file.log?.level || DEFAULT_LOG.level, LOG_LEVELS, env.SYNROUTER_LOG_LEVEL ? 'SYNROUTER_LOG_LEVEL' : 'log.level') as LogLevel,
+      // A relative log file is relative to the working directory, as the database is.
+      destination: logDestination(env.SYNROUTER_LOG_DESTINATION || file.log?.destination || DEFAULT_LOG.destination),
+      format: oneOf(env.SYNROUTER_LOG_FORMAT || file.log?.format || DEFAULT_LOG.format, ['auto', 'json', 'pretty'] as const, env.SYNROUTER_LOG_FORMAT ? 'SYNROUTER_LOG_FORMAT' : 'log.format'),
+    },
+    ...(tracing ? { tracing } : {}),
   };
   return Object.freeze(cfg);
 }
@@ -185,6 +203,15 @@ function envNameOf(name: string): string {
 
 function splitKeys(v: string): string[] {
   return v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function oneOf<T extends string>(v: string, allowed: readonly T[], name: string): T {
+  if (!(allowed as readonly string[]).includes(v)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${v}"`);
+  return v as T;
+}
+
+function logDestination(v: string): string {
+  return v === 'stdout' || v === 'stderr' ? v : resolve(v);
 }
 
 function intFrom(v: string | undefined, name: string): number | undefined {

@@ -41,6 +41,7 @@ import type { LoadShedder } from './server/load-shedder.ts';
 import type { KeepAlive } from './keepalive/keep-alive.ts';
 import { keepAliveApplies, keepWarm } from './keepalive/keep-warm.ts';
 import { recordCounterfactuals } from './meter/counterfactual.ts';
+import type { Observer } from './observe/observer.ts';
 
 export interface Deps {
   config: Config;
@@ -60,6 +61,8 @@ export interface Deps {
   limits: Limits;
   shedder: LoadShedder;
   keepalive: KeepAlive;
+  /** The access log and traces: told once per request, after its row. */
+  observer: Observer;
 }
 
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, deps: Deps): Promise<void> {
@@ -99,12 +102,13 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
     sendError(res, endpoint.protocol, e, requestId);
   } finally {
     // Every authenticated turn gets exactly one ledger row, whatever happened to it.
-    if (turn.key && endpoint.op !== 'count_tokens' && endpoint.op !== 'models') {
-      const row = toLedgerRow({ ...turn, key: turn.key }, deps.registry);
+    const row = turn.key && endpoint.op !== 'count_tokens' && endpoint.op !== 'models' ? toLedgerRow({ ...turn, key: turn.key }, deps.registry) : undefined;
+    if (row) {
       deps.ledger.record(row);
       deps.metrics.observeTurn(row, turn.route?.entry);
       deps.limits.spend(row.keyId, row.ts, row.costUsd);
     }
+    deps.observer.turnEnded(turn, row, res.statusCode);
     release?.();
     hold?.release();
     done();

@@ -7,6 +7,7 @@ import { totalInput, ZERO_USAGE, type Usage } from './meter/usage.ts';
 import { costOf, directCostOf } from './meter/cost.ts';
 import type { Registry } from './route/registry.ts';
 import type { Change, MissReason } from './rewrite/cache-engine.ts';
+import type { Attempt } from './observe/attempts.ts';
 
 export interface Turn {
   requestId: string;
@@ -34,6 +35,10 @@ export interface Turn {
   shadowUsage?: Usage;
   /** The provider's own price for the turn (OpenRouter `usage.cost`), preferred over the price table. */
   providerCostUsd?: number | null;
+  /** Each upstream attempt in order (retries and fallbacks before the last), for the access log and traces. */
+  attempts?: Attempt[];
+  /** What the upstream said when it failed the turn (its error's message, keys redacted), for the access log. */
+  errorMessage?: string;
 }
 
 export function newTurn(requestId: string, clientProtocol: ClientProtocol, endpoint: string, now: number): Turn {

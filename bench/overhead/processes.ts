@@ -126,12 +126,12 @@ export interface SynrouterProc extends Proc { url: string; key: string; dbPath: 
  * A real Synrouter as a child process (`synrouter serve`) with its own SQLite file, Anthropic routed
  * to the mock upstream, and a coding-mode client key made by `synrouter keys create`.
  */
-export async function startSynrouter(opts: { dir: string; upstreamUrl: string; nodeArgs?: string[]; configFile?: string }): Promise<SynrouterProc> {
+export async function startSynrouter(opts: { dir: string; upstreamUrl: string; nodeArgs?: string[]; configFile?: string; env?: Record<string, string> }): Promise<SynrouterProc> {
   mkdirSync(opts.dir, { recursive: true });
   const dbPath = join(opts.dir, 'synrouter.db');
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SYNROUTER_')) env[k] = v;
-  Object.assign(env, { SYNROUTER_ANTHROPIC_BASE_URL: opts.upstreamUrl, SYNROUTER_ANTHROPIC_API_KEY: 'sk-ant-bench-upstream-key', ...(opts.configFile ? { SYNROUTER_CONFIG: opts.configFile } : {}) });
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SYNROUTER_') && !k.startsWith('OTEL_')) env[k] = v;
+  Object.assign(env, { SYNROUTER_ANTHROPIC_BASE_URL: opts.upstreamUrl, SYNROUTER_ANTHROPIC_API_KEY: 'sk-ant-bench-upstream-key', ...(opts.configFile ? { SYNROUTER_CONFIG: opts.configFile } : {}), ...opts.env });
   const main = join(ROOT, 'src/cli/main.ts');
   const out = execFileSync(process.execPath, [main, 'keys', 'create', '--name', 'bench', '--mode', 'coding', '--db', dbPath], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const key = out.trim().split('\n').at(-1)!.trim();

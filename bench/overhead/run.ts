@@ -18,6 +18,7 @@
  * Needs wrk and nginx on PATH (bench/run-overhead.sh installs them from Debian).
  * Options: --profile (afterwards, profile Synrouter under c=20 load with --cpu-prof and summarise),
  *          --quick (short runs, for trying the harness).
+ * Then (BENCH_OBSERVE=0 skips it) the access log's and the traces' cost: observe-phase.ts.
  * Environment: BENCH_ROUNDS (3), BENCH_C1_SECONDS (2), BENCH_C20_SECONDS (3) per round, BENCH_WARM_SECONDS (36, the Node targets'), BENCH_TTFB_N (40),
  *              BENCH_STREAMS (1000), BENCH_UPSTREAM_CONNECTIONS (1200, so that every stream gets an
  *              upstream connection; "default" = Synrouter's own default of 128), BENCH_KEEP_TMP=1,
@@ -34,6 +35,7 @@ import { CpuWatch, cpuMs, rssKiB } from './proc.ts';
 import { post, ttfb, manyStreams } from './clients.ts';
 import { summarizeProfile } from './profile-summary.ts';
 import { MASTER_KEY as LITELLM_KEY, startLiteLLM } from '../litellm/proxy.ts';
+import { observePhase } from './observe-phase.ts';
 
 const argv = new Set(process.argv.slice(2));
 const QUICK = argv.has('--quick');
@@ -395,6 +397,15 @@ async function main(): Promise<void> {
     out.push(`- Synrouter config for the run: ${JSON.stringify(synConfig)}`);
     out.push(`- wall time: ${f((performance.now() - t0) / 1000, 0)} s`);
     console.log(out.join('\n'));
+
+    // ---- the access log's and the traces' cost (BENCH_OBSERVE=0 skips it) --------------------
+    if (process.env.BENCH_OBSERVE !== '0') {
+      const phase = await observePhase({
+        upstreamUrl: upstream.url, dir: tmp, configFile, bodyFiles, headers, warmSeconds: WARM_S, rounds: ROUNDS, c1Seconds: C1_S, c20Seconds: C20_S,
+        otherPids: () => [upstream.pid, nginx.pid, nginxWorker, floor.pid], foreignLimit: FOREIGN_LIMIT, log,
+      });
+      console.log('\n' + phase.join('\n'));
+    }
 
     // ---- optional: where Synrouter's CPU goes ----------------------------------------------
     if (PROFILE) {

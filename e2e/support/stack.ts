@@ -35,7 +35,8 @@ export interface Stack {
 export async function startStack(opts: { simulator?: SimulatorOptions; env?: Record<string, string>; bodyLimitMb?: number; openrouterToSimulator?: boolean; config?: (c: Config) => Config } = {}): Promise<Stack> {
   const sim = await startSimulator({ port: 0, ...opts.simulator });
   const dbPath = join(mkdtempSync(join(tmpdir(), 'synrouter-e2e-')), 'synrouter.db');
-  const env = { SYNROUTER_ANTHROPIC_API_KEY: 'sim-key', SYNROUTER_ANTHROPIC_BASE_URL: sim.url, ...(opts.bodyLimitMb ? { SYNROUTER_BODY_LIMIT_MB: String(opts.bodyLimitMb) } : {}), ...(opts.openrouterToSimulator ? { SYNROUTER_OPENROUTER_BASE_URL: sim.url } : {}), ...opts.env };
+  // The access log stays out of the test runner's output unless a test asks for it.
+  const env = { SYNROUTER_LOG_LEVEL: 'silent', SYNROUTER_ANTHROPIC_API_KEY: 'sim-key', SYNROUTER_ANTHROPIC_BASE_URL: sim.url, ...(opts.bodyLimitMb ? { SYNROUTER_BODY_LIMIT_MB: String(opts.bodyLimitMb) } : {}), ...(opts.openrouterToSimulator ? { SYNROUTER_OPENROUTER_BASE_URL: sim.url } : {}), ...opts.env };
   const loaded = loadConfig({ env, overrides: { port: 0, host: '127.0.0.1', dbPath } });
   const config = opts.config ? opts.config(loaded) : loaded;
   const app = await startSynrouter(config, { clock: sim.clock });

@@ -1,6 +1,7 @@
 /**
  * The node:http server: wires the stores and the upstream agent into handleRequest, and shuts
- * down gracefully (stop accepting, let in-flight requests finish up to a timeout, flush the ledger).
+ * down gracefully (stop accepting, let in-flight requests finish up to a timeout, flush the ledger,
+ * the access log and the spans).
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +23,7 @@ import { Limits } from '../auth/limits.ts';
 import { LoadShedder } from './load-shedder.ts';
 import { KeepAlive } from '../keepalive/keep-alive.ts';
 import { createUpstreamAgent } from '../upstream/send-upstream.ts';
+import { createObserver } from '../observe/observer.ts';
 
 export interface Synrouter {
   server: Server;
@@ -40,6 +42,7 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
   const registry = createRegistry(config.models);
   const metrics = new Metrics(registry);
   const limits = new Limits(db, config.limits);
+  const observer = await createObserver(config);
   const deps: Deps = {
     config,
     keys,
@@ -53,6 +56,7 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
     inflight: new Inflight(),
     limits,
     shedder: new LoadShedder(config.shedding),
+    observer,
     registry,
     agent,
     keepalive: new KeepAlive({
@@ -87,6 +91,8 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
     deps.shedder.close();
     deps.ledger.close();
     deps.sessions.flush();
+    // The last access-log lines and spans (bounded: a collector that is down does not hold the exit).
+    await deps.observer.close();
     await deps.agent.close();
     db.close();
   };

@@ -11,13 +11,16 @@ import { endStreamWithError, relay, responseHeaders } from '../sse/relay.ts';
 import type { Turn } from '../turn.ts';
 import type { UpstreamResponse } from './send-upstream.ts';
 import { readBounded, tryParse } from './read-bounded.ts';
+import { inBandErrorMessage, upstreamErrorMessage } from '../observe/upstream-error-message.ts';
 
 export async function forwardAnthropicResponse(opts: { upstream: UpstreamResponse; res: ServerResponse; turn: Turn; signal: AbortSignal }): Promise<void> {
   const { upstream, res, turn } = opts;
   turn.status = upstream.status;
   if (upstream.status >= 400) {
     turn.errorCode = 'UPSTREAM_ERROR';
-    const body = normaliseError(upstream.status, await readBounded(upstream.body), turn.requestId);
+    const raw = await readBounded(upstream.body);
+    turn.errorMessage = upstreamErrorMessage(raw);
+    const body = normaliseError(upstream.status, raw, turn.requestId);
     res.writeHead(upstream.status, responseHeaders(upstream.headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }));
     res.end(body);
     return;
@@ -51,7 +54,10 @@ export async function forwardAnthropicResponse(opts: { upstream: UpstreamRespons
       const s = stream.summary();
       turn.usage = s.usage;
       turn.responseModel = s.model;
-      if (s.error && !turn.errorCode) turn.errorCode = `UPSTREAM_${s.error.type}`;
+      if (s.error && !turn.errorCode) {
+        turn.errorCode = `UPSTREAM_${s.error.type}`;
+        turn.errorMessage = inBandErrorMessage(s.error.message);
+      }
     } else {
       const parsed = tryParse(Buffer.concat(json)) as { model?: string; usage?: AnthropicUsage } | undefined;
       turn.usage = fromAnthropicUsage(parsed?.usage);

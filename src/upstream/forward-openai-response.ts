@@ -10,6 +10,7 @@ import { SseParser, writeSse } from '../sse/sse-parser.ts';
 import { endStreamWithError, relay, responseHeaders } from '../sse/relay.ts';
 import type { Turn } from '../turn.ts';
 import { readBounded, tryParse } from './read-bounded.ts';
+import { inBandErrorMessage, upstreamErrorMessage } from '../observe/upstream-error-message.ts';
 import type { UpstreamResponse } from './send-upstream.ts';
 
 export async function forwardOpenAIResponse(opts: {
@@ -20,6 +21,7 @@ export async function forwardOpenAIResponse(opts: {
   if (upstream.status >= 400) {
     turn.errorCode = 'UPSTREAM_ERROR';
     const raw = await readBounded(upstream.body);
+    turn.errorMessage = upstreamErrorMessage(raw);
     const parsed = tryParse(raw) as { error?: { message?: unknown } } | undefined;
     const body = typeof parsed?.error?.message === 'string'
       ? raw.toString('utf8')
@@ -59,7 +61,10 @@ export async function forwardOpenAIResponse(opts: {
       if (s.usage) turn.usage = s.usage;
       turn.responseModel = s.model;
       turn.providerCostUsd = s.providerCost;
-      if (s.error && !turn.errorCode) turn.errorCode = 'UPSTREAM_STREAM_ERROR';
+      if (s.error && !turn.errorCode) {
+        turn.errorCode = 'UPSTREAM_STREAM_ERROR';
+        turn.errorMessage = inBandErrorMessage(s.error);
+      }
     } else {
       const parsed = tryParse(Buffer.concat(json)) as { model?: string; usage?: Record<string, any> } | undefined;
       turn.usage = kind === 'chat' ? fromChatUsage(parsed?.usage) : fromResponsesUsage(parsed?.usage);

@@ -14,6 +14,7 @@ import type { Translation } from '../translate/translate-request.ts';
 import type { Turn } from '../turn.ts';
 import type { WireProtocol } from './providers.ts';
 import { readBounded, tryParse } from './read-bounded.ts';
+import { upstreamErrorMessage } from '../observe/upstream-error-message.ts';
 import type { UpstreamResponse } from './send-upstream.ts';
 
 export async function forwardTranslated(o: { from: WireProtocol; upstream: UpstreamResponse; res: ServerResponse; turn: Turn; signal: AbortSignal; translation: Translation }): Promise<void> {
@@ -24,6 +25,7 @@ export async function forwardTranslated(o: { from: WireProtocol; upstream: Upstr
   if (upstream.status >= 400) {
     turn.errorCode = 'UPSTREAM_ERROR';
     const raw = await readBounded(upstream.body);
+    turn.errorMessage = upstreamErrorMessage(raw);
     const t = pair.translateError(upstream.status, tryParse(raw) ?? raw.toString('utf8'));
     return sendJson(res, t.status, t.body, keep);
   }

@@ -12,6 +12,7 @@ import { isRetryableStatus, retryDelayMs } from './retry-policy.ts';
 import { describeTransportError, type UpstreamResponse } from './send-upstream.ts';
 import type { TurnRow } from '../store/ledger.ts';
 import { ZERO_USAGE } from '../meter/usage.ts';
+import { attempted } from '../observe/attempts.ts';
 
 export async function sendWithRetries<T extends { route: Route; upstream: UpstreamResponse }>(o: {
   routes: Route[]; deps: Deps; turn: Turn; signal: AbortSignal; attempt: (route: Route) => Promise<T>;
@@ -25,7 +26,7 @@ export async function sendWithRetries<T extends { route: Route; upstream: Upstre
     let result: T | undefined;
     let failure: ProxyError | undefined;
     try {
-      result = await o.attempt(route);
+      result = await attempted(o.turn, route, o.attempt);
     } catch (err) {
       if (o.signal.aborted || !(err instanceof ProxyError) || !err.code.startsWith('UPSTREAM_')) throw err;
       failure = err;
