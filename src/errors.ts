@@ -28,6 +28,11 @@ export const ERROR_CODES = {
   BUDGET_EXCEEDED: 429,
   CLIENT_ABORTED: 499,
   INTERNAL: 500,
+  /**
+   * Ledger only, never sent: the process ended (kill -9, a crash) while the request was at
+   * the upstream; recorded on the next start (store/ledger.ts). The status when no upstream one was known.
+   */
+  INTERRUPTED: 500,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
