@@ -2,10 +2,10 @@
 import type { ClientProtocol } from './errors.ts';
 import type { KeyRecord } from './store/keys.ts';
 import type { Route } from './route/resolve-route.ts';
-import type { TurnRow } from './store/ledger.ts';
+import type { OpenTurn, Progress, TurnRow } from './store/ledger.ts';
 import { totalInput, ZERO_USAGE, type Usage } from './meter/usage.ts';
 import { costOf, directCostOf } from './meter/cost.ts';
-import type { Registry } from './route/registry.ts';
+import type { Prices, Registry } from './route/registry.ts';
 import type { Change, MissReason } from './rewrite/cache-engine.ts';
 
 export interface Turn {
@@ -34,6 +34,10 @@ export interface Turn {
   shadowUsage?: Usage;
   /** The provider's own price for the turn (OpenRouter `usage.cost`), preferred over the price table. */
   providerCostUsd?: number | null;
+  /** The ledger's open row of the attempt now at the upstream; its finished row (turn or retry) replaces it. */
+  open?: OpenTurn;
+  /** The stream's meter while it is relayed: what it has read so far, for the open row. */
+  meter?: { soFar(): { usage: Usage | null; model: string | null } };
 }
 
 export function newTurn(requestId: string, clientProtocol: ClientProtocol, endpoint: string, now: number): Turn {
@@ -44,10 +48,14 @@ export function newTurn(requestId: string, clientProtocol: ClientProtocol, endpo
   };
 }
 
+/** Prices follow the model the provider says answered (protocols.md §3.4: never an alias map). */
+function pricesOf(t: Turn, responseModel: string | null, registry: Registry): Prices | null {
+  const model = responseModel ?? t.route?.upstreamModel ?? null;
+  return model ? registry.pricesFor(model, t.route?.speed) : null;
+}
+
 export function toLedgerRow(t: Turn & { key: KeyRecord }, registry: Registry): TurnRow {
-  // Prices follow the model the provider says answered (protocols.md §3.4: never an alias map).
-  const model = t.responseModel ?? t.route?.upstreamModel ?? null;
-  const prices = model ? registry.pricesFor(model, t.route?.speed) : null;
+  const prices = pricesOf(t, t.responseModel, registry);
   return {
     ts: t.startedAt, requestId: t.requestId, kind: 'turn', keyId: t.key.id, sessionId: t.sessionId, clientProtocol: t.clientProtocol,
     endpoint: t.endpoint, requestedModel: t.requestedModel, responseModel: t.responseModel, provider: t.route?.providerName ?? null,
@@ -60,6 +68,25 @@ export function toLedgerRow(t: Turn & { key: KeyRecord }, registry: Registry): T
     missReason: missReason(t),
     engine: t.changes.length ? JSON.stringify(t.changes) : null,
     latencyMs: Math.round((performance.now() - t.startPerf) * 100) / 100, ttfbMs: t.ttfbMs === null ? null : Math.round(t.ttfbMs * 100) / 100,
+  };
+}
+
+/** The row of an attempt about to go upstream, for the ledger's open row: no latency yet. */
+export function openRowOf(t: Turn & { key: KeyRecord }, registry: Registry): TurnRow {
+  return { ...toLedgerRow(t, registry), latencyMs: null };
+}
+
+/** What an attempt at the upstream has come to: the status once its head arrived, the tokens its stream's meter has read. */
+export function progressOf(t: Turn, registry: Registry): Progress {
+  const live = t.meter?.soFar();
+  const usage = live?.usage ?? t.usage;
+  const model = live?.model ?? t.responseModel;
+  const prices = pricesOf(t, model, registry);
+  const cost = costOf(usage, prices);
+  return {
+    status: t.status, responseModel: model, inputTokens: usage.input, cacheReadTokens: usage.cacheRead, cacheWrite5mTokens: usage.cacheWrite5m,
+    cacheWrite1hTokens: usage.cacheWrite1h, outputTokens: usage.output, costUsd: cost, costDirectUsd: directCostOf(usage, prices), costClientUsd: cost,
+    ttfbMs: t.ttfbMs === null ? null : Math.round(t.ttfbMs * 100) / 100,
   };
 }
 

@@ -147,7 +147,7 @@ export class Ledger {
    * at once. `progress` is read at each flush while the request runs. A promise because a networked
    * store (PostgreSQL, issue 20) is awaited before dispatch; here the insert is synchronous and takes
    * a few microseconds. A failed insert is logged and the request goes ahead (the finished row is
-   * still recorded): the store's trouble does not become the client's.
+   * still recorded): the store's trouble does not become the client's, and the promise never rejects.
    */
   open(row: TurnRow, progress?: () => Progress): Promise<OpenTurn> {
     const open = { seq: ++this.#seq };
