@@ -112,7 +112,7 @@ test('kill -9 under load, then a restart: one ledger row per request the upstrea
       const mine = rows.filter((r) => r.session_id === `kill9-${s}`);
       if (mine.length === got + 1) {
         unsent++;
-        assert.deepEqual({ ...mine.at(-1)! }, { session_id: `kill9-${s}`, kind: 'turn', status: 500, error_code: 'INTERRUPTED', aborted: 1, tokens: 0, cost_usd: 0 }, `session ${s}: the extra row is a request the kill stopped on its way out`);
+        assert.deepEqual({ ...mine.at(-1)! }, { session_id: `kill9-${s}`, kind: 'turn', status: 500, error_code: 'INTERRUPTED', aborted: 1, tokens: 0, cost_usd: null }, `session ${s}: the extra row is a request the kill stopped on its way out`);
       } else assert.equal(mine.length, got, `session ${s}: one ledger row per request the simulator received`);
     }
     const byKind = (k: string) => rows.filter((r) => r.kind === k).length;

@@ -126,7 +126,7 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
     });
     const headers = routeHeaders(req.headers, route);
     // In the ledger before it goes out (a crash from here on leaves it recorded as interrupted); count_tokens is free and has no row.
-    if (endpoint.op !== 'count_tokens') turn.open = await deps.ledger.open(openRowOf({ ...turn, key }, deps.registry), () => progressOf(turn, deps.registry));
+    if (endpoint.op !== 'count_tokens') turn.open = await deps.ledger.open(openRowOf(turn, key), () => progressOf(turn, deps.registry));
     const upstream = await sendUpstream(deps.agent, {
       baseUrl: route.provider.baseUrl,
       path: route.provider.spec.paths[route.wire]! + (endpoint.op === 'count_tokens' ? '/count_tokens' : ''),

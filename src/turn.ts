@@ -2,7 +2,7 @@
 import type { ClientProtocol } from './errors.ts';
 import type { KeyRecord } from './store/keys.ts';
 import type { Route } from './route/resolve-route.ts';
-import type { OpenTurn, Progress, TurnRow } from './store/ledger.ts';
+import type { OpenRow, OpenTurn, Progress, TurnRow } from './store/ledger.ts';
 import { totalInput, ZERO_USAGE, type Usage } from './meter/usage.ts';
 import { costOf, directCostOf } from './meter/cost.ts';
 import type { Prices, Registry } from './route/registry.ts';
@@ -45,6 +45,8 @@ export function newTurn(requestId: string, clientProtocol: ClientProtocol, endpo
     requestId, startedAt: now, startPerf: performance.now(), clientProtocol, endpoint, sessionId: null, requestedModel: null,
     streamed: false, status: 0, errorCode: null, aborted: false, usage: ZERO_USAGE, responseModel: null, ttfbMs: null,
     changes: [], expectedMiss: null,
+    // Set later (dispatch, the stream's start): present from the start so the object keeps one shape.
+    open: undefined, meter: undefined,
   };
 }
 
@@ -71,9 +73,12 @@ export function toLedgerRow(t: Turn & { key: KeyRecord }, registry: Registry): T
   };
 }
 
-/** The row of an attempt about to go upstream, for the ledger's open row: no latency yet. */
-export function openRowOf(t: Turn & { key: KeyRecord }, registry: Registry): TurnRow {
-  return { ...toLedgerRow(t, registry), latencyMs: null };
+/** What the ledger's open row of an attempt about to go upstream holds. */
+export function openRowOf(t: Turn, key: KeyRecord): OpenRow {
+  return {
+    ts: t.startedAt, requestId: t.requestId, kind: 'turn', keyId: key.id, sessionId: t.sessionId, clientProtocol: t.clientProtocol,
+    endpoint: t.endpoint, requestedModel: t.requestedModel, provider: t.route?.providerName ?? null, streamed: t.streamed,
+  };
 }
 
 /** What an attempt at the upstream has come to: the status once its head arrived, the tokens its stream's meter has read. */

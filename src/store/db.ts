@@ -148,13 +148,14 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE open_turns (
      instance TEXT NOT NULL,             -- the Ledger (process) that opened it: a random id per start
      seq INTEGER NOT NULL,               -- its order in that Ledger
+     -- known at dispatch
      ts INTEGER NOT NULL, request_id TEXT NOT NULL, kind TEXT NOT NULL, key_id TEXT NOT NULL, session_id TEXT,
-     client_protocol TEXT NOT NULL, endpoint TEXT NOT NULL, requested_model TEXT, response_model TEXT, provider TEXT,
-     status INTEGER NOT NULL,            -- 0 until the response head arrived
-     error_code TEXT, streamed INTEGER NOT NULL, aborted INTEGER NOT NULL,
-     input_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL, cache_write_5m_tokens INTEGER NOT NULL,
-     cache_write_1h_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, -- metered so far
-     cost_usd REAL, cost_direct_usd REAL, latency_ms REAL, ttfb_ms REAL, miss_reason TEXT, engine TEXT, cost_client_usd REAL, cost_shadow_usd REAL,
+     client_protocol TEXT NOT NULL, endpoint TEXT NOT NULL, requested_model TEXT, provider TEXT, streamed INTEGER NOT NULL,
+     -- metered so far, written by the periodic flush while the request runs
+     status INTEGER NOT NULL DEFAULT 0,  -- 0 until the response head arrived
+     response_model TEXT, input_tokens INTEGER NOT NULL DEFAULT 0, cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+     cache_write_5m_tokens INTEGER NOT NULL DEFAULT 0, cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0,
+     cost_usd REAL, cost_direct_usd REAL, cost_client_usd REAL, ttfb_ms REAL,
      PRIMARY KEY (instance, seq)
    ) WITHOUT ROWID;`,
 ];

@@ -19,6 +19,14 @@ function row(requestId: string, over: Partial<TurnRow> = {}): TurnRow {
   };
 }
 
+/** What a request's meter reports: nothing yet, unless told. */
+function progress(over: Partial<Progress> = {}): Progress {
+  return {
+    status: 0, responseModel: null, inputTokens: 0, cacheReadTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0,
+    costUsd: null, costDirectUsd: null, costClientUsd: null, ttfbMs: null, ...over,
+  };
+}
+
 /** Another connection to the file, as the next process (or the CLI) has: it sees only what was committed. */
 function look(path: string) {
   const d = new DatabaseSync(path, { readOnly: true });
@@ -48,9 +56,9 @@ test('after a crash, the next Ledger on the file records open rows as interrupte
   const path = tmpDb();
   const crashed = new Ledger(openDatabase(path), SLOW);
   // A long stream: its head and message_start arrived, the periodic flush wrote them; then the process died.
-  let seen: Progress = { ...row('stream'), status: 0 };
+  let seen = progress();
   await crashed.open(row('stream'), () => seen);
-  seen = { ...seen, status: 200, responseModel: 'claude-sonnet-4-6', inputTokens: 1200, cacheReadTokens: 30_000, outputTokens: 40, costUsd: 0.0135, ttfbMs: 310 };
+  seen = progress({ status: 200, responseModel: 'claude-sonnet-4-6', inputTokens: 1200, cacheReadTokens: 30_000, outputTokens: 40, costUsd: 0.0135, ttfbMs: 310 });
   crashed.flush();
   // A request still waiting for its head.
   await crashed.open(row('waiting', { streamed: false }));
@@ -69,10 +77,10 @@ test('after a crash, the next Ledger on the file records open rows as interrupte
   assert.deepEqual(open, []);
   assert.deepEqual(turns, [
     { request_id: 'stream', kind: 'turn', status: 200, error_code: 'INTERRUPTED', aborted: 1, input_tokens: 1200, cache_read_tokens: 30_000, output_tokens: 40, cost_usd: 0.0135, response_model: 'claude-sonnet-4-6' },
-    { request_id: 'waiting', kind: 'turn', status: 500, error_code: 'INTERRUPTED', aborted: 1, input_tokens: 0, cache_read_tokens: 0, output_tokens: 0, cost_usd: 0, response_model: null },
-    { request_id: 'done', kind: 'turn', status: 500, error_code: 'INTERRUPTED', aborted: 1, input_tokens: 0, cache_read_tokens: 0, output_tokens: 0, cost_usd: 0, response_model: null },
-    { request_id: 'retried', kind: 'retry', status: 500, error_code: 'INTERRUPTED', aborted: 1, input_tokens: 0, cache_read_tokens: 0, output_tokens: 0, cost_usd: 0, response_model: null },
-    { request_id: 'retried', kind: 'turn', status: 500, error_code: 'INTERRUPTED', aborted: 1, input_tokens: 0, cache_read_tokens: 0, output_tokens: 0, cost_usd: 0, response_model: null },
+    { request_id: 'waiting', kind: 'turn', status: 500, error_code: 'INTERRUPTED', aborted: 1, input_tokens: 0, cache_read_tokens: 0, output_tokens: 0, cost_usd: null, response_model: null },
+    { request_id: 'done', kind: 'turn', status: 500, error_code: 'INTERRUPTED', aborted: 1, input_tokens: 0, cache_read_tokens: 0, output_tokens: 0, cost_usd: null, response_model: null },
+    { request_id: 'retried', kind: 'retry', status: 500, error_code: 'INTERRUPTED', aborted: 1, input_tokens: 0, cache_read_tokens: 0, output_tokens: 0, cost_usd: null, response_model: null },
+    { request_id: 'retried', kind: 'turn', status: 500, error_code: 'INTERRUPTED', aborted: 1, input_tokens: 0, cache_read_tokens: 0, output_tokens: 0, cost_usd: null, response_model: null },
   ]);
 
   // Idempotent: recovery again, here or in another start, adds nothing.
@@ -90,8 +98,8 @@ test('a new Ledger leaves its own open rows alone, and progress is written only 
   const db = openDatabase(path);
   const ledger = new Ledger(db, SLOW);
   let status = 0;
-  await ledger.open(row('a'), () => ({ ...row('a'), status }));
-  await ledger.open(row('b'), () => row('b'));
+  await ledger.open(row('a'), () => progress({ status }));
+  await ledger.open(row('b'), () => progress());
   const changes = () => (db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
   const before = changes();
   ledger.flush();

@@ -61,6 +61,15 @@ function values(r: TurnRow): (string | number | null)[] {
 }
 
 
+/** What is known of a request when it goes to an upstream: its open row, until `progress` adds to it. */
+export type OpenRow = Pick<TurnRow, 'ts' | 'requestId' | 'kind' | 'keyId' | 'sessionId' | 'clientProtocol' | 'endpoint' | 'requestedModel' | 'provider' | 'streamed'>;
+
+const OPENED = ['ts', 'request_id', 'kind', 'key_id', 'session_id', 'client_protocol', 'endpoint', 'requested_model', 'provider', 'streamed'] as const;
+
+function openedValues(r: OpenRow): (string | number | null)[] {
+  return [r.ts, r.requestId, r.kind, r.keyId, r.sessionId, r.clientProtocol, r.endpoint, r.requestedModel, r.provider, r.streamed ? 1 : 0];
+}
+
 /** What a request at an upstream has come to so far: written to its open row when it changes. */
 export type Progress = Pick<TurnRow, (typeof PROGRESS)[number][0]>;
 
@@ -71,20 +80,18 @@ const PROGRESS = [
   ['costUsd', 'cost_usd'], ['costDirectUsd', 'cost_direct_usd'], ['costClientUsd', 'cost_client_usd'], ['ttfbMs', 'ttfb_ms'],
 ] as const satisfies ReadonlyArray<readonly [keyof TurnRow, (typeof COLUMNS)[number]]>;
 
-function progressOf(r: Progress): Progress {
-  return {
-    status: r.status, responseModel: r.responseModel, inputTokens: r.inputTokens, cacheReadTokens: r.cacheReadTokens,
-    cacheWrite5mTokens: r.cacheWrite5mTokens, cacheWrite1hTokens: r.cacheWrite1hTokens, outputTokens: r.outputTokens,
-    costUsd: r.costUsd, costDirectUsd: r.costDirectUsd, costClientUsd: r.costClientUsd, ttfbMs: r.ttfbMs,
-  };
-}
+/** An open row as inserted: the column defaults. */
+const NOTHING: Progress = {
+  status: 0, responseModel: null, inputTokens: 0, cacheReadTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0,
+  costUsd: null, costDirectUsd: null, costClientUsd: null, ttfbMs: null,
+};
 
 function sameProgress(a: Progress, b: Progress): boolean {
   for (const [field] of PROGRESS) if (a[field] !== b[field]) return false;
   return true;
 }
 
-/** How a left-over open row goes into turns: interrupted, with what it had metered. */
+/** How a left-over open row goes into turns: interrupted, with what it had metered; columns it lacks are NULL. */
 const RECOVERED: Partial<Record<(typeof COLUMNS)[number], string>> = {
   // Two open attempts of one request: the earlier one failed and was retried (its retry row was still queued).
   kind: `CASE WHEN kind = 'turn' AND EXISTS (SELECT 1 FROM open_turns l WHERE l.instance = o.instance AND l.request_id = o.request_id AND l.seq > o.seq) THEN 'retry' ELSE kind END`,
@@ -92,6 +99,7 @@ const RECOVERED: Partial<Record<(typeof COLUMNS)[number], string>> = {
   error_code: `'INTERRUPTED'`,
   aborted: '1',
 };
+const IN_OPEN_ROWS = new Set<string>([...OPENED, ...PROGRESS.map(([, c]) => c)]);
 
 /** A request's row in open_turns, from `open` until its finished row is recorded. */
 export interface OpenTurn {
@@ -134,7 +142,7 @@ export class Ledger {
     this.#db = db;
     this.#batchSize = opts.batchSize;
     this.#insert = db.prepare(`INSERT INTO turns (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
-    this.#openInsert = db.prepare(`INSERT INTO open_turns (instance, seq, ${COLUMNS.join(', ')}) VALUES (?, ?, ${COLUMNS.map(() => '?').join(', ')})`);
+    this.#openInsert = db.prepare(`INSERT INTO open_turns (instance, seq, ${OPENED.join(', ')}) VALUES (?, ?, ${OPENED.map(() => '?').join(', ')})`);
     this.#openUpdate = db.prepare(`UPDATE open_turns SET ${PROGRESS.map(([, c]) => `${c} = ?`).join(', ')} WHERE instance = ? AND seq = ?`);
     this.#openDelete = db.prepare('DELETE FROM open_turns WHERE instance = ? AND seq = ?');
     this.recovered = this.recoverInterrupted();
@@ -143,17 +151,16 @@ export class Ledger {
   }
 
   /**
-   * Right before a request goes to an upstream: its row as known then (status 0, no tokens), committed
-   * at once. `progress` is read at each flush while the request runs. A promise because a networked
+   * Right before a request goes to an upstream: what is known of it then, committed at once. `progress` is read at each flush while the request runs. A promise because a networked
    * store (PostgreSQL, issue 20) is awaited before dispatch; here the insert is synchronous and takes
    * a few microseconds. A failed insert is logged and the request goes ahead (the finished row is
    * still recorded): the store's trouble does not become the client's, and the promise never rejects.
    */
-  open(row: TurnRow, progress?: () => Progress): Promise<OpenTurn> {
+  open(row: OpenRow, progress?: () => Progress): Promise<OpenTurn> {
     const open = { seq: ++this.#seq };
     try {
-      this.#openInsert.run(this.instance, open.seq, ...values(row));
-      if (progress) this.#open.set(open.seq, { progress, written: progressOf(row) });
+      this.#openInsert.run(this.instance, open.seq, ...openedValues(row));
+      if (progress) this.#open.set(open.seq, { progress, written: NOTHING });
     } catch (err) {
       this.failures++;
       console.error(`[synrouter] ledger: could not open a row for ${row.requestId} (recorded when it ends): ${(err as Error).message}`);
@@ -189,7 +196,7 @@ export class Ledger {
     for (const [seq, opened] of this.#open) {
       let now: Progress;
       try {
-        now = progressOf(opened.progress());
+        now = opened.progress();
       } catch {
         continue;
       }
@@ -225,7 +232,7 @@ export class Ledger {
    * `instance` says whose a row is.)
    */
   recoverInterrupted(): number {
-    const select = COLUMNS.map((c) => RECOVERED[c] ?? c).join(', ');
+    const select = COLUMNS.map((c) => RECOVERED[c] ?? (IN_OPEN_ROWS.has(c) ? c : 'NULL')).join(', ');
     try {
       this.#db.exec('BEGIN');
       const { changes } = this.#db.prepare(`INSERT INTO turns (${COLUMNS.join(', ')}) SELECT ${select} FROM open_turns o WHERE instance <> ? ORDER BY instance, seq`).run(this.instance);
