@@ -155,6 +155,11 @@ test('a stream still running has its open row written with what it has metered: 
     }
     const rows = stack.turns();
     assert.deepEqual(rows.map((r) => [r.status, r.error_code, r.aborted]), [[200, 'CLIENT_ABORTED', 1], [200, 'CLIENT_ABORTED', 1]]);
+    // Finished requests leave nothing behind in the ledger's memory either.
+    for (let i = 0; i < 5; i++) assert.equal((await fetch(calls[0]!.url, { method: 'POST', headers: { 'content-type': 'application/json', ...calls[0]!.headers }, body: JSON.stringify(calls[0]!.body) }).then((r) => r.text())).includes('message_stop'), true);
+    assert.equal(stack.app.deps.ledger.running, 0);
+    assert.equal(stack.turns().length, 7);
+    assert.equal(open().length, 0, 'the flush that wrote their rows deleted their open rows');
   } finally {
     reader.close();
     await stack.close();

@@ -251,6 +251,11 @@ export class Ledger {
     return this.#queue.length;
   }
 
+  /** Requests at an upstream now that report their progress (their open rows not yet replaced). */
+  get running(): number {
+    return this.#open.size;
+  }
+
   close(): void {
     clearInterval(this.#timer);
     this.flush();
