@@ -139,7 +139,7 @@ test('SIGTERM with many streams in flight: new connections are refused, every st
   assert.equal(rows.filter((r) => r.status === 200 && r.error_code === null).length, 3);
 });
 
-test('after kill -9 the store is consistent and at most the last batch window of rows is lost', async () => {
+test('after kill -9 the store is consistent and no request lost its row: written ones in turns, the last batch window\'s still open (e2e/kill9.test.ts restarts)', async () => {
   const s = await serve({});
   const post = () => fetch(`${s.url}/api/anthropic/v1/messages`, {
     method: 'POST', headers: { 'x-api-key': s.key, 'content-type': 'application/json' },
@@ -155,6 +155,8 @@ test('after kill -9 the store is consistent and at most the last batch window of
     assert.equal((d.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check, 'ok');
     const n = (d.prepare("SELECT count(*) AS n FROM turns WHERE kind = 'turn'").get() as { n: number }).n;
     assert.ok(n >= 10 && n <= 15, `rows written before the window survive (${n} of 15)`);
+    const open = (d.prepare('SELECT count(*) AS n FROM open_turns').get() as { n: number }).n;
+    assert.equal(n + open, 15, 'the rest are open rows, recorded as interrupted at the next start');
   } finally {
     d.close();
   }

@@ -31,7 +31,7 @@ import { rewriteOutgoing } from './rewrite/rewrite-outgoing.ts';
 import { forwardResponse } from './upstream/forward-response.ts';
 import type { KeyStore } from './store/keys.ts';
 import type { Ledger } from './store/ledger.ts';
-import { newTurn, toLedgerRow, type Turn } from './turn.ts';
+import { newTurn, openRowOf, progressOf, toLedgerRow, type Turn } from './turn.ts';
 import { handleAdmin, isAdminPath } from './admin/handle-admin.ts';
 import type { Metrics } from './meter/metrics.ts';
 import type { ProviderCacheModel } from './meter/provider-cache-model.ts';
@@ -101,10 +101,11 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
     turn.errorCode ??= e.code;
     sendError(res, endpoint.protocol, e, requestId);
   } finally {
-    // Every authenticated turn gets exactly one ledger row, whatever happened to it.
+    // Every authenticated turn gets exactly one ledger row, whatever happened to it; it replaces the
+    // open row of its last attempt.
     const row = turn.key && endpoint.op !== 'count_tokens' && endpoint.op !== 'models' ? toLedgerRow({ ...turn, key: turn.key }, deps.registry) : undefined;
     if (row) {
-      deps.ledger.record(row);
+      deps.ledger.record(row, turn.open);
       deps.metrics.observeTurn(row, turn.route?.entry);
       deps.limits.spend(row.keyId, row.ts, row.costUsd);
     }
@@ -139,6 +140,8 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
       countTokens: endpoint.op === 'count_tokens', ...(keepAliveApplies(route, deps.config.keepalive.enabled) ? { keepAlive: { maxIdleMs: deps.config.keepalive.maxIdleMs[key.mode] } } : {}),
     });
     const headers = routeHeaders(req.headers, route);
+    // In the ledger before it goes out (a crash from here on leaves it recorded as interrupted); count_tokens is free and has no row.
+    if (endpoint.op !== 'count_tokens') turn.open = await deps.ledger.open(openRowOf(turn, key), () => progressOf(turn, deps.registry));
     const upstream = await sendUpstream(deps.agent, {
       baseUrl: route.provider.baseUrl,
       path: route.provider.spec.paths[route.wire]! + (endpoint.op === 'count_tokens' ? '/count_tokens' : ''),

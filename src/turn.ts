@@ -2,10 +2,10 @@
 import type { ClientProtocol } from './errors.ts';
 import type { KeyRecord } from './store/keys.ts';
 import type { Route } from './route/resolve-route.ts';
-import type { TurnRow } from './store/ledger.ts';
+import type { OpenRow, OpenTurn, Progress, TurnRow } from './store/ledger.ts';
 import { totalInput, ZERO_USAGE, type Usage } from './meter/usage.ts';
 import { costOf, directCostOf } from './meter/cost.ts';
-import type { Registry } from './route/registry.ts';
+import type { Prices, Registry } from './route/registry.ts';
 import type { Change, MissReason } from './rewrite/cache-engine.ts';
 import type { Attempt } from './observe/attempts.ts';
 
@@ -39,6 +39,10 @@ export interface Turn {
   attempts?: Attempt[];
   /** What the upstream said when it failed the turn (its error's message, keys redacted), for the access log. */
   errorMessage?: string;
+  /** The ledger's open row of the attempt now at the upstream; its finished row (turn or retry) replaces it. */
+  open?: OpenTurn;
+  /** The stream's meter while it is relayed: what it has read so far, for the open row. */
+  meter?: { soFar(): { usage: Usage | null; model: string | null } };
 }
 
 export function newTurn(requestId: string, clientProtocol: ClientProtocol, endpoint: string, now: number): Turn {
@@ -46,13 +50,19 @@ export function newTurn(requestId: string, clientProtocol: ClientProtocol, endpo
     requestId, startedAt: now, startPerf: performance.now(), clientProtocol, endpoint, sessionId: null, requestedModel: null,
     streamed: false, status: 0, errorCode: null, aborted: false, usage: ZERO_USAGE, responseModel: null, ttfbMs: null,
     changes: [], expectedMiss: null,
+    // Set later (dispatch, the stream's start): present from the start so the object keeps one shape.
+    open: undefined, meter: undefined,
   };
 }
 
+/** Prices follow the model the provider says answered (protocols.md §3.4: never an alias map). */
+function pricesOf(t: Turn, responseModel: string | null, registry: Registry): Prices | null {
+  const model = responseModel ?? t.route?.upstreamModel ?? null;
+  return model ? registry.pricesFor(model, t.route?.speed) : null;
+}
+
 export function toLedgerRow(t: Turn & { key: KeyRecord }, registry: Registry): TurnRow {
-  // Prices follow the model the provider says answered (protocols.md §3.4: never an alias map).
-  const model = t.responseModel ?? t.route?.upstreamModel ?? null;
-  const prices = model ? registry.pricesFor(model, t.route?.speed) : null;
+  const prices = pricesOf(t, t.responseModel, registry);
   return {
     ts: t.startedAt, requestId: t.requestId, kind: 'turn', keyId: t.key.id, sessionId: t.sessionId, clientProtocol: t.clientProtocol,
     endpoint: t.endpoint, requestedModel: t.requestedModel, responseModel: t.responseModel, provider: t.route?.providerName ?? null,
@@ -65,6 +75,28 @@ export function toLedgerRow(t: Turn & { key: KeyRecord }, registry: Registry): T
     missReason: missReason(t),
     engine: t.changes.length ? JSON.stringify(t.changes) : null,
     latencyMs: Math.round((performance.now() - t.startPerf) * 100) / 100, ttfbMs: t.ttfbMs === null ? null : Math.round(t.ttfbMs * 100) / 100,
+  };
+}
+
+/** What the ledger's open row of an attempt about to go upstream holds. */
+export function openRowOf(t: Turn, key: KeyRecord): OpenRow {
+  return {
+    ts: t.startedAt, requestId: t.requestId, kind: 'turn', keyId: key.id, sessionId: t.sessionId, clientProtocol: t.clientProtocol,
+    endpoint: t.endpoint, requestedModel: t.requestedModel, provider: t.route?.providerName ?? null, streamed: t.streamed,
+  };
+}
+
+/** What an attempt at the upstream has come to: the status once its head arrived, the tokens its stream's meter has read. */
+export function progressOf(t: Turn, registry: Registry): Progress {
+  const live = t.meter?.soFar();
+  const usage = live?.usage ?? t.usage;
+  const model = live?.model ?? t.responseModel;
+  const prices = pricesOf(t, model, registry);
+  const cost = costOf(usage, prices);
+  return {
+    status: t.status, responseModel: model, inputTokens: usage.input, cacheReadTokens: usage.cacheRead, cacheWrite5mTokens: usage.cacheWrite5m,
+    cacheWrite1hTokens: usage.cacheWrite1h, outputTokens: usage.output, costUsd: cost, costDirectUsd: directCostOf(usage, prices), costClientUsd: cost,
+    ttfbMs: t.ttfbMs === null ? null : Math.round(t.ttfbMs * 100) / 100,
   };
 }
 

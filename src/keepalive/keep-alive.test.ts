@@ -10,12 +10,14 @@ import { Metrics } from '../meter/metrics.ts';
 import { createRegistry, type Prices } from '../route/registry.ts';
 import { ManualClock } from '../simulator/clock.ts';
 import { startSimulator, type Simulator } from '../simulator/simulator.ts';
+import type { DatabaseSync } from 'node:sqlite';
 import { openDatabase } from '../store/db.ts';
 import { KeyStore } from '../store/keys.ts';
 import { Ledger } from '../store/ledger.ts';
 import { createUpstreamAgent } from '../upstream/send-upstream.ts';
 import { DEFAULT_KEEPALIVE, KeepAlive, worthPinging, type TrackedSession } from './keep-alive.ts';
 import { pingAllowed, pingBody } from './ping-body.ts';
+import { PING_EVERY_MS } from '../rewrite/choose-ttl.ts';
 
 const SONNET: Prices = { input: 3, output: 15, cacheRead: 0.3, cacheWrite5m: 3.75, cacheWrite1h: 6 };
 const START = Date.UTC(2026, 10, 25, 9, 0, 0);
@@ -53,7 +55,7 @@ test('pingAllowed is the cheap per-turn check; pingBody edits only max_tokens an
   assert.equal(pingBody(body, { thinking: { type: 'enabled' } }), undefined);
 });
 
-interface Rig { ka: KeepAlive; keys: KeyStore; ledger: Ledger; metrics: Metrics; keyId: string; close(): void }
+interface Rig { ka: KeepAlive; keys: KeyStore; ledger: Ledger; metrics: Metrics; keyId: string; db: DatabaseSync; close(): void }
 
 function rig(config: Partial<typeof DEFAULT_KEEPALIVE> = {}): Rig {
   const db = openDatabase(':memory:');
@@ -63,7 +65,7 @@ function rig(config: Partial<typeof DEFAULT_KEEPALIVE> = {}): Rig {
   const agent = createUpstreamAgent({ headersTimeoutMs: 10_000, bodyIdleTimeoutMs: 10_000, connections: 8 });
   const ka = new KeepAlive({ agent, keys, ledger, limits: new Limits(db, { requestsPerMinute: 0, concurrentRequests: 0 }), metrics, config: { ...DEFAULT_KEEPALIVE, ...config } });
   const keyId = keys.create({ name: 't', mode: 'coding', now: START }).record.id;
-  return { ka, keys, ledger, metrics, keyId, close: () => { ledger.close(); void agent.close(); db.close(); } };
+  return { ka, keys, ledger, metrics, keyId, db, close: () => { ledger.close(); void agent.close(); db.close(); } };
 }
 
 interface Usage { input_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number }
@@ -188,5 +190,24 @@ test('a 1h entry is not pinged before its hour; under the coding mode\'s 60-minu
     assert.equal(long.ka.size, 0);
   } finally {
     long.close();
+  }
+});
+
+test('a ping is in the ledger before it goes out (an open row, committed), and its finished row replaces it', async () => {
+  const r = rig();
+  const rows = (table: string) => r.db.prepare(`SELECT kind, status FROM ${table}`).all().map((x) => ({ ...x }));
+  try {
+    r.ka.track(tracked(r, 'open', await turn('open')));
+    clock.advance(PING_EVERY_MS);
+    const before = pingsSent().length;
+    const ticking = r.ka.tick(clock.now());
+    assert.deepEqual(rows('open_turns'), [{ kind: 'keepalive', status: 0 }], 'written before the request left');
+    await ticking;
+    assert.equal(pingsSent().length, before + 1);
+    r.ledger.flush();
+    assert.deepEqual(rows('open_turns'), []);
+    assert.deepEqual(rows('turns'), [{ kind: 'keepalive', status: 200 }]);
+  } finally {
+    r.close();
   }
 });

@@ -253,6 +253,17 @@ export class KeepAlive {
     let usage: Usage = ZERO_USAGE;
     let model: string | null = null;
     let errorCode: string | null = null;
+    const row = (): TurnRow => ({
+      ts: now, requestId: `ka_${now}_${s.sessionId}`.slice(0, 64), kind: 'keepalive', keyId: s.keyId, sessionId: s.sessionId,
+      clientProtocol: s.clientProtocol, endpoint: 'keepalive', requestedModel: s.requestedModel, responseModel: model, provider: s.providerName,
+      status, errorCode, streamed: false, aborted: false, inputTokens: usage.input, cacheReadTokens: usage.cacheRead,
+      cacheWrite5mTokens: usage.cacheWrite5m, cacheWrite1hTokens: usage.cacheWrite1h, outputTokens: usage.output,
+      // A ping has no "direct" counterpart: without Synrouter it would not exist. Its cost is pure spend.
+      costUsd: costOf(usage, s.prices), costDirectUsd: 0, costClientUsd: 0, missReason: null, engine: null,
+      latencyMs: status === 0 ? null : Math.round((performance.now() - started) * 100) / 100, ttfbMs: null,
+    });
+    // In the ledger before it goes out: a crash during the ping leaves it recorded as interrupted.
+    const open = await this.#deps.ledger.open(row());
     try {
       const res = await sendUpstream(this.#deps.agent, { baseUrl: s.baseUrl, path: s.path, method: 'POST', headers: s.headers, body, signal: AbortSignal.timeout(60_000) });
       status = res.status;
@@ -272,18 +283,10 @@ export class KeepAlive {
     this.#spend(s.keyId, now, (cost ?? 0) - estimate);
     s.pingUsd += cost ?? 0;
     s.lastPingUsd = cost ?? 0;
-    const row: TurnRow = {
-      ts: now, requestId: `ka_${now}_${s.sessionId}`.slice(0, 64), kind: 'keepalive', keyId: s.keyId, sessionId: s.sessionId,
-      clientProtocol: s.clientProtocol, endpoint: 'keepalive', requestedModel: s.requestedModel, responseModel: model, provider: s.providerName,
-      status, errorCode, streamed: false, aborted: false, inputTokens: usage.input, cacheReadTokens: usage.cacheRead,
-      cacheWrite5mTokens: usage.cacheWrite5m, cacheWrite1hTokens: usage.cacheWrite1h, outputTokens: usage.output,
-      // A ping has no "direct" counterpart: without Synrouter it would not exist. Its cost is pure spend.
-      costUsd: cost, costDirectUsd: 0, costClientUsd: 0, missReason: null, engine: null,
-      latencyMs: Math.round((performance.now() - started) * 100) / 100, ttfbMs: null,
-    };
-    this.#deps.ledger.record(row);
-    this.#deps.metrics.observeTurn(row);
-    this.#deps.limits.spend(row.keyId, row.ts, (cost ?? 0) - estimate);
+    const done = row();
+    this.#deps.ledger.record(done, open);
+    this.#deps.metrics.observeTurn(done);
+    this.#deps.limits.spend(done.keyId, done.ts, (cost ?? 0) - estimate);
     // A correct ping of the exact prefix writes nothing (the turn wrote every breakpoint's entry, and
     // max_tokens / stream are not part of the cache key): any write means the entry was gone.
     const wrote = usage.cacheWrite5m + usage.cacheWrite1h;

@@ -90,6 +90,11 @@ export class AnthropicStreamWatcher {
     }
   }
 
+  /** What has been metered so far, mid-stream (summary() ends the parser): the ledger's open row of a long stream. */
+  soFar(): { usage: Usage; model: string | null } {
+    return { usage: fromAnthropicUsage(this.#usage), model: this.#model };
+  }
+
   summary(): StreamSummary {
     for (const frame of this.#parser.end()) this.#onFrame(frame);
     return { usage: fromAnthropicUsage(this.#usage), model: this.#model, stopReason: this.#stopReason, error: this.#error, completed: this.#completed };

@@ -82,6 +82,11 @@ export class OpenAIStreamWatcher {
     if (ev.type === 'error') this.#s.error = String(ev.message ?? 'error');
   }
 
+  /** What has been metered so far, mid-stream (summary() ends the parser): the ledger's open row of a long stream. */
+  soFar(): { usage: Usage | null; model: string | null } {
+    return { usage: this.#s.usage, model: this.#s.model };
+  }
+
   summary(): OpenAIStreamSummary {
     for (const f of this.#parser.end()) this.#onData(f.data);
     return this.#s;

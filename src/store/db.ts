@@ -142,6 +142,22 @@ const MIGRATIONS: readonly string[] = [
    FROM turn_facts GROUP BY hour, key_id, session_id, model;`,
   `ALTER TABLE keys ADD COLUMN shadow INTEGER NOT NULL DEFAULT 0;   -- forward client bytes untouched, record what the engine would do
    ALTER TABLE turns ADD COLUMN cost_shadow_usd REAL;                -- shadow keys: the turn as the cache engine would have sent it`,
+  // Requests at an upstream now (store/ledger.ts): a row is committed before each request goes out and
+  // deleted in the transaction that writes its finished row to turns, so turns stays insert-only.
+  // Rows a dead process left here are moved to turns as interrupted on the next start.
+  `CREATE TABLE open_turns (
+     instance TEXT NOT NULL,             -- the Ledger (process) that opened it: a random id per start
+     seq INTEGER NOT NULL,               -- its order in that Ledger
+     -- known at dispatch
+     ts INTEGER NOT NULL, request_id TEXT NOT NULL, kind TEXT NOT NULL, key_id TEXT NOT NULL, session_id TEXT,
+     client_protocol TEXT NOT NULL, endpoint TEXT NOT NULL, requested_model TEXT, provider TEXT, streamed INTEGER NOT NULL,
+     -- metered so far, written by the periodic flush while the request runs
+     status INTEGER NOT NULL DEFAULT 0,  -- 0 until the response head arrived
+     response_model TEXT, input_tokens INTEGER NOT NULL DEFAULT 0, cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+     cache_write_5m_tokens INTEGER NOT NULL DEFAULT 0, cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0,
+     cost_usd REAL, cost_direct_usd REAL, cost_client_usd REAL, ttfb_ms REAL,
+     PRIMARY KEY (instance, seq)
+   ) WITHOUT ROWID;`,
 ];
 
 export function openDatabase(path: string): DatabaseSync {

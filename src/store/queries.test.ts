@@ -172,7 +172,7 @@ test('the rollup follows deletions and is back-filled for rows written before it
   // A store from before this migration: no rollup, no budget columns (and none of the later ones).
   db.exec(`DROP TRIGGER turn_hours_insert; DROP TRIGGER turn_hours_delete; DROP VIEW turn_facts; DROP TABLE turn_hours;
            ALTER TABLE keys DROP COLUMN budget_usd_day; ALTER TABLE keys DROP COLUMN budget_usd_month;
-           ALTER TABLE keys DROP COLUMN shadow; ALTER TABLE turns DROP COLUMN cost_shadow_usd; PRAGMA user_version = 2;`);
+           ALTER TABLE keys DROP COLUMN shadow; ALTER TABLE turns DROP COLUMN cost_shadow_usd; DROP TABLE open_turns; PRAGMA user_version = 2;`);
   db.close();
   db = openDatabase(path);
   assertTotals(new Queries(db).totals({}), kept, 'back-filled');

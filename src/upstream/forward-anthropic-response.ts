@@ -28,6 +28,7 @@ export async function forwardAnthropicResponse(opts: { upstream: UpstreamRespons
 
   const isSse = String(upstream.headers['content-type'] ?? '').includes('text/event-stream');
   const stream = isSse ? new AnthropicStreamWatcher() : undefined;
+  if (stream) turn.meter = stream;
   const json: Buffer[] = [];
   try {
     await relay({

@@ -32,6 +32,7 @@ export async function forwardOpenAIResponse(opts: {
   }
   const isSse = String(upstream.headers['content-type'] ?? '').includes('text/event-stream');
   const watcher = isSse ? new OpenAIStreamWatcher(kind) : undefined;
+  if (watcher) turn.meter = watcher;
   const json: Buffer[] = [];
   const hide = isSse && opts.hideUsageChunk ? new SseParser() : undefined;
   try {

@@ -45,6 +45,7 @@ export async function forwardTranslated(o: { from: WireProtocol; upstream: Upstr
     return sendJson(res, 200, pair.translateResponse(json, context), { ...keep, 'synrouter-request-id': turn.requestId });
   }
 
+  turn.meter = watcher;
   writeHead(res, 200, responseHeaders({}, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'synrouter-request-id': turn.requestId, ...keep }));
   const head = new ResponseHead(res, upstream.body);
   const parser = new SseParser();

@@ -58,7 +58,9 @@ function recordAttempt(o: { deps: Deps; turn: Turn }, route: Route, status: numb
   if (!key) return;
   try {
     const row: TurnRow = { ...toLedgerRow({ ...o.turn, key, route, status, errorCode: code, usage: ZERO_USAGE }, o.deps.registry), kind: 'retry' };
-    o.deps.ledger.record(row);
+    // It replaces the attempt's open row; the next attempt opens its own.
+    o.deps.ledger.record(row, o.turn.open);
+    o.turn.open = undefined;
     // In /metrics too: the failed attempt is an upstream error (by kind 'retry'), its cost (if any) spend.
     o.deps.metrics.observeTurn(row, route.entry);
   } catch (err) {
