@@ -16,6 +16,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pythonVenv } from '../../e2e/agents/python-venv.ts';
+import { stopChild } from '../overhead/processes.ts';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export const LITELLM_LOCK = here('./requirements.txt');
@@ -109,12 +110,6 @@ export async function startLiteLLM(opts: { dir: string; models: LiteLLMModel[]; 
     url, pid: child.pid!, version,
     stderr: () => err,
     spend: () => (existsSync(spendFile) ? readFileSync(spendFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as SpendRow) : []),
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(t);
-    },
+    stop: () => stopChild(child, exited),
   };
 }

@@ -17,14 +17,17 @@ function track(child: ChildProcess): Proc {
   const exited = once(child, 'exit');
   return {
     child, pid: child.pid!, stderr: () => err,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(t);
-    },
+    stop: () => stopChild(child, exited),
   };
+}
+
+/** SIGTERM, then SIGKILL after 10 s; resolves once the process has exited (`exited`: its 'exit' event). */
+export async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(t);
 }
 
 /** Resolves with the first stdout/stderr line matching `re`, or rejects when the process exits first. */
