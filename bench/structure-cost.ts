@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
 import { startSynrouter } from '../src/server/http-server.ts';
-import { REQUEST_LIMITS } from '../src/protocols/request-limits.ts';
+import { requestAtTheCaps } from '../src/testing/request-at-the-caps.ts';
 
 const MODEL = 'claude-sonnet-4-6';
 const TINY = '{"type":"text","text":"x"}';
@@ -38,24 +38,11 @@ function session(rounds: number, resultBytes: number): string {
   return JSON.stringify({ model: MODEL, max_tokens: 16, system: [{ type: 'text', text: 'You are a coding agent. '.repeat(300) }], tools, messages });
 }
 
-/** The largest agent-shaped request within every cap: 1,000 tools, 50,000 blocks in tool rounds. */
-function atTheCaps(): string {
-  const tools = Array.from({ length: REQUEST_LIMITS.tools }, (_, i) => ({ name: `t${i}`, description: 'd', input_schema: { type: 'object', properties: { path: { type: 'string' } } } }));
-  const messages: unknown[] = [];
-  let blocks = 1;
-  for (let r = 0; blocks + 5 <= REQUEST_LIMITS.blocks; r++, blocks += 5) {
-    messages.push({ role: 'assistant', content: [{ type: 'text', text: 'x' }, { type: 'tool_use', id: `tu${r}`, name: 't1', input: { path: '/a' } }] });
-    messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: `tu${r}`, content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }] });
-  }
-  messages.push({ role: 'user', content: 'go' });
-  return JSON.stringify({ model: MODEL, max_tokens: 16, system: [{ type: 'text', text: 's' }], tools, messages });
-}
-
 const SHAPES: Record<string, { what: string; body: () => string }> = {
   'issue-30mb': { what: "the issue's 30 MB of 1.16 M tiny blocks (refused)", body: () => tinyBlocks(1_165_077) },
   'tiny-10k': { what: '10,000 tiny blocks in one message', body: () => tinyBlocks(10_000) },
   'tiny-msgs-40k': { what: '40,000 messages of one tiny block', body: () => tinyMessages(40_000) },
-  'at-the-caps': { what: '1,000 tools + 50,000 blocks (the largest within the caps)', body: atTheCaps },
+  'at-the-caps': { what: '1,000 tools + 50,000 blocks (the largest within the caps)', body: () => JSON.stringify(requestAtTheCaps(MODEL)) },
   'session-300': { what: 'agent session, 300 rounds of 2 KB results', body: () => session(300, 2000) },
   'session-3000': { what: 'agent session, 3,000 rounds of 500 B results', body: () => session(3000, 500) },
 };
