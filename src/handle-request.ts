@@ -12,7 +12,7 @@ import type { Agent } from 'undici';
 import type { Config } from './config.ts';
 import { ProxyError, toProxyError } from './errors.ts';
 import { matchEndpoint, type Endpoint } from './server/endpoints.ts';
-import { readBody } from './server/read-body.ts';
+import { declaredLength, readBody } from './server/read-body.ts';
 import { requestPath, requestUrl } from './server/request-url.ts';
 import { sendError, sendJson } from './server/respond.ts';
 import { listModels } from './server/models-endpoint.ts';
@@ -114,11 +114,6 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
     hold?.release();
     done();
   }
-}
-
-function declaredLength(req: IncomingMessage): number | undefined {
-  const n = Number(req.headers['content-length']);
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
 async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, turn: Turn, deps: Deps, signal: AbortSignal, hold: { grow(bytes: number): void }): Promise<void> {

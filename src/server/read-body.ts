@@ -21,6 +21,12 @@ const DECODERS: Readonly<Record<string, Inflate>> = {
   ...('zstdDecompress' in zlib ? { zstd: promisify((zlib as unknown as { zstdDecompress: typeof zlib.gunzip }).zstdDecompress) as Inflate } : {}),
 };
 
+/** The body's Content-Length, when it declares a usable one (undefined: chunked, absent or malformed). */
+export function declaredLength(req: IncomingMessage): number | undefined {
+  const n = Number(req.headers['content-length']);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
 /** No body bytes for this long while the body is still arriving ends the request (nginx's client_body_timeout). */
 export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
 
@@ -34,8 +40,8 @@ export async function readBody(req: IncomingMessage, limit: number, idleMs = DEF
   if (encoding !== 'identity' && encoding !== '' && !decode) {
     throw new ProxyError('BODY_ENCODING', `Content-Encoding "${encoding}" is not supported; send gzip, deflate, br, zstd or an uncompressed body.`);
   }
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge();
+  const declared = declaredLength(req);
+  if (declared !== undefined && declared > limit) throw tooLarge();
   let raw: Buffer;
   try {
     raw = await collect(req, limit, tooLarge, idleMs);
