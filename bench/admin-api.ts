@@ -12,7 +12,7 @@ import { openDatabase } from '../src/store/db.ts';
 import { KeyStore } from '../src/store/keys.ts';
 import { createRegistry } from '../src/route/registry.ts';
 import { costOf, directCostOf } from '../src/meter/cost.ts';
-import { facts, SESSION_TURNS_SQL } from '../src/store/queries.ts';
+import { facts, sessionTurnsSql } from '../src/store/queries.ts';
 import type { SQLInputValue } from 'node:sqlite';
 
 const N = Number(process.argv[2] ?? 100_000);
@@ -55,7 +55,7 @@ for (const [label, r] of [['all time', {}], ['last 24h (edges)', { since: now - 
   const f = facts(r);
   console.log(`  ${label.padEnd(18)}: ${plan(f.sql, f.params)}`);
 }
-console.log(`  one session       : ${plan(SESSION_TURNS_SQL, ['s', 'k', 10, 0])}`);
+console.log(`  one session       : ${plan(sessionTurnsSql('sqlite'), ['s', 'k', 10, 0])}`);
 
 // Write cost of the rollup trigger: the same rows into a fresh ledger with and without it.
 for (const trigger of [true, false]) {

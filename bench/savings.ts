@@ -145,7 +145,7 @@ async function direct(sc: Scenario, transform: (b: Record<string, any>) => Recor
 async function viaSynrouter(sc: Scenario): Promise<Result> {
   const clock = new ManualClock(START);
   const stack = await startStack({ simulator: { clock } });
-  const { key } = stack.app.deps.keys.create({ name: 'bench', mode: sc.mode });
+  const { key } = await stack.app.deps.keys.create({ name: 'bench', mode: sc.mode });
   const out: Result = { usages: [], rejected: 0 };
   try {
     let now = START;
@@ -164,7 +164,7 @@ async function viaSynrouter(sc: Scenario): Promise<Result> {
       if (res.status !== 200 || !json.usage) { out.rejected++; continue; }
       out.usages.push(json.usage);
     }
-    const rows = stack.turns();
+    const rows = (await stack.turns());
     const pings = rows.filter((r) => r.kind === 'keepalive');
     out.pings = { n: pings.length, usd: pings.reduce((n, r) => n + (r.cost_usd ?? 0), 0) };
     // The ledger's cost of each turn against the usage the simulator billed for it (pings are
@@ -344,7 +344,7 @@ const TTL_POLICIES: TtlPolicy[] = [
 async function idleGapRun(gapMinutes: number, policy: TtlPolicy): Promise<{ cost: number; pings: number; pingCost: number; hit: number }> {
   const clock = new ManualClock(START);
   const stack = await startStack({ simulator: { clock }, config: (c) => ({ ...c, keepalive: { ...c.keepalive, enabled: policy.keepalive }, engine: { ...c.engine, ttl: policy.ttl } }) });
-  const { key } = stack.app.deps.keys.create({ name: 'bench', mode: 'coding' });
+  const { key } = await stack.app.deps.keys.create({ name: 'bench', mode: 'coding' });
   const turns = scriptSession({ ...coding, turns: 20, tools: 16, toolChars: 3_000, systemChars: 20_000, resultChars: 3_000, gapSeconds: (t) => (t % 5 === 0 ? gapMinutes * 60 : 8) });
   try {
     let at = 0;
@@ -361,7 +361,7 @@ async function idleGapRun(gapMinutes: number, policy: TtlPolicy): Promise<{ cost
       if (res.status !== 200) throw new Error(`turn failed: ${res.status} ${await res.text()}`);
       await res.arrayBuffer();
     }
-    const rows = stack.turns().filter((r) => r.key_id !== stack.keyId);
+    const rows = (await stack.turns()).filter((r) => r.key_id !== stack.keyId);
     const pings = rows.filter((r) => r.kind === 'keepalive');
     const turnRows = rows.filter((r) => r.kind === 'turn');
     const read = turnRows.reduce((n, r) => n + r.cache_read_tokens, 0);

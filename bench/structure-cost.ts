@@ -58,7 +58,7 @@ const simUrl = await new Promise<string>((resolve) => child.stdout!.once('data',
 const dir = mkdtempSync(join(tmpdir(), 'synrouter-structure-'));
 const config = loadConfig({ env: { SYNROUTER_LOG_LEVEL: 'silent', SYNROUTER_ANTHROPIC_API_KEY: 'sim-key', SYNROUTER_ANTHROPIC_BASE_URL: simUrl, SYNROUTER_KEEPALIVE: '0' }, overrides: { port: 0, host: '127.0.0.1', dbPath: join(dir, 'synrouter.db') } });
 const app = await startSynrouter(config);
-const { key } = app.deps.keys.create({ name: 'bench', mode: 'coding' });
+const { key } = await app.deps.keys.create({ name: 'bench', mode: 'coding' });
 
 const loop = monitorEventLoopDelay({ resolution: 1 });
 async function send(url: string, headers: Record<string, string>, body: Uint8Array<ArrayBuffer>) {

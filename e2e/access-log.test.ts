@@ -81,7 +81,7 @@ test('one JSON line per request with the ledger row\'s figures; upstream errors 
     assert.equal(broken.status, 200);
     assert.match(await broken.text(), /event: error/);
     requests++;
-    rows = stack.turns();
+    rows = (await stack.turns());
 
     closed = true;
     await stack.close(); // SIGTERM's path: the log is flushed

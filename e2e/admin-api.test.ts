@@ -98,7 +98,7 @@ test('keys through the API: create (shown once), change mode and budget, revoke 
   const patched = await call(`/admin/api/keys/${id}`, { method: 'PATCH', body: { mode: 'general', budgetUsdDay: 5, budgetUsdMonth: 100 } });
   assert.equal(patched.status, 200);
   assert.deepEqual([patched.body.record.mode, patched.body.record.budgetUsdDay, patched.body.record.budgetUsdMonth], ['general', 5, 100]);
-  assert.equal(sc.stack.app.deps.keys.find(created.body.key)?.mode, 'general', 'the proxy sees the new mode on the next request');
+  assert.equal((await sc.stack.app.deps.keys.find(created.body.key))?.mode, 'general', 'the proxy sees the new mode on the next request');
   const cleared = await call(`/admin/api/keys/${id}`, { method: 'PATCH', body: { budgetUsdDay: null } });
   assert.deepEqual([cleared.body.record.budgetUsdDay, cleared.body.record.budgetUsdMonth], [null, 100]);
   assert.equal((await call(`/admin/api/keys/${id}`, { method: 'PATCH', body: { mode: 'fast' } })).status, 400);
@@ -122,7 +122,7 @@ test('keys through the API: create (shown once), change mode and budget, revoke 
 });
 
 test('overview, sessions and totals equal sums over the ledger rows', async () => {
-  const rows = sc.stack.turns();
+  const rows = (await sc.stack.turns());
   const ov = await call('/admin/api/overview');
   assertTotals(ov.body.totals, sums(rows), 'overview');
   assert.ok(ov.body.totals.savingsUsd > 0, 'Synrouter saved money on this workload');
@@ -179,7 +179,7 @@ test('overview, sessions and totals equal sums over the ledger rows', async () =
 });
 
 test('one session: its turns in order, with miss reasons, miss costs and what the engine did', async () => {
-  const rows = sc.stack.turns().filter((r) => r.session_id === sc.sessions.a);
+  const rows = (await sc.stack.turns()).filter((r) => r.session_id === sc.sessions.a);
   const res = await call(`/admin/api/sessions/${encodeURIComponent(sc.sessions.a)}`);
   assert.equal(res.status, 200);
   assertTotals(res.body.session, sums(rows), 'session A');
@@ -216,7 +216,7 @@ test('one session: its turns in order, with miss reasons, miss costs and what th
 
 test('keep-alive pings count as spend with no direct cost; rows with unknown prices stay out of the dollars', async () => {
   const { ledger } = sc.stack.app.deps;
-  const last = sc.stack.turns().filter((r) => r.session_id === sc.sessions.b).at(-1)!;
+  const last = (await sc.stack.turns()).filter((r) => r.session_id === sc.sessions.b).at(-1)!;
   const ping = {
     ts: last.ts + 1000, requestId: 'req_ping_1', kind: 'keepalive' as 'turn', keyId: last.key_id, sessionId: last.session_id, clientProtocol: 'anthropic',
     endpoint: 'messages', requestedModel: 'claude-sonnet-4-6', responseModel: 'claude-sonnet-4-6', provider: 'anthropic', status: 200, errorCode: null,
@@ -224,7 +224,7 @@ test('keep-alive pings count as spend with no direct cost; rows with unknown pri
     costUsd: 0.0012, costDirectUsd: null, costClientUsd: null, missReason: null, engine: null, latencyMs: 100, ttfbMs: 90,
   };
   ledger.record(ping);
-  const rows = sc.stack.turns().filter((r) => r.session_id === sc.sessions.b);
+  const rows = (await sc.stack.turns()).filter((r) => r.session_id === sc.sessions.b);
   const turnsOnly = rows.filter((r) => r.kind === 'turn');
   const s = (await call(`/admin/api/sessions/${sc.sessions.b}`)).body.session;
   assert.equal(s.keepalives, 1);
@@ -246,7 +246,7 @@ test('/metrics needs the admin key: none is 401, a client key 403', async () => 
 });
 
 test('/metrics counts the same turns as the ledger', async () => {
-  const rows = sc.stack.turns().filter((r) => r.kind === 'turn');
+  const rows = (await sc.stack.turns()).filter((r) => r.kind === 'turn');
   const res = await fetch(`${sc.stack.app.url}/metrics`, { headers: { authorization: `Bearer ${sc.adminKey}` } });
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
@@ -257,7 +257,7 @@ test('/metrics counts the same turns as the ledger', async () => {
   assert.equal(sample(/^synrouter_tokens_total\{kind="cache_read",[^}]*\} (\S+)$/gm), rows.reduce((a, r) => a + r.cache_read_tokens, 0));
   const cost = sample(/^synrouter_cost_usd_total\{[^}]*\} (\S+)$/gm);
   // Spend is every row the request flow and the keep-alive observed (session D's pings included).
-  const observed = sc.stack.turns().filter((r) => r.request_id !== 'req_ping_1' && !r.request_id.startsWith('known_'));
+  const observed = (await sc.stack.turns()).filter((r) => r.request_id !== 'req_ping_1' && !r.request_id.startsWith('known_'));
   assert.ok(Math.abs(cost - observed.reduce((a, r) => a + (r.cost_usd ?? 0), 0)) < 1e-9);
   assert.equal(sample(/^synrouter_turns_unpriced_total\{[^}]*\} (\S+)$/gm), rows.filter((r) => r.cost_usd === null && r.output_tokens > 0).length);
   assert.match(text, /^synrouter_active_streams 0$/m);
@@ -265,8 +265,8 @@ test('/metrics counts the same turns as the ledger', async () => {
 });
 
 test('savings from a known ledger: against the client alone, pings included, a loss shown as one; the cut against no caching second', async () => {
-  const { record } = sc.stack.app.deps.keys.create({ name: 'known' });
-  recordKnownLedger(sc.stack.app.deps.ledger, record.id, Date.UTC(2026, 0, 5, 10));
+  const { record } = await sc.stack.app.deps.keys.create({ name: 'known' });
+  await recordKnownLedger(sc.stack.app.deps.ledger, record.id, Date.UTC(2026, 0, 5, 10));
   const close = (got: number, want: number, what: string) => assert.ok(Math.abs(got - want) < 1e-12, `${what}: ${got}, by hand ${want}`);
   const check = (api: Record<string, number>, want: Record<string, number>, what: string) => {
     for (const [k, v] of Object.entries(want)) close(api[k]!, v, `${what} ${k}`);

@@ -48,14 +48,14 @@ test('unknown route 404, wrong method 405 with Allow', async () => {
 test('missing, invalid and revoked keys are 401 authentication_error', async () => {
   assertAnthropicError(await call('/api/anthropic/v1/messages', { body: JSON.stringify(MSG), headers: { 'x-api-key': '' } }), 401, 'authentication_error', /Missing API key/);
   assertAnthropicError(await call('/api/anthropic/v1/messages', { body: JSON.stringify(MSG), headers: { 'x-api-key': 'sk-sr-nope' } }), 401, 'authentication_error', /Invalid API key/);
-  const { key, record } = stack.app.deps.keys.create({ name: 'to-revoke' });
+  const { key, record } = await stack.app.deps.keys.create({ name: 'to-revoke' });
   assert.equal((await call('/api/anthropic/v1/messages', { body: JSON.stringify(MSG), headers: { 'x-api-key': key } })).status, 200);
-  stack.app.deps.keys.revoke(record.id);
+  await stack.app.deps.keys.revoke(record.id);
   assertAnthropicError(await call('/api/anthropic/v1/messages', { body: JSON.stringify(MSG), headers: { 'x-api-key': key } }), 401, 'authentication_error', /revoked/);
 });
 
 test('bodies that are not JSON or have wrong types are 400, and the turn is still in the ledger', async () => {
-  const before = stack.turns().length;
+  const before = (await stack.turns()).length;
   assertAnthropicError(await call('/api/anthropic/v1/messages', { body: '{"model": ' }), 400, 'invalid_request_error', /not valid JSON/);
   assertAnthropicError(await call('/api/anthropic/v1/messages', { body: '[]' }), 400, 'invalid_request_error', /JSON object/);
   assertAnthropicError(await call('/api/anthropic/v1/messages', { body: JSON.stringify({ ...MSG, model: 42 }) }), 400, 'invalid_request_error', /model/);
@@ -63,7 +63,7 @@ test('bodies that are not JSON or have wrong types are 400, and the turn is stil
   assertAnthropicError(await call('/api/anthropic/v1/messages', { body: JSON.stringify({ ...MSG, max_tokens: '5' }) }), 400, 'invalid_request_error', /max_tokens/);
   assertAnthropicError(await call('/api/anthropic/v1/messages', { body: JSON.stringify({ ...MSG, messages: [{ role: 'bot', content: 'x' }] }) }), 400, 'invalid_request_error', /role/);
   assertAnthropicError(await call('/api/anthropic/v1/messages', { body: JSON.stringify({ ...MSG, stream: 'yes' }) }), 400, 'invalid_request_error', /stream/);
-  const rows = stack.turns().slice(before);
+  const rows = (await stack.turns()).slice(before);
   assert.equal(rows.length, 7);
   assert.ok(rows.every((r) => r.status === 400 && (r.error_code === 'BODY_NOT_JSON' || r.error_code === 'BODY_INVALID')));
 });
@@ -94,7 +94,7 @@ test('a chunked body (no content-length) that grows over the limit is 413 too, a
     assertAnthropicError({ status: res.statusCode, json: await res.body.json() }, 413, 'request_too_large');
   }
   assert.ok(sent < 64, `the proxy read all ${sent} MB offered`);
-  await eventually(() => stack.turns().some((r) => r.error_code === 'BODY_TOO_LARGE'), 'the 413 turn in the ledger');
+  await eventually(async () => (await stack.turns()).some((r) => r.error_code === 'BODY_TOO_LARGE'), 'the 413 turn in the ledger');
 });
 
 test('a model nobody serves is 404 with the model named; a known model with no provider is 400', async () => {
@@ -107,7 +107,7 @@ test('upstream errors reach the client in Anthropic shape with the upstream stat
   assertAnthropicError(r, 529, 'overloaded_error');
   const r2 = await call('/api/anthropic/v1/messages', { body: JSON.stringify({ ...MSG, max_tokens: 0, stream: true }) });
   assertAnthropicError(r2, 400, 'invalid_request_error');
-  const row = stack.turns().at(-1)!;
+  const row = (await stack.turns()).at(-1)!;
   assert.equal(row.status, 400);
   assert.equal(row.error_code, 'UPSTREAM_ERROR');
 });
@@ -117,7 +117,7 @@ test('an unreachable upstream is 502 api_error in Anthropic shape', async () => 
   try {
     const res = await fetch(`${other.anthropicBase}/v1/messages`, { method: 'POST', headers: { 'x-api-key': other.key, 'content-type': 'application/json' }, body: JSON.stringify(MSG) });
     assertAnthropicError({ status: res.status, json: await res.json() }, 502, 'api_error', /reach the upstream/);
-    assert.equal(other.turns().at(-1)!.error_code, 'UPSTREAM_UNREACHABLE');
+    assert.equal((await other.turns()).at(-1)!.error_code, 'UPSTREAM_UNREACHABLE');
   } finally {
     await other.close();
   }
@@ -154,11 +154,11 @@ test('client abort mid-stream aborts the upstream request and the turn is still 
   const simReq = stack.sim.requests.at(-1)!;
   await eventually(() => simReq.aborted === true, 'the simulator saw the upstream request aborted');
   const requestId = res.headers['synrouter-request-id'];
-  const row = () => stack.turns().find((r) => r.request_id === requestId);
-  await eventually(() => row() !== undefined, 'the aborted turn is in the ledger');
-  assert.equal(stack.turns().filter((r) => r.request_id === requestId).length, 1, 'exactly one row');
-  assert.equal(row()!.aborted, 1);
-  assert.equal(row()!.error_code, 'CLIENT_ABORTED');
-  assert.ok(row()!.ttfb_ms !== null, 'first byte time is known even though the stream was cut');
-  assert.equal(row()!.input_tokens, simReq.usage!.input_tokens, 'the input side from message_start is metered');
+  const row = async () => (await stack.turns()).find((r) => r.request_id === requestId);
+  await eventually(async () => (await row()) !== undefined, 'the aborted turn is in the ledger');
+  assert.equal((await stack.turns()).filter((r) => r.request_id === requestId).length, 1, 'exactly one row');
+  assert.equal((await row())!.aborted, 1);
+  assert.equal((await row())!.error_code, 'CLIENT_ABORTED');
+  assert.ok((await row())!.ttfb_ms !== null, 'first byte time is known even though the stream was cut');
+  assert.equal((await row())!.input_tokens, simReq.usage!.input_tokens, 'the input side from message_start is metered');
 });

@@ -22,8 +22,8 @@ function messageRequests() {
   return stack.sim.requests.filter((r) => r.path.startsWith('/v1/messages') && !r.path.includes('count_tokens'));
 }
 
-function assertLedgerMatchesSimulator(fromTurn: number) {
-  const rows = stack.turns().slice(fromTurn);
+async function assertLedgerMatchesSimulator(fromTurn: number) {
+  const rows = (await stack.turns()).slice(fromTurn);
   const sims = messageRequests().slice(fromTurn);
   assert.equal(rows.length, sims.length, 'one ledger row per upstream turn');
   rows.forEach((row, i) => {
@@ -55,12 +55,12 @@ async function toolLoop(stream: boolean): Promise<Anthropic.Message[]> {
 }
 
 test('non-streaming tool-use loop completes and every turn is in the ledger with the simulator usage', async () => {
-  const start = stack.turns().length;
+  const start = (await stack.turns()).length;
   const replies = await toolLoop(false);
   assert.ok(replies.length >= 2, 'the model called a tool at least once');
   assert.equal(replies.at(-1)!.stop_reason, 'end_turn');
   assert.equal(replies[0]!.content.find((b) => b.type === 'tool_use')?.name, 'get_weather');
-  const rows = assertLedgerMatchesSimulator(start);
+  const rows = await assertLedgerMatchesSimulator(start);
   assert.ok(rows.slice(1).every((r) => r.cache_read_tokens > 0), 'later turns read the cached system prompt');
   assert.ok(rows.every((r) => r.streamed === 0 && r.response_model === 'claude-sonnet-4-6' && r.provider === 'anthropic'));
   // Sonnet 4.6: $3 in, $0.30 read, $3.75 5m write, $15 out per MTok (protocols.md §3.1).
@@ -73,22 +73,22 @@ test('non-streaming tool-use loop completes and every turn is in the ledger with
 });
 
 test('streaming tool-use loop: SDK assembles the stream; ledger equals the simulator usage', async () => {
-  const start = stack.turns().length;
+  const start = (await stack.turns()).length;
   const replies = await toolLoop(true);
   assert.equal(replies.at(-1)!.stop_reason, 'end_turn');
   const tu = replies[0]!.content.find((b) => b.type === 'tool_use') as Anthropic.ToolUseBlock;
   assert.deepEqual(Object.keys(tu.input as object), ['city'], 'input_json_delta fragments were reassembled');
-  const rows = assertLedgerMatchesSimulator(start);
+  const rows = await assertLedgerMatchesSimulator(start);
   assert.ok(rows.every((r) => r.streamed === 1 && r.ttfb_ms !== null && r.ttfb_ms >= 0));
 });
 
 test('a product model id is rewritten to the provider id and the price follows the response model', async () => {
-  const start = stack.turns().length;
+  const start = (await stack.turns()).length;
   const reply = await client.messages.create({ model: 'anthropic/claude-opus-4.8', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
   assert.equal(reply.model, 'claude-opus-4-8');
   const last = stack.sim.requests.at(-1)!;
   assert.equal((last.body as { model: string }).model, 'claude-opus-4-8');
-  const [row] = stack.turns().slice(start);
+  const [row] = (await stack.turns()).slice(start);
   assert.equal(row!.requested_model, 'anthropic/claude-opus-4.8');
   assert.equal(row!.response_model, 'claude-opus-4-8');
   assert.ok(Math.abs(row!.cost_usd! - (row!.input_tokens * 5 + row!.output_tokens * 25) / 1e6) < 1e-12);
@@ -101,7 +101,7 @@ test('a -fast id is fast mode: speed "fast" with its beta flag on Anthropic dire
   assert.equal(sent.status, 200, 'the simulator refuses speed "fast" on Anthropic without fast-mode-2026-02-01');
   assert.equal((sent.body as { speed?: string }).speed, 'fast');
   assert.equal(sent.headers['anthropic-beta'], 'context-1m-2025-08-07,fast-mode-2026-02-01', "the client's betas stay, the flag is added");
-  const row = stack.turns().at(-1)!;
+  const row = (await stack.turns()).at(-1)!;
   assert.ok(Math.abs(row.cost_usd! - (row.input_tokens * 10 + row.output_tokens * 50) / 1e6) < 1e-12, 'fast-mode prices');
   // Opus 4.7 has no fast mode: its -fast id runs at standard speed rather than failing.
   await client.messages.create({ model: 'anthropic/claude-opus-4.7-fast', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });

@@ -31,7 +31,7 @@ const SYSTEM = [{ type: 'text' as const, text: 'You are a coding agent. '.repeat
 
 for (const stream of [false, true]) {
   test(`Anthropic ${stream ? 'streaming' : 'JSON'} tool loop on an OpenAI-compatible provider`, async () => {
-    const start = stack.turns().length;
+    const start = (await stack.turns()).length;
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Run the tests.' }];
     let last: Anthropic.Message | undefined;
     for (let i = 0; i < 6; i++) {
@@ -51,7 +51,7 @@ for (const stream of [false, true]) {
     assert.equal(body.model, 'acme/coder-1');
     assert.ok(body.messages.some((m) => m.role === 'tool'), 'tool_result blocks became tool messages');
     assert.ok(!JSON.stringify(body).includes('cache_control'), 'no Anthropic cache markers sent to an OpenAI provider');
-    const rows = stack.turns().slice(start);
+    const rows = (await stack.turns()).slice(start);
     assert.ok(rows.length >= 2 && rows.every((r) => r.status === 200 && r.provider === 'acme' && r.client_protocol === 'anthropic'));
     assert.ok(rows.slice(1).every((r) => r.cache_read_tokens > 0), "the provider's automatic prefix cache is read and metered");
   });
@@ -61,10 +61,10 @@ test('a meter that throws on a translated stream never ends the client\'s stream
   const push = OpenAIStreamWatcher.prototype.push;
   OpenAIStreamWatcher.prototype.push = () => { throw new Error('meter broke (test)'); };
   try {
-    const start = stack.turns().length;
+    const start = (await stack.turns()).length;
     const answer = await client.messages.stream({ model: 'acme/coder-1', max_tokens: 256, messages: [{ role: 'user', content: 'Say hello.' }] }).finalMessage();
     assert.equal(answer.stop_reason, 'end_turn');
-    const rows = stack.turns().slice(start);
+    const rows = (await stack.turns()).slice(start);
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.status, 200);
   } finally {

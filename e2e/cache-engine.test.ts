@@ -34,9 +34,9 @@ async function agentLoop(task: string, opts: { resultChars?: number; metadata?: 
 }
 
 test('a client that marks nothing reads the cache from its second turn; one derived session id', async () => {
-  const start = stack.turns().length;
+  const start = (await stack.turns()).length;
   await agentLoop('Fix the failing test in src/app.ts');
-  const rows = stack.turns().slice(start);
+  const rows = (await stack.turns()).slice(start);
   assert.equal(rows.length, 4);
   assert.equal(new Set(rows.map((r) => r.session_id)).size, 1);
   assert.match(rows[0]!.session_id!, /^drv_/);
@@ -58,10 +58,10 @@ test('a client that marks nothing reads the cache from its second turn; one deri
 });
 
 test("Claude Code's session id is taken from metadata.user_id; another task is another session", async () => {
-  const start = stack.turns().length;
+  const start = (await stack.turns()).length;
   await agentLoop('Task one', { metadata: { user_id: JSON.stringify({ device_id: 'd', account_uuid: '', session_id: 'cc-session-1' }) } });
   await agentLoop('Task two');
-  const rows = stack.turns().slice(start);
+  const rows = (await stack.turns()).slice(start);
   assert.ok(rows.slice(0, 4).every((r) => r.session_id === 'cc-session-1'));
   assert.ok(rows.slice(4).every((r) => r.session_id !== 'cc-session-1' && r.session_id?.startsWith('drv_')));
 });
@@ -72,7 +72,7 @@ test('sessions with the same fingerprint go to the same upstream key, and read e
   await agentLoop('Session beta');
   const keys = new Set(stack.sim.requests.slice(before).map((r) => r.headers['x-api-key']));
   assert.equal(keys.size, 1, 'one upstream key for one fingerprint');
-  const rows = stack.turns().slice(-8);
+  const rows = (await stack.turns()).slice(-8);
   assert.ok(rows[4]!.cache_read_tokens > 0, "beta's first turn reads the tools + system cached by alpha");
 });
 
@@ -100,6 +100,6 @@ test('a verbose tool result is trimmed once and forwarded with the same bytes on
   const trimmed = firstResult(sent[1]!);
   assert.ok(trimmed.length < 25_000 && trimmed.includes('Synrouter trimmed'), 'trimmed to head + tail with a marker');
   for (const b of sent.slice(2)) assert.equal(firstResult(b), trimmed, 'replayed byte-identically');
-  const rows = stack.turns().slice(-sent.length);
+  const rows = (await stack.turns()).slice(-sent.length);
   assert.ok(rows.slice(2).every((r) => r.cache_read_tokens > 0), 'the trimmed prefix is read on later turns');
 });

@@ -22,7 +22,7 @@ let stack: Stack;
 let key: string;
 before(async () => {
   stack = await startStack();
-  ({ key } = stack.app.deps.keys.create({ name: `key ${EVIL}`, mode: 'coding' }));
+  ({ key } = await stack.app.deps.keys.create({ name: `key ${EVIL}`, mode: 'coding' }));
   const post = (model: string) => fetch(`${stack.anthropicBase}/v1/messages`, {
     method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' },
     body: JSON.stringify({ model, max_tokens: 16, metadata: { user_id: JSON.stringify({ session_id: `session ${EVIL}` }) }, messages: [{ role: 'user', content: 'hi' }] }),
@@ -31,17 +31,17 @@ before(async () => {
   assert.equal(junk.status, 404, await junk.text());
   const real = await post('claude-sonnet-4-6');
   assert.equal(real.status, 200, await real.text());
-  stack.app.deps.ledger.flush();
+  await stack.app.deps.ledger.flush();
 });
 after(() => stack.close());
 
 async function cli(...args: string[]): Promise<string> {
-  const { stdout, stderr } = await run(process.execPath, [MAIN, ...args, '--db', stack.dbPath], { env: { ...process.env, SYNROUTER_CONFIG: '' } });
+  const { stdout, stderr } = await run(process.execPath, [MAIN, ...args, '--db', stack.dbPath], { env: { ...process.env, SYNROUTER_CONFIG: '', ...(stack.databaseUrl ? { SYNROUTER_DATABASE_URL: stack.databaseUrl } : {}) } });
   return stdout + stderr;
 }
 
-test('the hostile strings are in the store as sent', () => {
-  const rows = stack.turns();
+test('the hostile strings are in the store as sent', async () => {
+  const rows = (await stack.turns());
   assert.ok(rows.some((r) => r.requested_model === `model ${EVIL}`), 'the junk model name');
   assert.ok(rows.every((r) => r.session_id === `session ${EVIL}`), 'the session id');
 });

@@ -33,24 +33,24 @@ async function turn(key: string, session: string): Promise<void> {
 before(async () => {
   stack = await startStack();
   const keys = stack.app.deps.keys;
-  admin = keys.create({ name: 'admin', role: 'admin' }).key;
-  const l = keys.create({ name: 'laptop' });
-  const c = keys.create({ name: 'ci' });
-  const t1 = keys.create({ name: 'twin' });
-  const t2 = keys.create({ name: 'twin' });
+  admin = (await keys.create({ name: 'admin', role: 'admin' })).key;
+  const l = await keys.create({ name: 'laptop' });
+  const c = await keys.create({ name: 'ci' });
+  const t1 = await keys.create({ name: 'twin' });
+  const t2 = await keys.create({ name: 'twin' });
   [laptop, ci, twins] = [l.record, c.record, [t1.record, t2.record]];
   for (const s of ['laptop-1', 'laptop-2', 'laptop-3']) await turn(l.key, s);
   await turn(l.key, 'laptop-1');
   for (const s of ['ci-1', 'ci-2']) await turn(c.key, s);
   await turn(t1.key, 'twin-1');
-  keys.revoke(t1.record.id);
+  await keys.revoke(t1.record.id);
   await turn(stack.key, 'e2e-1');
-  stack.app.deps.ledger.flush();
+  await stack.app.deps.ledger.flush();
 });
 after(() => stack.close());
 
 async function cli(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, [MAIN, ...args, '--db', stack.dbPath], { env: { ...process.env, SYNROUTER_CONFIG: '' } });
+  return run(process.execPath, [MAIN, ...args, '--db', stack.dbPath], { env: { ...process.env, SYNROUTER_CONFIG: '', ...(stack.databaseUrl ? { SYNROUTER_DATABASE_URL: stack.databaseUrl } : {}) } });
 }
 
 /** The CLI's table as objects keyed by its header; lines that are not rows (notes) left out. */
@@ -59,8 +59,8 @@ function table(stdout: string): Array<Record<string, string>> {
   return rows.filter((r) => r.length === head!.length).map((r) => Object.fromEntries(head!.map((h, i) => [h, r[i]!])));
 }
 
-const sessionsOf = (keyId: string) => new Set(stack.turns().filter((r) => r.key_id === keyId).map((r) => r.session_id));
-const turnsOf = (keyId: string) => stack.turns().filter((r) => r.key_id === keyId && r.kind === 'turn').length;
+const sessionsOf = async (keyId: string) => new Set((await stack.turns()).filter((r) => r.key_id === keyId).map((r) => r.session_id));
+const turnsOf = async (keyId: string) => (await stack.turns()).filter((r) => r.key_id === keyId && r.kind === 'turn').length;
 
 /** A CLI run that must fail: exit 2, the message on stderr, nothing on stdout. */
 async function refused(args: string[], message: RegExp): Promise<void> {
@@ -76,7 +76,7 @@ test('sessions --key takes the key\'s name, its ID or the prefix keys list shows
   const listed = (await cli('keys', 'list')).stdout.split('\n').map((l) => l.split(/ {2,}/)).find((r) => r[1] === 'laptop')!;
   const prefix = listed[4]!;
   assert.match(prefix, /^sk-sr-.{6}\.\.\.$/, 'keys list shows the prefix with an ellipsis');
-  const expected = [...sessionsOf(laptop.id)].sort();
+  const expected = [...(await sessionsOf(laptop.id))].sort();
   assert.deepEqual(expected, ['laptop-1', 'laptop-2', 'laptop-3']);
   for (const ref of ['laptop', laptop.id, prefix, prefix.replace(/\.\.\.$/, '')]) {
     const { stdout } = await cli('sessions', '--key', ref);
@@ -94,9 +94,9 @@ test('usage --key takes a name too: the totals are that key\'s turns only', asyn
   assert.deepEqual(byName, byId);
   assert.equal(byName.length, 2, 'the key\'s row and the total');
   assert.equal(byName[0]!.KEY, `ci (${ci.id})`);
-  assert.equal(Number(byName.find((r) => r.KEY === 'TOTAL')!.TURNS), turnsOf(ci.id));
+  assert.equal(Number(byName.find((r) => r.KEY === 'TOTAL')!.TURNS), (await turnsOf(ci.id)));
   const model = table((await cli('usage', '--by', 'model', '--key', 'laptop')).stdout);
-  assert.equal(Number(model.find((r) => r.MODEL === 'TOTAL')!.TURNS), turnsOf(laptop.id));
+  assert.equal(Number(model.find((r) => r.MODEL === 'TOTAL')!.TURNS), (await turnsOf(laptop.id)));
 });
 
 test('an unknown key and a name two keys share are refused with exit 2 and a message, never an empty list', async () => {
@@ -126,9 +126,9 @@ test('the admin API\'s ?key= takes a name, an ID or the listed prefix; an unknow
     assert.equal(sessions.body.range.key, laptop.id, 'the range names the key by its id');
     const totals = await api(`/admin/api/totals?by=key&${q}`);
     assert.deepEqual(totals.body.rows.map((r: { group: string }) => r.group), [laptop.id]);
-    assert.equal(totals.body.total.turns, turnsOf(laptop.id));
+    assert.equal(totals.body.total.turns, (await turnsOf(laptop.id)));
     const overview = await api(`/admin/api/overview?${q}`);
-    assert.equal(overview.body.totals.turns, turnsOf(laptop.id));
+    assert.equal(overview.body.totals.turns, (await turnsOf(laptop.id)));
     const one = await api(`/admin/api/sessions/laptop-1?${q}`);
     assert.equal(one.status, 200);
     assert.equal(one.body.session.keyId, laptop.id);

@@ -19,8 +19,8 @@ before(async () => { sc = await runSavingsScenario(); });
 after(() => sc.stack.close());
 
 async function cli(...args: string[]): Promise<string[][]> {
-  sc.stack.app.deps.ledger.flush();
-  const { stdout } = await run(process.execPath, [MAIN, ...args, '--db', sc.stack.dbPath], { env: { ...process.env, SYNROUTER_CONFIG: '' } });
+  await sc.stack.app.deps.ledger.flush();
+  const { stdout } = await run(process.execPath, [MAIN, ...args, '--db', sc.stack.dbPath], { env: { ...process.env, SYNROUTER_CONFIG: '', ...(sc.stack.databaseUrl ? { SYNROUTER_DATABASE_URL: sc.stack.databaseUrl } : {}) } });
   return stdout.trimEnd().split('\n').map((l) => l.split(/ {2,}/));
 }
 
@@ -73,7 +73,7 @@ function assertDollars(printed: string, v: number, priced: number, what: string)
 }
 
 test('usage --by key|model|day prints the ledger sums per group and in total', async () => {
-  const rows = sc.stack.turns();
+  const rows = (await sc.stack.turns());
   for (const by of ['key', 'model', 'day'] as const) {
     const out = await cli('usage', '--by', by);
     const t = table(out);
@@ -94,7 +94,7 @@ test('usage --by key|model|day prints the ledger sums per group and in total', a
 });
 
 test('usage --since keeps only later turns; a bad time is refused', async () => {
-  const rows = sc.stack.turns();
+  const rows = (await sc.stack.turns());
   const cut = Math.min(...rows.map((r) => r.ts)) + 3_600_000;
   const t = table(await cli('usage', '--by', 'model', '--since', new Date(cut).toISOString()));
   assertRow(t.find((r) => r.MODEL === 'TOTAL')!, sums(rows.filter((r) => r.ts >= cut)), 'since');
@@ -103,7 +103,7 @@ test('usage --since keeps only later turns; a bad time is refused', async () => 
 });
 
 test('sessions prints recent sessions with hit rate, cost, the client alone, savings and the cut against no caching', async () => {
-  const rows = sc.stack.turns();
+  const rows = (await sc.stack.turns());
   const t = table(await cli('sessions', '--limit', '10'));
   const ids = new Set(rows.filter((r) => r.session_id).map((r) => r.session_id!));
   assert.equal(t.length, ids.size);
@@ -128,8 +128,8 @@ test('sessions prints recent sessions with hit rate, cost, the client alone, sav
 });
 
 test('usage and sessions on a known ledger print what was saved against the client alone, pings included, and the cut against no caching second', async () => {
-  const { record } = sc.stack.app.deps.keys.create({ name: 'known' });
-  recordKnownLedger(sc.stack.app.deps.ledger, record.id, Date.UTC(2026, 0, 5, 10));
+  const { record } = await sc.stack.app.deps.keys.create({ name: 'known' });
+  await recordKnownLedger(sc.stack.app.deps.ledger, record.id, Date.UTC(2026, 0, 5, 10));
   const usage = await cli('usage', '--by', 'key', '--key', record.id);
   const total = table(usage).find((r) => r.KEY === 'TOTAL')!;
   assert.deepEqual(

@@ -102,7 +102,7 @@ test('log in with the admin key; the overview shows the ledger\'s spend, what Sy
   await page.waitForSelector('#ov-spend');
   assert.equal(await page.evaluate(() => sessionStorage.getItem('synrouter.adminKey')), sc.adminKey, 'the key is kept in sessionStorage');
 
-  const s = sums(sc.stack.turns());
+  const s = sums((await sc.stack.turns()));
   await assertUsd('#ov-spend', s.cost);
   // The headline: saved against what the client's own requests would have cost sent directly.
   assert.ok(Math.abs(s.savings - s.vsNoCache) > 0.001, 'the scenario tells the two apart (session D caches on its own markers)');
@@ -132,7 +132,7 @@ test('log in with the admin key; the overview shows the ledger\'s spend, what Sy
 test('the sessions table sorts by a clicked column and filters by key', async () => {
   await page.click('#nav-sessions');
   await page.waitForSelector('#sessions-table tbody tr[data-session-id]');
-  const ids = new Set(sc.stack.turns().filter((r) => r.session_id).map((r) => r.session_id));
+  const ids = new Set((await sc.stack.turns()).filter((r) => r.session_id).map((r) => r.session_id));
   assert.equal(await page.locator('#sessions-table tbody tr[data-session-id]').count(), ids.size);
 
   const savings = () => page.$$eval('#sessions-table tbody td[data-col=savingsUsd] span', (els) => els.map((e) => Number(e.getAttribute('data-value'))));
@@ -150,7 +150,7 @@ test('the sessions table sorts by a clicked column and filters by key', async ()
     client: Number(tr.querySelector('td[data-col=costClientUsd] span')!.getAttribute('data-value')), turns: Number(tr.querySelector('td[data-col=turns]')!.getAttribute('data-value')),
     saved: Number(tr.querySelector('td[data-col=savingsUsd] span')!.getAttribute('data-value')), noCache: Number(tr.querySelector('td[data-col=savingsVsNoCacheUsd] span')!.getAttribute('data-value')),
   })))) {
-    const s = sums(sc.stack.turns().filter((t) => t.session_id === r.id));
+    const s = sums((await sc.stack.turns()).filter((t) => t.session_id === r.id));
     assert.equal(r.turns, s.turns, `${r.id} turns`);
     assert.ok(Math.abs(r.cost - s.cost) < 1e-9 && Math.abs(r.client - s.clientOnly) < 1e-9, `${r.id} cost and the client alone`);
     assert.ok(Math.abs(r.saved - s.savings) < 1e-9 && Math.abs(r.noCache - s.vsNoCache) < 1e-9, `${r.id} saved, and vs no caching`);
@@ -169,7 +169,7 @@ test('the sessions table sorts by a clicked column and filters by key', async ()
 test('a session page shows each turn\'s tokens, cost, miss reason, miss cost and engine actions as in the ledger', async () => {
   await page.click(`#sessions-table tr[data-session-id="${sc.sessions.a}"] a`);
   await page.waitForSelector('#turns-table tbody tr');
-  const rows = sc.stack.turns().filter((r) => r.session_id === sc.sessions.a);
+  const rows = (await sc.stack.turns()).filter((r) => r.session_id === sc.sessions.a);
   const s = sums(rows);
   assert.equal(await page.textContent('#session-id'), sc.sessions.a);
   await assertUsd('#ss-cost', s.cost);
@@ -213,8 +213,9 @@ test('a session page shows each turn\'s tokens, cost, miss reason, miss cost and
 
 test('a session pinged for nothing shows a negative saving against the client alone, not zero, beside its (positive) cut against no caching', async () => {
   await page.goto(`${sc.stack.app.url}/dashboard#/session?key=${sc.stack.keyId}&id=${sc.sessions.d}`);
-  await page.waitForSelector('#ss-savings');
-  const rows = sc.stack.turns().filter((r) => r.session_id === sc.sessions.d);
+  // This session's page, not the one still shown while its data loads (a hash change keeps the document).
+  await page.waitForFunction((id) => document.getElementById('session-id')?.textContent === id && document.getElementById('ss-savings') !== null, sc.sessions.d);
+  const rows = (await sc.stack.turns()).filter((r) => r.session_id === sc.sessions.d);
   const s = sums(rows);
   const pings = rows.filter((r) => r.kind === 'keepalive');
   assert.ok(pings.length >= 2 && s.savings < 0, `pinged ${pings.length} times, saved ${s.savings}`);
@@ -239,24 +240,24 @@ test('keys page: create (shown once), set mode, revoke', async () => {
   await page.waitForSelector('#new-key-value');
   const key = (await page.textContent('#new-key-value'))!;
   assert.match(key, /^sk-sr-/);
-  const record = sc.stack.app.deps.keys.find(key)!;
+  const record = (await sc.stack.app.deps.keys.find(key))!;
   assert.equal(record.mode, 'general');
   assert.equal(record.name, 'from the browser');
 
   const row = `#keys-table tr[data-key-id="${record.id}"]`;
   await page.selectOption(`${row} select.key-mode`, 'coding');
   await page.waitForFunction((id) => document.querySelector(`#keys-table tr[data-key-id="${id}"] select.key-mode`) !== null && !document.getElementById('new-key-value'), record.id);
-  assert.equal(sc.stack.app.deps.keys.get(record.id)!.mode, 'coding');
+  assert.equal((await sc.stack.app.deps.keys.get(record.id))!.mode, 'coding');
 
   await page.click(`${row} button.revoke`);
   await page.waitForSelector(`${row}[data-status=revoked]`);
-  assert.notEqual(sc.stack.app.deps.keys.get(record.id)!.revokedAt, null);
+  assert.notEqual((await sc.stack.app.deps.keys.get(record.id))!.revokedAt, null);
   await page.screenshot({ path: join(OUT, 'dashboard-keys.png'), fullPage: true });
 });
 
 test('model names, session ids and key names with bidi and control characters are shown escaped (an RLO does not turn "evil" into "live")', async () => {
   // After the other tests: these rows would change their counts.
-  const { key } = sc.stack.app.deps.keys.create({ name: '\u202eevil-key' });
+  const { key } = await sc.stack.app.deps.keys.create({ name: '\u202eevil-key' });
   const session = '\u202eevil-session\x1b';
   const post = (model: string) => fetch(`${sc.stack.anthropicBase}/v1/messages`, {
     method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' },
@@ -264,7 +265,7 @@ test('model names, session ids and key names with bidi and control characters ar
   }).then((r) => r.status);
   assert.equal(await post('\u202eevil-model\r'), 404);
   assert.equal(await post('claude-sonnet-4-6'), 200);
-  sc.stack.app.deps.ledger.flush();
+  await sc.stack.app.deps.ledger.flush();
   const raw = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
   const noRaw = async (what: string) => {
     const texts = await page.evaluate(() => [document.getElementById('main')!.textContent ?? '', ...[...document.querySelectorAll('#main [title]')].map((e) => e.getAttribute('title')!)]);
@@ -334,6 +335,7 @@ test('every module of the page is served as JavaScript and loads in a fresh tab 
 
 test('the charts are drawn in the colours style.css defines', async () => {
   await page.goto(`${sc.stack.app.url}/dashboard#/session?key=${sc.stack.keyId}&id=${sc.sessions.a}`);
+  await page.waitForFunction((id) => document.getElementById('session-id')?.textContent === id, sc.sessions.a);
   await page.waitForSelector('#token-bars g.bar');
   const drawn = await page.evaluate(() => {
     const css = getComputedStyle(document.documentElement);

@@ -50,7 +50,7 @@ test('529 twice, then success: the client sees one 200; the ledger has 2 retry r
     const r = await post(stack, MSG);
     assert.equal(r.status, 200);
     assert.equal(up.seen(), 3);
-    const rows = stack.turns();
+    const rows = (await stack.turns());
     assert.deepEqual(rows.map((x) => [x.kind, x.status]), [['retry', 529], ['retry', 529], ['turn', 200]]);
     assert.equal(new Set(rows.map((x) => x.request_id)).size, 1, 'all attempts belong to one request');
   } finally {
@@ -65,7 +65,7 @@ test('a provider that stays down falls back to the next provider of the model', 
   try {
     const r = await post(stack, MSG);
     assert.equal(r.status, 200);
-    const rows = stack.turns();
+    const rows = (await stack.turns());
     assert.deepEqual(rows.map((x) => [x.kind, x.provider, x.status]), [
       ['retry', 'anthropic', 503], ['retry', 'anthropic', 503], ['retry', 'anthropic', 503], ['turn', 'openrouter', 200],
     ]);
@@ -83,7 +83,7 @@ test('a 429 without retry-after is retried with backoff (not final): the client 
     const r = await post(stack, MSG);
     assert.equal(r.status, 200);
     assert.equal(up.seen(), 3);
-    assert.deepEqual(stack.turns().map((x) => [x.kind, x.status]), [['retry', 429], ['retry', 429], ['turn', 200]]);
+    assert.deepEqual((await stack.turns()).map((x) => [x.kind, x.status]), [['retry', 429], ['retry', 429], ['turn', 200]]);
   } finally {
     await stack.close();
     await up.close();
@@ -97,7 +97,7 @@ test('a 429 without retry-after that persists goes, after the retries, to the ne
     const r = await post(stack, MSG);
     assert.equal(r.status, 200);
     assert.equal(down.seen(), 3, 'one attempt and two retries on the first provider');
-    assert.deepEqual(stack.turns().map((x) => [x.kind, x.provider, x.status]), [
+    assert.deepEqual((await stack.turns()).map((x) => [x.kind, x.provider, x.status]), [
       ['retry', 'anthropic', 429], ['retry', 'anthropic', 429], ['retry', 'anthropic', 429], ['turn', 'openrouter', 200],
     ]);
   } finally {
@@ -117,7 +117,7 @@ test('a nonzero retry-after (1 s) is honoured: the retry waits at least that lon
     assert.equal(up.seen(), 2);
     // Correctness, not speed: retrying sooner than the upstream asked is what retry-after forbids.
     assert.ok(elapsed >= 1000, `waited ${elapsed.toFixed(0)} ms for a retry-after of 1 s`);
-    assert.deepEqual(stack.turns().map((x) => [x.kind, x.status]), [['retry', 429], ['turn', 200]]);
+    assert.deepEqual((await stack.turns()).map((x) => [x.kind, x.status]), [['retry', 429], ['turn', 200]]);
   } finally {
     await stack.close();
     await up.close();
@@ -134,7 +134,7 @@ test('connection refused is retried, then falls back to the next provider; every
   try {
     const r = await post(stack, MSG);
     assert.equal(r.status, 200);
-    const rows = stack.turns();
+    const rows = (await stack.turns());
     assert.deepEqual(rows.map((x) => [x.kind, x.provider, x.error_code]), [
       ['retry', 'anthropic', 'UPSTREAM_UNREACHABLE'], ['retry', 'anthropic', 'UPSTREAM_UNREACHABLE'], ['retry', 'anthropic', 'UPSTREAM_UNREACHABLE'], ['turn', 'openrouter', null],
     ]);
@@ -193,7 +193,7 @@ test('a retry-after longer than the policy allows is not waited for: the 429 rea
     assert.equal(r.headers.get('retry-after'), '120');
     assert.equal(JSON.parse(r.text).error.type, 'rate_limit_error');
     assert.equal(up.seen(), 1);
-    assert.deepEqual(stack.turns().map((x) => [x.kind, x.status]), [['turn', 429]]);
+    assert.deepEqual((await stack.turns()).map((x) => [x.kind, x.status]), [['turn', 429]]);
   } finally {
     await stack.close();
     await up.close();
@@ -207,7 +207,7 @@ test('an upstream that resets mid-stream: the client gets an in-band error event
     assert.equal(r.status, 200, 'the status was already sent when the upstream broke');
     assert.match(r.text, /event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"Upstream stream failed/);
     assert.ok(r.text.trimEnd().endsWith('}'), 'the error event is the last thing the client receives');
-    const row = stack.turns().at(-1)!;
+    const row = (await stack.turns()).at(-1)!;
     assert.equal(row.error_code, 'UPSTREAM_ERROR');
     assert.equal(row.kind, 'turn');
   } finally {
@@ -223,7 +223,7 @@ test('an upstream that closes cleanly before message_stop: the client still gets
     assert.match(r.text, /^event: message_start\n/);
     assert.doesNotMatch(r.text, /message_stop/);
     assert.match(r.text, /event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"Upstream stream failed: the upstream closed the stream before its final event/);
-    assert.equal(stack.turns().at(-1)!.error_code, 'UPSTREAM_ERROR');
+    assert.equal((await stack.turns()).at(-1)!.error_code, 'UPSTREAM_ERROR');
     // An upstream error event is an ending of its own: nothing is appended after it.
     const e = await post(stack, { ...MSG, stream: true }, { 'x-sim-fault': 'error-mid-stream' });
     assert.equal((e.text.match(/event: error/g) ?? []).length, 1);
@@ -238,11 +238,11 @@ test('an upstream that goes silent mid-stream is cut after the idle timeout with
     const stalled = await post(stack, { ...MSG, stream: true }, { 'x-sim-fault': 'stall-mid-stream' });
     assert.equal(stalled.status, 200);
     assert.match(stalled.text, /event: error\ndata: \{"type":"error","error":\{"type":"api_error"/);
-    assert.equal(stack.turns().at(-1)!.error_code, 'UPSTREAM_ERROR');
+    assert.equal((await stack.turns()).at(-1)!.error_code, 'UPSTREAM_ERROR');
     // 20 deltas 150 ms apart: 3 s in all, each gap well under the 400 ms idle limit.
     const steady = await post(stack, { ...MSG, max_tokens: 4000, stream: true, messages: [{ role: 'user', content: 'a long story '.repeat(60) }] }, { 'x-sim-delta-ms': '150' });
     assert.match(steady.text, /event: message_stop/);
-    assert.equal(stack.turns().at(-1)!.error_code, null);
+    assert.equal((await stack.turns()).at(-1)!.error_code, null);
   } finally {
     await stack.close();
   }
@@ -256,7 +256,7 @@ test('a client that leaves before the upstream answered is a client abort, not a
     setTimeout(() => ctl.abort(), 200);
     await assert.rejects(pending);
     await new Promise((r) => setTimeout(r, 300));
-    const row = stack.turns().at(-1)!;
+    const row = (await stack.turns()).at(-1)!;
     assert.equal(row.error_code, 'CLIENT_ABORTED');
     assert.equal(row.aborted, 1);
   } finally {

@@ -21,6 +21,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Agent, request } from 'undici';
 import { startStack, eventually, type Stack } from './support/stack.ts';
+import { createPool } from '../src/store/postgres/connect.ts';
 import {
   DOORS, NON_OBJECT_BODIES, damageText, deepArrayText, deepObjectText, everyPosition, isTurnOp, mutate, rng, validBody,
   type Door, type Op, type Protocol, type Rng,
@@ -229,9 +230,9 @@ async function runCases(cases: Case[]): Promise<void> {
   });
 
   // One ledger row per authenticated turn (rows land after the answer ends: wait for them).
-  const turnRows = () => stack.turns().filter((r) => r.kind === 'turn' && r.key_id === stack.keyId);
-  await eventually(() => turnRows().length >= expectedTurnRows, `${expectedTurnRows} ledger rows`, 15_000).catch(() => undefined);
-  const rows = turnRows();
+  const turnRows = async () => (await stack.turns()).filter((r) => r.kind === 'turn' && r.key_id === stack.keyId);
+  await eventually(async () => (await turnRows()).length >= expectedTurnRows, `${expectedTurnRows} ledger rows`, 15_000).catch(() => undefined);
+  const rows = await turnRows();
   if (rows.length !== expectedTurnRows) {
     violations.push({ id: '(ledger)', path: '', label: '', status: 0, problem: `ledger has ${rows.length} turn rows for ${expectedTurnRows} authenticated turns sent so far`, request: '', answer: '' });
   }
@@ -628,7 +629,7 @@ function httpLevelCases(): Array<Case & { reachesHandler: boolean }> {
 
 test('HTTP-level garbage that Node refuses: a 4xx in the protocol shape, Synrouter keeps serving, a ledger row only when the handler ran (and not as an internal error)', async (t) => {
   const started = violations.length;
-  const rowsBefore = stack.turns().length;
+  const rowsBefore = (await stack.turns()).length;
   const cases = httpLevelCases();
   const shapes: string[] = [];
   for (const c of cases) {
@@ -640,8 +641,8 @@ test('HTTP-level garbage that Node refuses: a 4xx in the protocol shape, Synrout
   await healthy();
   const reached = cases.filter((c) => c.reachesHandler).length;
   expectedTurnRows += reached;
-  await eventually(() => stack.turns().length >= rowsBefore + reached, 'rows of the requests the handler saw').catch(() => undefined);
-  const rows = stack.turns().slice(rowsBefore);
+  await eventually(async () => (await stack.turns()).length >= rowsBefore + reached, 'rows of the requests the handler saw').catch(() => undefined);
+  const rows = (await stack.turns()).slice(rowsBefore);
   t.diagnostic(`${cases.length} requests; ${shapes.length} answered by Node without a protocol body; ledger rows: ${JSON.stringify(rows.map((r) => [r.status, r.error_code]))}`);
   const mine = violations.slice(started);
   assert.equal(mine.length, 0, report(mine, 'violations'));
@@ -652,7 +653,7 @@ test('HTTP-level garbage that Node refuses: a 4xx in the protocol shape, Synrout
 
 test('a client that goes away mid-upload: one ledger row, recorded as a client abort (499), not an internal error', async () => {
   for (const door of [DOORS[0]!, DOORS[4]!]) {
-    const before = stack.turns().length;
+    const before = (await stack.turns()).length;
     const body = json(validBody(door.op, rng(99), 'abort-upload'));
     await new Promise<void>((resolve, reject) => {
       const socket = connect({ port, host: '127.0.0.1' }, () => {
@@ -662,8 +663,8 @@ test('a client that goes away mid-upload: one ledger row, recorded as a client a
       socket.on('error', reject);
     });
     expectedTurnRows++;
-    await eventually(() => stack.turns().length > before, 'the aborted upload\'s ledger row');
-    const rows = stack.turns().slice(before);
+    await eventually(async () => (await stack.turns()).length > before, 'the aborted upload\'s ledger row');
+    const rows = (await stack.turns()).slice(before);
     assert.deepEqual(rows.map((r) => [r.kind, r.status, r.error_code]), [['turn', 499, 'CLIENT_ABORTED']], `${door.path}: ledger row of an upload the client abandoned`);
   }
 });
@@ -689,10 +690,16 @@ test('memory stays bounded when many sessions send large bodies: 60 sessions x 2
 test('model ids are bounded: 8 distinct 256 KB model ids do not stay in memory, the ledger or /metrics', async (t) => {
   // Its own stack: the ledger file and the metrics are measured from zero.
   const own = await startStack({ env: { SYNROUTER_RPM_LIMIT: '0', SYNROUTER_CONCURRENCY_LIMIT: '0' } });
+  // The store's size: the SQLite file and its WAL, or the PostgreSQL database.
+  const pool = own.databaseUrl ? createPool(own.databaseUrl, { max: 1 }) : undefined;
   try {
     const live = () => { gc(); gc(); const m = process.memoryUsage(); return m.heapUsed + m.external; };
-    const dbBytes = () => { own.turns(); return [own.dbPath, `${own.dbPath}-wal`].reduce((n, f) => n + (existsSync(f) ? statSync(f).size : 0), 0); };
-    const before = { live: live(), db: dbBytes() };
+    const dbBytes = async () => {
+      (await own.turns());
+      if (pool) return Number((await pool.query<{ n: string }>('SELECT pg_database_size(current_database()) AS n')).rows[0]!.n);
+      return [own.dbPath, `${own.dbPath}-wal`].reduce((n, f) => n + (existsSync(f) ? statSync(f).size : 0), 0);
+    };
+    const before = { live: live(), db: (await dbBytes()) };
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) {
       // A Claude-looking id the registry does not know passes through to the provider (README, Routing).
@@ -704,8 +711,8 @@ test('model ids are bounded: 8 distinct 256 KB model ids do not stay in memory, 
     own.sim.requests.length = 0;
     own.sim.cache.entries.clear();
     const retained = live() - before.live;
-    const ledger = dbBytes() - before.db;
-    const admin = own.app.deps.keys.create({ name: 'metrics', role: 'admin' }).key;
+    const ledger = (await dbBytes()) - before.db;
+    const admin = (await own.app.deps.keys.create({ name: 'metrics', role: 'admin' })).key;
     const metrics = await request(`${own.app.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } });
     let metricsBytes = 0;
     for await (const chunk of metrics.body) metricsBytes += (chunk as Buffer).length;
@@ -716,13 +723,14 @@ test('model ids are bounded: 8 distinct 256 KB model ids do not stay in memory, 
     assert.ok(ledger < 2 * 1024 * 1024, `the ledger grew ${mb(ledger)} MB for 8 turns`);
     assert.ok(retained < 8 * 1024 * 1024, `${mb(retained)} MB stay in memory after 8 turns`);
   } finally {
+    await pool?.end();
     await own.close();
   }
 });
 
 test('in the end: the ledger has exactly one turn row per authenticated turn sent in this file, and none for count_tokens', async () => {
-  await eventually(() => stack.turns().filter((r) => r.kind === 'turn').length >= expectedTurnRows, `${expectedTurnRows} rows`).catch(() => undefined);
-  const rows = stack.turns().filter((r) => r.kind === 'turn');
+  await eventually(async () => (await stack.turns()).filter((r) => r.kind === 'turn').length >= expectedTurnRows, `${expectedTurnRows} rows`).catch(() => undefined);
+  const rows = (await stack.turns()).filter((r) => r.kind === 'turn');
   assert.equal(rows.length, expectedTurnRows);
   assert.equal(rows.filter((r) => r.endpoint === 'count_tokens').length, 0);
 });

@@ -39,14 +39,14 @@ async function setup(env: Record<string, string> = {}, config?: (c: Config) => C
   return { clock, stack, turn, idle };
 }
 
-const pings = (stack: Stack) => stack.turns().filter((r) => r.kind === 'keepalive');
+const pings = async (stack: Stack) => (await stack.turns()).filter((r) => r.kind === 'keepalive');
 
 test('pings keep the 5m entry alive through a 12-minute pause; each ping is a ledger row that only reads', async () => {
   const { stack, turn, idle } = await setup();
   try {
     await turn('first');
     await idle(12);
-    const p = pings(stack);
+    const p = await pings(stack);
     assert.equal(p.length, 2, 'a ping at ~4.5 and ~9 minutes');
     for (const r of p) {
       assert.equal(r.status, 200);
@@ -60,7 +60,7 @@ test('pings keep the 5m entry alive through a 12-minute pause; each ping is a le
     assert.equal(sent.length, 2);
     assert.ok(sent.every((r) => (r.body as { stream?: boolean }).stream !== true));
     await turn('second, after the pause');
-    const last = stack.turns().at(-1)!;
+    const last = (await stack.turns()).at(-1)!;
     assert.equal(last.kind, 'turn');
     assert.ok(last.cache_read_tokens > 5000, 'the turn after the pause read the cache');
     assert.equal(last.miss_reason, null);
@@ -68,7 +68,7 @@ test('pings keep the 5m entry alive through a 12-minute pause; each ping is a le
     const metrics = stack.app.deps.metrics.render();
     assert.match(metrics, /^synrouter_turns_total\{kind="keepalive",model="anthropic\/claude-sonnet-4\.6",status="200"\} 2$/m);
     const sum = (name: string) => [...metrics.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
-    const rows = stack.turns();
+    const rows = (await stack.turns());
     const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
     close(sum('synrouter_cost_usd_total'), rows.reduce((n, r) => n + (r.cost_usd ?? 0), 0), 'spend includes the pings');
     close(sum('synrouter_savings_usd'), rows.reduce((n, r) => n + (r.cost_client_usd ?? 0) - (r.cost_usd ?? 0), 0), 'savings (against the client alone) are net of the pings');
@@ -83,9 +83,9 @@ test('without keep-alive the same pause is a miss (ttl_expired) that re-writes t
   try {
     await turn('first');
     await idle(12);
-    assert.equal(pings(stack).length, 0);
+    assert.equal((await pings(stack)).length, 0);
     await turn('second, after the pause');
-    const last = stack.turns().at(-1)!;
+    const last = (await stack.turns()).at(-1)!;
     assert.equal(last.cache_read_tokens, 0);
     assert.equal(last.miss_reason, 'ttl_expired');
   } finally {
@@ -97,9 +97,9 @@ test('guards: no pings for a revoked key, none past the idle limit, none for thi
   const a = await setup();
   try {
     await a.turn('first');
-    a.stack.app.deps.keys.revoke(a.stack.keyId);
+    await a.stack.app.deps.keys.revoke(a.stack.keyId);
     await a.idle(6);
-    assert.equal(pings(a.stack).length, 0, 'revoked key: no ping');
+    assert.equal((await pings(a.stack)).length, 0, 'revoked key: no ping');
   } finally {
     await a.stack.close();
   }
@@ -107,7 +107,7 @@ test('guards: no pings for a revoked key, none past the idle limit, none for thi
   try {
     await b.turn('first');
     await b.idle(40);
-    assert.equal(pings(b.stack).length, 4, 'pings at 4.5, 9, 13.5 and 18 minutes, none past the idle limit (20 min here)');
+    assert.equal((await pings(b.stack)).length, 4, 'pings at 4.5, 9, 13.5 and 18 minutes, none past the idle limit (20 min here)');
     assert.equal(b.stack.app.deps.keepalive.size, 0, 'the session is dropped');
   } finally {
     await b.stack.close();
@@ -116,7 +116,7 @@ test('guards: no pings for a revoked key, none past the idle limit, none for thi
   try {
     await c.turn('first', { thinking: { type: 'enabled', budget_tokens: 1024 }, max_tokens: 2048 });
     await c.idle(6);
-    assert.equal(pings(c.stack).length, 0, 'max_tokens:0 is not allowed with thinking enabled (protocols.md 2.10)');
+    assert.equal((await pings(c.stack)).length, 0, 'max_tokens:0 is not allowed with thinking enabled (protocols.md 2.10)');
   } finally {
     await c.stack.close();
   }
@@ -129,11 +129,11 @@ test('a late tick (timer starved, laptop asleep) past the 5m lifetime sends no p
     clock.advance(6 * 60_000); // past the 5m lifetime before any tick: the entry expired unrefreshed
     await stack.app.deps.keepalive.tick(clock.now());
     await idle(10);
-    assert.equal(pings(stack).length, 0, 'a ping now would pay a full write: the next real turn pays it only if the session comes back');
+    assert.equal((await pings(stack)).length, 0, 'a ping now would pay a full write: the next real turn pays it only if the session comes back');
     assert.equal(stack.sim.requests.filter((r) => (r.body as { max_tokens: number }).max_tokens === 0).length, 0);
     assert.equal(stack.app.deps.keepalive.size, 0);
     await turn('second');
-    assert.equal(stack.turns().at(-1)!.miss_reason, 'ttl_expired');
+    assert.equal((await stack.turns()).at(-1)!.miss_reason, 'ttl_expired');
   } finally {
     await stack.close();
   }
@@ -145,7 +145,7 @@ test('a ping that writes anything stops the pinging: the upstream lost the entry
     await turn('first');
     stack.sim.cache.entries.clear(); // evicted upstream while Synrouter's clock says it still lives
     await idle(10);
-    const p = pings(stack);
+    const p = await pings(stack);
     assert.equal(p.length, 1, 'one ping found the cache gone, then pinging stopped');
     assert.ok(p[0]!.cache_write_5m_tokens > 0);
     assert.equal(stack.app.deps.keepalive.size, 0);
@@ -164,7 +164,7 @@ test('a ping that writes even a little (the last breakpoint\'s entry lost, an ea
     assert.ok(entries.length >= 2, 'the engine wrote more than one breakpoint');
     stack.sim.cache.entries.delete(longest);
     await idle(10);
-    const p = pings(stack);
+    const p = await pings(stack);
     assert.equal(p.length, 1, 'one ping wrote, then pinging stopped');
     const wrote = p[0]!.cache_write_5m_tokens + p[0]!.cache_write_1h_tokens;
     const all = wrote + p[0]!.cache_read_tokens + p[0]!.input_tokens;
@@ -181,7 +181,7 @@ test('a correct ping of the exact prefix writes nothing at all (so any write sto
     await turn('second');
     await turn('third', { stream: true } as never);
     await idle(20);
-    const p = pings(stack);
+    const p = await pings(stack);
     assert.equal(p.length, 4);
     for (const r of p) assert.equal(r.cache_write_5m_tokens + r.cache_write_1h_tokens, 0);
   } finally {
@@ -198,8 +198,8 @@ test('pings stop while worthwhile: those of one idle spell never cost more than 
   try {
     await turn('first');
     await idle(90);
-    const t = stack.turns().find((r) => r.kind === 'turn')!;
-    const p = pings(stack);
+    const t = (await stack.turns()).find((r) => r.kind === 'turn')!;
+    const p = await pings(stack);
     const spent = p.reduce((n, r) => n + r.cost_usd!, 0);
     assert.ok(spent <= rewriteUsd(t), `pings cost ${spent}, one re-write ${rewriteUsd(t)}`);
     assert.ok(spent + p.at(-1)!.cost_usd! > rewriteUsd(t), 'one more ping would have cost more than the re-write');
@@ -214,9 +214,9 @@ test('unknown prices: no pings (their cost could not be counted against any budg
   const { stack, turn, idle } = await setup({}, (c) => ({ ...c, models: [{ id: 'anthropic/claude-sonnet-4.6', name: 'Claude Sonnet 4.6', context: 1_000_000, anthropicId: 'claude-sonnet-4-6', prices: null }] }));
   try {
     await turn('first');
-    assert.equal(stack.turns().at(-1)!.cost_usd, null, 'the turn is unpriced');
+    assert.equal((await stack.turns()).at(-1)!.cost_usd, null, 'the turn is unpriced');
     await idle(12);
-    assert.equal(pings(stack).length, 0);
+    assert.equal((await pings(stack)).length, 0);
     assert.equal(stack.app.deps.keepalive.size, 0);
   } finally {
     await stack.close();
@@ -233,10 +233,10 @@ test('the daily ping budget survives a restart: it is seeded from the ledger\'s 
   const a = await setup();
   try {
     ping(a.stack, START - 3_600_000, 5); // before this process started, today (UTC): the whole $5 budget
-    a.stack.turns(); // flushed, as a previous process's rows are
+    (await a.stack.turns()); // flushed, as a previous process's rows are
     await a.turn('first');
     await a.idle(12);
-    assert.equal(pings(a.stack).length, 1, 'no new pings: only the earlier row');
+    assert.equal((await pings(a.stack)).length, 1, 'no new pings: only the earlier row');
     assert.equal(a.stack.app.deps.keepalive.size, 0);
   } finally {
     await a.stack.close();
@@ -244,10 +244,10 @@ test('the daily ping budget survives a restart: it is seeded from the ledger\'s 
   const b = await setup();
   try {
     ping(b.stack, START - 86_400_000, 5); // yesterday's pings do not count today
-    b.stack.turns();
+    (await b.stack.turns());
     await b.turn('first');
     await b.idle(12);
-    assert.equal(pings(b.stack).length, 3);
+    assert.equal((await pings(b.stack)).length, 3);
   } finally {
     await b.stack.close();
   }
@@ -257,20 +257,20 @@ test('pings are spend of the key: a key over its daily budget is not pinged for,
   const a = await setup();
   try {
     await a.turn('first');
-    const turnUsd = a.stack.turns().at(-1)!.cost_usd!;
-    a.stack.app.deps.keys.setBudget(a.stack.keyId, { day: turnUsd }); // spent: at the budget already
+    const turnUsd = (await a.stack.turns()).at(-1)!.cost_usd!;
+    await a.stack.app.deps.keys.setBudget(a.stack.keyId, { day: turnUsd }); // spent: at the budget already
     await a.idle(12);
-    assert.equal(pings(a.stack).length, 0, 'over its budget: its turns are refused, so no pings either');
+    assert.equal((await pings(a.stack)).length, 0, 'over its budget: its turns are refused, so no pings either');
   } finally {
     await a.stack.close();
   }
   const b = await setup();
   try {
     await b.turn('first');
-    const turnUsd = b.stack.turns().at(-1)!.cost_usd!;
-    b.stack.app.deps.keys.setBudget(b.stack.keyId, { day: turnUsd + 0.0001 }); // room for less than one ping
+    const turnUsd = (await b.stack.turns()).at(-1)!.cost_usd!;
+    await b.stack.app.deps.keys.setBudget(b.stack.keyId, { day: turnUsd + 0.0001 }); // room for less than one ping
     await b.idle(12);
-    assert.equal(pings(b.stack).length, 1, 'the first ping put the key over its budget: no second one');
+    assert.equal((await pings(b.stack)).length, 1, 'the first ping put the key over its budget: no second one');
     // And the client's next turn is refused: the ping's cost was counted as the key's spend.
     await assert.rejects(b.turn('second'), (err: { status?: number }) => err.status === 429);
   } finally {
@@ -291,7 +291,7 @@ test('pings due in the same tick see each other in the budget: many idle session
     }
     assert.equal(stack.app.deps.keepalive.size, 6);
     await idle(5); // every session's ping falls due in the same tick
-    const p = pings(stack);
+    const p = await pings(stack);
     const spent = p.reduce((n, r) => n + r.cost_usd!, 0);
     assert.ok(p.length >= 1 && p.length <= 2, `${p.length} pings for a budget of two`);
     assert.ok(spent < 0.0025 + p[0]!.cost_usd!, `ping spend $${spent.toFixed(4)}: at most one ping past the budget`);

@@ -18,7 +18,7 @@ test('requests per minute: the 4th of 3 allowed is a 429 rate_limit_error with r
     const openai = await fetch(`${stack.openaiBase}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${stack.key}`, 'content-type': 'application/json' }, body: '{}' });
     assert.equal(openai.status, 429);
     assert.equal(((await openai.json()) as { error: { type: string } }).error.type, 'rate_limit_exceeded', 'OpenAI error shape on /api/v1');
-    const rows = stack.turns();
+    const rows = (await stack.turns());
     assert.deepEqual(rows.slice(-2).map((x) => [x.status, x.error_code]), [[429, 'RATE_LIMITED'], [429, 'RATE_LIMITED']]);
   } finally {
     await stack.close();
@@ -39,7 +39,7 @@ test('concurrent requests: a second request while one is in flight is refused; t
     assert.equal(second.status, 429);
     assert.ok(second.headers.get('retry-after'));
     ctl.abort();
-    await eventually(() => stack.turns().some((r) => r.error_code === 'CLIENT_ABORTED'), 'the first request ended');
+    await eventually(async () => (await stack.turns()).some((r) => r.error_code === 'CLIENT_ABORTED'), 'the first request ended');
     const third = await fetch(`${stack.anthropicBase}/v1/messages`, { method: 'POST', headers: { 'x-api-key': stack.key, 'content-type': 'application/json' }, body: MSG });
     assert.equal(third.status, 200);
   } finally {
@@ -50,7 +50,7 @@ test('concurrent requests: a second request while one is in flight is refused; t
 test('a spent daily budget refuses the next request until the next UTC day', async () => {
   const stack = await startStack();
   try {
-    stack.app.deps.keys.setBudget(stack.keyId, { day: 0.000001 });
+    await stack.app.deps.keys.setBudget(stack.keyId, { day: 0.000001 });
     const post = () => fetch(`${stack.anthropicBase}/v1/messages`, { method: 'POST', headers: { 'x-api-key': stack.key, 'content-type': 'application/json' }, body: MSG });
     assert.equal((await post()).status, 200, 'nothing spent yet');
     const r = await post();
@@ -59,7 +59,7 @@ test('a spent daily budget refuses the next request until the next UTC day', asy
     assert.match(body.error.message, /daily budget/);
     const secondsToMidnight = (Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1) - Date.now()) / 1000;
     assert.ok(Math.abs(Number(r.headers.get('retry-after')) - secondsToMidnight) < 120, 'retry-after points at the next UTC day');
-    assert.equal(stack.turns().at(-1)!.error_code, 'BUDGET_EXCEEDED');
+    assert.equal((await stack.turns()).at(-1)!.error_code, 'BUDGET_EXCEEDED');
   } finally {
     await stack.close();
   }

@@ -189,8 +189,8 @@ test(`${SESSIONS} concurrent sessions x ${TURNS} turns through the official SDKs
   for (let k = 0; k < SESSIONS; k++) assert.equal(records.filter((r) => r.session === k).length, TURNS, `session ${k} has ${TURNS} turns`);
 
   // Exactly one ledger row per turn, and nothing else.
-  await eventually(() => stack.turns().length >= records.length, `${records.length} ledger rows`);
-  const rows = stack.turns();
+  await eventually(async () => (await stack.turns()).length >= records.length, `${records.length} ledger rows`);
+  const rows = (await stack.turns());
   assert.deepEqual(rows.filter((r) => r.kind !== 'turn').map((r) => [r.kind, r.status, r.error_code]), [], 'no retry or keep-alive rows');
   assert.equal(rows.length, records.length, 'one ledger row per turn');
   const byRequest = new Map<string, LedgerTurn[]>();

@@ -13,7 +13,7 @@ let stack: Stack;
 let adminKey: string;
 before(async () => {
   stack = await startStack();
-  ({ key: adminKey } = stack.app.deps.keys.create({ name: 'admin', role: 'admin' }));
+  ({ key: adminKey } = await stack.app.deps.keys.create({ name: 'admin', role: 'admin' }));
 });
 after(() => stack.close());
 
@@ -42,7 +42,7 @@ test('junk model names do not become labels or push the real model into "other";
   const res = await fetch(`${stack.app.url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } });
   assert.equal(res.status, 200);
   const p = parsePrometheus(await res.text());
-  const real = stack.turns().filter((r) => r.requested_model === 'claude-sonnet-4-6');
+  const real = (await stack.turns()).filter((r) => r.requested_model === 'claude-sonnet-4-6');
   assert.equal(real.length, 1);
   const row = real[0]!;
   const model = 'anthropic/claude-sonnet-4.6';

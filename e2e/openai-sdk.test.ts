@@ -67,7 +67,7 @@ async function chatLoop(model: string, stream: boolean) {
   return { messages, finals };
 }
 
-function rowsSince(n: number) { return stack.turns().slice(n); }
+async function rowsSince(n: number) { return (await stack.turns()).slice(n); }
 
 for (const [label, model, translated] of [
   ['same-protocol upstream (OpenRouter, non-Claude model)', 'deepseek/deepseek-v4-flash', false],
@@ -75,11 +75,11 @@ for (const [label, model, translated] of [
 ] as const) {
   for (const stream of [false, true]) {
     test(`chat completions ${stream ? 'streaming' : 'JSON'} tool loop, ${label}`, async () => {
-      const start = stack.turns().length;
+      const start = (await stack.turns()).length;
       const { messages, finals } = await chatLoop(model, stream);
       assert.ok(messages.some((m) => m.role === 'tool'), 'at least one tool round');
       assert.equal(finals.length, 1, 'the loop ended with a final answer');
-      const rows = rowsSince(start);
+      const rows = await rowsSince(start);
       assert.ok(rows.length >= 2);
       assert.ok(rows.every((r) => r.status === 200 && r.client_protocol === 'openai' && r.endpoint === 'chat'));
       assert.equal(new Set(rows.map((r) => r.session_id)).size, 1, 'one session');
@@ -95,7 +95,7 @@ for (const [label, model, translated] of [
   }
 
   test(`Responses API streaming tool loop, ${label}`, async () => {
-    const start = stack.turns().length;
+    const start = (await stack.turns()).length;
     const input: OpenAI.Responses.ResponseInput = [{ role: 'developer', content: SYSTEM }, { role: 'user', content: 'Run the tests please.' }];
     const tools: OpenAI.Responses.Tool[] = [{ type: 'function', name: 'exec_command', description: 'Run a command. '.repeat(40), parameters: { type: 'object', properties: { cmd: { type: 'string' } }, required: ['cmd'] }, strict: false }];
     let final = '';
@@ -116,7 +116,7 @@ for (const [label, model, translated] of [
       }
     }
     assert.ok(final.length > 0, 'a final answer');
-    const rows = rowsSince(start);
+    const rows = await rowsSince(start);
     assert.ok(rows.length >= 2 && rows.every((r) => r.status === 200 && r.endpoint === 'responses'));
     assert.equal(rows[0]!.session_id, `thread-${label.length}-${translated}`, 'prompt_cache_key is the session id');
     assert.ok(rows.slice(1).every((r) => r.cache_read_tokens > 0), 'later turns read the cache');

@@ -31,7 +31,7 @@ interface Upstream { thinking?: unknown; output_config?: unknown; messages: Arra
 for (const stream of [true, false]) {
   test(`Responses ${stream ? 'streaming' : 'JSON'} tool loop with reasoning effort: thinking stays on and the cache reads from turn 2`, async () => {
     const model = 'anthropic/claude-sonnet-4.6';
-    const startRows = stack.turns().length;
+    const startRows = (await stack.turns()).length;
     const startSim = stack.sim.requests.length;
     // A system prompt of its own per test: turn 1 meets a cold cache.
     const input: OpenAI.Responses.ResponseInput = [{ role: 'developer', content: `${stream ? 'Streaming.' : 'JSON.'} ${SYSTEM}` }, { role: 'user', content: 'Run the tests please.' }];
@@ -92,7 +92,7 @@ for (const stream of [true, false]) {
       }
     });
 
-    const rows = stack.turns().slice(startRows);
+    const rows = (await stack.turns()).slice(startRows);
     assert.equal(rows.length, 4);
     assert.ok(rows.every((r) => r.status === 200 && r.endpoint === 'responses' && r.provider === 'anthropic'));
     assert.ok(rows[0]!.cache_write_5m_tokens + rows[0]!.cache_write_1h_tokens > 0, 'turn 1 writes the cache');

@@ -14,8 +14,8 @@ const tools: Anthropic.Tool[] = [{ name: 'Bash', description: 'Run a command. '.
 test('shadow key: client bytes untouched upstream; the ledger shows what the engine would have saved', async () => {
   const stack = await startStack();
   try {
-    const { key, record } = stack.app.deps.keys.create({ name: 'shadow', mode: 'coding', shadow: true });
-    const admin = stack.app.deps.keys.create({ name: 'admin', role: 'admin' }).key;
+    const { key, record } = await stack.app.deps.keys.create({ name: 'shadow', mode: 'coding', shadow: true });
+    const admin = (await stack.app.deps.keys.create({ name: 'admin', role: 'admin' })).key;
     const client = new Anthropic({ apiKey: key, baseURL: stack.anthropicBase, maxRetries: 0 });
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Run the tests.' }];
     const sentByClient: unknown[] = [];
@@ -32,7 +32,7 @@ test('shadow key: client bytes untouched upstream; the ledger shows what the eng
     assert.deepEqual(upstream, sentByClient, 'the upstream received exactly what the client sent');
     assert.ok(!JSON.stringify(upstream).includes('cache_control'));
 
-    const rows = stack.turns().filter((r) => r.key_id === record.id);
+    const rows = (await stack.turns()).filter((r) => r.key_id === record.id);
     assert.equal(rows.length, sentByClient.length);
     for (const r of rows) {
       assert.equal(r.cache_read_tokens, 0, 'nothing was cached: the client marks nothing');
@@ -60,7 +60,7 @@ test('shadow key: client bytes untouched upstream; the ledger shows what the eng
 test('a shadow key turned off never trims a tool result that shadow mode forwarded whole', async () => {
   const stack = await startStack();
   try {
-    const { key, record } = stack.app.deps.keys.create({ name: 'shadow-trim', mode: 'coding', shadow: true });
+    const { key, record } = await stack.app.deps.keys.create({ name: 'shadow-trim', mode: 'coding', shadow: true });
     const client = new Anthropic({ apiKey: key, baseURL: stack.anthropicBase, maxRetries: 0 });
     // Over the coding mode's trim threshold (README: 40k characters): the engine would trim it.
     const verbose = Array.from({ length: 3000 }, (_, i) => `line ${i}: ${'x'.repeat(20)}`).join('\n');
@@ -70,17 +70,17 @@ test('a shadow key turned off never trims a tool result that shadow mode forward
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_big', content: verbose }] },
     ];
     await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 64, system: SYSTEM, tools, messages });
-    const shadowRow = stack.turns().filter((r) => r.key_id === record.id).at(-1)!;
+    const shadowRow = (await stack.turns()).filter((r) => r.key_id === record.id).at(-1)!;
     assert.ok(JSON.parse(shadowRow.engine!).some((c: { kind: string }) => c.kind === 'trim'), 'the engine would have trimmed it');
     assert.ok(JSON.stringify(stack.sim.requests.at(-1)!.body).includes(JSON.stringify(verbose)), 'shadow forwarded it whole');
 
-    stack.app.deps.keys.setShadow(record.id, false);
+    await stack.app.deps.keys.setShadow(record.id, false);
     messages.push({ role: 'assistant', content: 'Done.' }, { role: 'user', content: 'And now?' });
     await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 64, system: SYSTEM, tools, messages });
     const sent = JSON.stringify(stack.sim.requests.at(-1)!.body);
     assert.ok(sent.includes('cache_control'), 'the engine works for real now');
     assert.ok(sent.includes(JSON.stringify(verbose)), 'the block already forwarded whole is forwarded whole again');
-    const row = stack.turns().filter((r) => r.key_id === record.id).at(-1)!;
+    const row = (await stack.turns()).filter((r) => r.key_id === record.id).at(-1)!;
     assert.ok(!JSON.parse(row.engine!).some((c: { kind: string }) => c.kind === 'trim'));
   } finally {
     await stack.close();

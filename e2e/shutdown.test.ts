@@ -14,6 +14,9 @@ import { DatabaseSync } from 'node:sqlite';
 import { request } from 'undici';
 import { startSimulator, type Simulator } from '../src/simulator/simulator.ts';
 import { FIRST_KEYS_FILE } from '../src/cli/first-keys.ts';
+import { testStore } from './support/stack.ts';
+
+const sqliteOnly = testStore() === 'postgres' ? 'SQLite only: runs `synrouter serve` on a SQLite file of its own and reads the file after it exits' : false;
 
 let sim: Simulator;
 before(async () => { sim = await startSimulator({ port: 0 }); });
@@ -57,7 +60,7 @@ function turns(db: string): Array<{ status: number; error_code: string | null; s
   }
 }
 
-test('a stream in flight at SIGTERM finishes normally; its turn is in the ledger; exit code 0', async () => {
+test('a stream in flight at SIGTERM finishes normally; its turn is in the ledger; exit code 0', { skip: sqliteOnly }, async () => {
   const s = await serve({ SYNROUTER_SHUTDOWN_GRACE_MS: '20000' });
   const res = await stream(s.url, s.key, { 'x-sim-delta-ms': '30' });
   let text = '';
@@ -76,7 +79,7 @@ test('a stream in flight at SIGTERM finishes normally; its turn is in the ledger
   assert.deepEqual(turns(s.db), [{ status: 200, error_code: null, streamed: 1 }]);
 });
 
-test('a stream still running when the grace period ends gets an error event, never a silent cut', async () => {
+test('a stream still running when the grace period ends gets an error event, never a silent cut', { skip: sqliteOnly }, async () => {
   const s = await serve({ SYNROUTER_SHUTDOWN_GRACE_MS: '300' });
   const res = await stream(s.url, s.key, { 'x-sim-fault': 'stall-mid-stream' });
   let text = '';
@@ -95,7 +98,7 @@ test('a stream still running when the grace period ends gets an error event, nev
   assert.equal(rows.length, 1, 'the cut turn is in the ledger');
 });
 
-test('SIGTERM with many streams in flight: new connections are refused, every stream ends with message_stop or an error event, every turn is in the ledger', async () => {
+test('SIGTERM with many streams in flight: new connections are refused, every stream ends with message_stop or an error event, every turn is in the ledger', { skip: sqliteOnly }, async () => {
   const s = await serve({ SYNROUTER_SHUTDOWN_GRACE_MS: '4000' });
   // Three finish well within the grace period (about 40 deltas x 20 ms), three stall and outlive it.
   const kinds = ['steady', 'stall', 'steady', 'stall', 'steady', 'stall'] as const;
@@ -139,7 +142,7 @@ test('SIGTERM with many streams in flight: new connections are refused, every st
   assert.equal(rows.filter((r) => r.status === 200 && r.error_code === null).length, 3);
 });
 
-test('after kill -9 the store is consistent and no request lost its row: written ones in turns, the last batch window\'s still open (e2e/kill9.test.ts restarts)', async () => {
+test('after kill -9 the store is consistent and no request lost its row: written ones in turns, the last batch window\'s still open (e2e/kill9.test.ts restarts)', { skip: sqliteOnly }, async () => {
   const s = await serve({});
   const post = () => fetch(`${s.url}/api/anthropic/v1/messages`, {
     method: 'POST', headers: { 'x-api-key': s.key, 'content-type': 'application/json' },

@@ -75,7 +75,7 @@ test('one span per turn whose token attributes equal the ledger row; a child spa
     requests++;
     assert.equal(await post(stack, MSG, { 'x-sim-fault': 'status:529' }), 529);
     requests++;
-    rows = stack.turns();
+    rows = (await stack.turns());
     assert.equal(receiver.requests.length, 0, 'nothing exported before the batch is due');
   } finally {
     await stack.close();
@@ -154,7 +154,7 @@ test('the default protocol is http/protobuf; a collector that is down does not h
   let requestId: string;
   try {
     assert.equal(await post(stack, MSG), 200);
-    requestId = stack.turns().at(-1)!.request_id;
+    requestId = (await stack.turns()).at(-1)!.request_id;
   } finally {
     await stack.close();
   }

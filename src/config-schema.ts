@@ -83,6 +83,7 @@ export const CONFIG_FILE: Check = object({
   host: string,
   port: number({ min: 0, max: 65535, integer: true }),
   db: string,
+  database: object({ url: string, sessionRetentionDays: number({ min: 0 }) }),
   bodyLimitMb: number({ min: 0 }),
   bodyTimeoutMs: ms,
   shedding: object({ maxBodyMb: number({ min: 0 }), maxHeapShare: number({ min: 0, max: 1 }) }),

@@ -2,7 +2,7 @@
  * Configuration: defaults, then the JSON config file (`--config` or SYNROUTER_CONFIG), then the
  * environment. The result is a frozen, typed Config; nothing else reads process.env.
  *
- * Environment: SYNROUTER_HOST, SYNROUTER_PORT, SYNROUTER_DB, SYNROUTER_BODY_LIMIT_MB, SYNROUTER_BODY_TIMEOUT_MS,
+ * Environment: SYNROUTER_HOST, SYNROUTER_PORT, SYNROUTER_DB, SYNROUTER_DATABASE_URL (PostgreSQL; wins over SYNROUTER_DB), SYNROUTER_BODY_LIMIT_MB, SYNROUTER_BODY_TIMEOUT_MS,
  * SYNROUTER_GC_HEADROOM_MB, SYNROUTER_LOG_LEVEL, SYNROUTER_LOG_DESTINATION, SYNROUTER_LOG_FORMAT, the
  * standard OTEL_* variables that turn traces on (observe/otel-config.ts; the OTLP exporter reads its
  * headers, timeout and certificates from process.env itself, as every OpenTelemetry SDK does), and per provider
@@ -36,6 +36,13 @@ export interface Config {
   host: string;
   port: number;
   dbPath: string;
+  /**
+   * PostgreSQL (`postgres://…`) for several instances on one database (store/postgres/); when set it wins
+   * over dbPath. From SYNROUTER_DATABASE_URL or the file's `database.url`.
+   */
+  databaseUrl?: string;
+  /** Session states idle longer than this many days are deleted (PostgreSQL store's housekeeping); 0 keeps them. */
+  sessionRetentionDays: number;
   /** Largest request body accepted. Agents send 40-120 KB first requests and several MB late in long sessions. */
   bodyLimitBytes: number;
   /** Longest wait for the next chunk of a request body (nginx's client_body_timeout); never applies to responses. */
@@ -70,6 +77,7 @@ interface FileConfig {
   host?: string;
   port?: number;
   db?: string;
+  database?: { url?: string; sessionRetentionDays?: number };
   bodyLimitMb?: number;
   bodyTimeoutMs?: number;
   shedding?: { maxBodyMb?: number; maxHeapShare?: number };
@@ -93,7 +101,20 @@ interface FileConfig {
 
 export { ConfigError };
 
-export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv; overrides?: Partial<Pick<Config, 'port' | 'host' | 'dbPath'>> } = {}): Config {
+/** A PostgreSQL URL, checked at start (a typo should not surface as a connection error on the first turn). */
+function databaseUrl(url: string | undefined): { databaseUrl: string } | undefined {
+  if (!url) return undefined;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ConfigError('the database URL (SYNROUTER_DATABASE_URL or database.url) is not a URL: expected postgres://user:password@host:5432/db');
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new ConfigError(`the database URL must start with postgres:// (got ${u.protocol}//)`);
+  return { databaseUrl: url };
+}
+
+export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv; overrides?: Partial<Pick<Config, 'port' | 'host' | 'dbPath' | 'databaseUrl'>> } = {}): Config {
   const env = opts.env ?? process.env;
   const path = opts.configPath ?? env.SYNROUTER_CONFIG;
   const file = path ? readConfigFile(path) : {};
@@ -131,6 +152,8 @@ export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv;
     host: opts.overrides?.host ?? env.SYNROUTER_HOST ?? file.host ?? '127.0.0.1',
     port,
     dbPath: resolve(opts.overrides?.dbPath ?? env.SYNROUTER_DB ?? file.db ?? 'data/synrouter.db'),
+    ...(databaseUrl(opts.overrides?.databaseUrl ?? env.SYNROUTER_DATABASE_URL ?? file.database?.url) ?? {}),
+    sessionRetentionDays: file.database?.sessionRetentionDays ?? 30,
     bodyLimitBytes: Math.round((intFrom(env.SYNROUTER_BODY_LIMIT_MB, 'SYNROUTER_BODY_LIMIT_MB') ?? file.bodyLimitMb ?? 32) * 1024 * 1024),
     bodyTimeoutMs: intFrom(env.SYNROUTER_BODY_TIMEOUT_MS, 'SYNROUTER_BODY_TIMEOUT_MS') ?? file.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
     shedding: {

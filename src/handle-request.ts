@@ -19,7 +19,7 @@ import { listModels } from './server/models-endpoint.ts';
 import { authenticate } from './auth/authenticate.ts';
 import { identifySession } from './session/identify-session.ts';
 import { bodySlot } from './session/session-id.ts';
-import { commitEngineState, engineStateId, type SessionStore } from './session/session-state.ts';
+import { commitEngineState, engineStateId } from './session/session-state.ts';
 import { resolveRoutes } from './route/resolve-route.ts';
 import { sendWithRetries } from './upstream/send-with-retries.ts';
 import type { Registry } from './route/registry.ts';
@@ -29,14 +29,12 @@ import { CLIENT_PROTOCOLS } from './protocols/client-protocols.ts';
 import { translateRequest } from './translate/translate-request.ts';
 import { rewriteOutgoing } from './rewrite/rewrite-outgoing.ts';
 import { forwardResponse } from './upstream/forward-response.ts';
-import type { KeyStore } from './store/keys.ts';
-import type { Ledger } from './store/ledger.ts';
+import type { KeyStoreApi, LedgerApi, LimitsApi, SessionStoreApi, Store } from './store/store.ts';
 import { newTurn, openRowOf, progressOf, toLedgerRow, type Turn } from './turn.ts';
 import { handleAdmin, isAdminPath } from './admin/handle-admin.ts';
 import type { Metrics } from './meter/metrics.ts';
 import type { ProviderCacheModel } from './meter/provider-cache-model.ts';
 import type { Inflight } from './server/inflight.ts';
-import type { Limits } from './auth/limits.ts';
 import type { LoadShedder } from './server/load-shedder.ts';
 import type { KeepAlive } from './keepalive/keep-alive.ts';
 import { keepAliveApplies, keepWarm } from './keepalive/keep-warm.ts';
@@ -45,9 +43,11 @@ import type { Observer } from './observe/observer.ts';
 
 export interface Deps {
   config: Config;
-  keys: KeyStore;
-  ledger: Ledger;
-  sessions: SessionStore;
+  /** The store (SQLite or PostgreSQL); its parts below, by the names the stages use. */
+  store: Store;
+  keys: KeyStoreApi;
+  ledger: LedgerApi;
+  sessions: SessionStoreApi;
   registry: Registry;
   engine: EngineConfig;
   agent: Agent;
@@ -58,7 +58,7 @@ export interface Deps {
   clientOnly: ProviderCacheModel;
   shadowModel: ProviderCacheModel;
   inflight: Inflight;
-  limits: Limits;
+  limits: LimitsApi;
   shedder: LoadShedder;
   keepalive: KeepAlive;
   /** The access log and traces: told once per request, after its row. */
@@ -79,6 +79,10 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
   }
   const { endpoint } = match;
   if (endpoint.op === 'health') return sendJson(res, 200, { status: 'ok' });
+  if (endpoint.op === 'ready') {
+    const { ok, detail } = await deps.store.ready();
+    return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not_ready', store: detail });
+  }
 
   const turn = newTurn(requestId, endpoint.protocol, endpoint.op, deps.clock.now());
   const abort = new AbortController();
@@ -87,9 +91,9 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
   let release: (() => void) | undefined;
   let hold: ReturnType<LoadShedder['admit']> | undefined;
   try {
-    turn.key = authenticate(req.headers, deps.keys);
+    turn.key = await authenticate(req.headers, deps.keys);
     if (endpoint.op === 'models') return sendJson(res, 200, listModels(endpoint.protocol, deps.registry, requestUrl(req.url).searchParams));
-    release = deps.limits.admit(turn.key, turn.startedAt);
+    release = await deps.limits.admit(turn.key, turn.startedAt);
     hold = deps.shedder.admit(endpoint.protocol, declaredLength(req));
     await proxyTurn(req, res, endpoint, turn, deps, abort.signal, hold);
   } catch (err) {
@@ -131,7 +135,7 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
     const outgoing = translateRequest({ from: client.wire, to: route.wire, raw, request, route, now: turn.startedAt });
     const key = turn.key!;
     const rewritten = await rewriteOutgoing({
-      outgoing, route, session, key, now: turn.startedAt, state: deps.sessions.get(key.id, engineStateId(key, session.id)), engine: deps.engine,
+      outgoing, route, session, key, now: turn.startedAt, state: await deps.sessions.get(key.id, engineStateId(key, session.id)), engine: deps.engine,
       countTokens: endpoint.op === 'count_tokens', ...(keepAliveApplies(route, deps.config.keepalive.enabled) ? { keepAlive: { maxIdleMs: deps.config.keepalive.maxIdleMs[key.mode] } } : {}),
     });
     const headers = routeHeaders(req.headers, route);
@@ -150,7 +154,8 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
   turn.changes = rewritten.changes;
   if (rewritten.engine) {
     turn.expectedMiss = rewritten.engine.expectedMiss;
-    commitEngineState(deps.sessions, turn.key!, session.id, rewritten.engine.nextState);
+    // Awaited: on PostgreSQL the next turn may land on another instance, which must read this state.
+    await commitEngineState(deps.sessions, turn.key!, session.id, rewritten.engine.nextState);
   }
   if (turn.streamed) deps.metrics.streamStarted();
   try {

@@ -40,18 +40,18 @@ after(async () => {
 });
 
 /** Where each log stands before a run, so a test looks only at what its run added. */
-function mark() {
-  return { sim: stack.sim.requests.length, turns: stack.turns().length, proxy: proxySeen.length, errors: proxyErrors.length };
+async function mark() {
+  return { sim: stack.sim.requests.length, turns: (await stack.turns()).length, proxy: proxySeen.length, errors: proxyErrors.length };
 }
 
-type Mark = ReturnType<typeof mark>;
+type Mark = Awaited<ReturnType<typeof mark>>;
 
-function since(m: Mark) {
+async function since(m: Mark) {
   const sim = stack.sim.requests.slice(m.sim);
   return {
     sim,
     simMessages: sim.filter((r) => r.method === 'POST' && r.path === '/v1/messages'),
-    turns: stack.turns().slice(m.turns),
+    turns: (await stack.turns()).slice(m.turns),
     proxy: proxySeen.slice(m.proxy),
     errors: proxyErrors.slice(m.errors),
   };
@@ -79,7 +79,7 @@ function toolResultText(body: Body, toolUseId: string): { text: string; isError:
  * the run's session id, the key, status 200, streamed, and the simulator's usage; turns 2..n read the
  * cache; the client key never reaches the upstream. Returns the run's session id, rows and requests.
  */
-function assertCompletedRun(run: ClaudeRun, m: Mark, expectedAuth: ProxyRequest['auth']): { sessionId: string; rows: LedgerTurn[]; sims: SimulatorRequestLog[] } {
+async function assertCompletedRun(run: ClaudeRun, m: Mark, expectedAuth: ProxyRequest['auth']): Promise<{ sessionId: string; rows: LedgerTurn[]; sims: SimulatorRequestLog[] }> {
   assert.equal(run.code, 0, describeRun(run));
   const out = run.result;
   assert.ok(out, `claude printed its JSON result\n${describeRun(run)}`);
@@ -87,7 +87,7 @@ function assertCompletedRun(run: ClaudeRun, m: Mark, expectedAuth: ProxyRequest[
   assert.match(out.result, new RegExp(`^Done after ${ROUNDS} tool calls\\. Last tool result: synrouter-step-${ROUNDS}\\b`), 'the final answer quotes the last tool output');
   assert.equal(out.num_turns, ROUNDS + 1);
 
-  const { sim, simMessages: sims, turns: rows, proxy, errors } = since(m);
+  const { sim, simMessages: sims, turns: rows, proxy, errors } = await since(m);
   assert.deepEqual(errors, [], 'Synrouter logged no errors');
   assert.equal(sims.length, ROUNDS + 1, 'one request per model turn reached the upstream');
   assert.equal(sim.length, sims.length, `only /v1/messages reached the upstream: ${sim.map((r) => `${r.method} ${r.url}`).join(', ')}`);
@@ -145,9 +145,9 @@ function assertCompletedRun(run: ClaudeRun, m: Mark, expectedAuth: ProxyRequest[
 }
 
 test('claude -p with ANTHROPIC_API_KEY: the tool loop runs, Bash executes, the ledger equals the upstream usage and the cache is read', TIMEOUT, async () => {
-  const m = mark();
+  const m = await mark();
   const run = await runClaude({ baseUrl: stack.anthropicBase, auth: { apiKey: stack.key }, prompt: TASK, model: MODEL });
-  const { rows, sims } = assertCompletedRun(run, m, 'x-api-key');
+  const { rows, sims } = await assertCompletedRun(run, m, 'x-api-key');
 
   // The Bash tool really ran: request n carries the output of `echo synrouter-step-n` as a tool_result.
   for (let n = 1; n <= ROUNDS; n++) {
@@ -162,16 +162,16 @@ test('claude -p with ANTHROPIC_API_KEY: the tool loop runs, Bash executes, the l
 });
 
 test('claude -p with ANTHROPIC_AUTH_TOKEN (Bearer) completes and is recorded under its own session', TIMEOUT, async () => {
-  const earlierSessions = new Set(stack.turns().map((r) => r.session_id));
-  const m = mark();
+  const earlierSessions = new Set((await stack.turns()).map((r) => r.session_id));
+  const m = await mark();
   const run = await runClaude({ baseUrl: stack.anthropicBase, auth: { authToken: stack.key }, prompt: TASK, model: MODEL });
-  const { sessionId, sims } = assertCompletedRun(run, m, 'bearer');
+  const { sessionId, sims } = await assertCompletedRun(run, m, 'bearer');
   assert.ok(!earlierSessions.has(sessionId), 'a new session id, not one seen before');
   for (const s of sims) assert.equal(s.headers.authorization, undefined, 'no client Bearer token upstream');
 });
 
 test('claude -p with an unknown key fails cleanly: non-zero exit, a 401, no ledger row, nothing upstream', TIMEOUT, async () => {
-  const m = mark();
+  const m = await mark();
   const wrongKey = 'sk-sr-' + randomBytes(24).toString('base64url'); // well-formed, never issued
   const run = await runClaude({ baseUrl: stack.anthropicBase, auth: { apiKey: wrongKey }, prompt: TASK, model: MODEL });
   assert.notEqual(run.code, 0, describeRun(run));
@@ -180,7 +180,7 @@ test('claude -p with an unknown key fails cleanly: non-zero exit, a 401, no ledg
   assert.equal(run.result?.api_error_status, 401, describeRun(run));
   assert.match(run.result?.result ?? '', /Invalid API key/);
 
-  const { sim, turns, proxy, errors } = since(m);
+  const { sim, turns, proxy, errors } = await since(m);
   assert.ok(proxy.length >= 1, 'Claude Code reached Synrouter');
   assert.ok(proxy.every((p) => p.status === 401), `every request was refused: ${JSON.stringify(proxy)}`);
   assert.deepEqual(turns, [], 'no ledger row for an unauthenticated request');
@@ -233,7 +233,7 @@ test('claude -p with ENABLE_PROMPT_CACHING_1H=1, resumed after 20 idle minutes (
     const pings = sims.filter((s) => (s.body as { max_tokens?: number }).max_tokens === 0);
     assert.deepEqual(pings.map((s) => s.startMs - sims[0]!.startMs), [], 'no keep-alive ping: the 1h entries outlive the idle spell by themselves');
 
-    const rows = own.turns().filter((r) => r.session_id === sessionId);
+    const rows = (await own.turns()).filter((r) => r.session_id === sessionId);
     assert.deepEqual(rows.map((r) => r.kind), sims.map(() => 'turn'), 'only turns in the ledger, no keepalive rows');
     const resumed = rows.at(-1)!;
     assert.equal(resumed.ts - rows[0]!.ts, 20 * 60_000, 'the resumed turn came 20 minutes later');

@@ -94,7 +94,7 @@ async function codexRun(diagnostic: (m: string) => void, model: string, expect: 
     assert.equal(run.code, 0, describeRun(run, stack));
     await settled(stack);
 
-    const check = assertLedger(
+    const check = await assertLedger(
       stack,
       { clientProtocol: 'openai', endpoint: 'responses', clientPath: '/api/v1/responses', requestedModel: model, ...expect },
       { turns: ROUNDS + 1 },
@@ -198,7 +198,7 @@ for (const thinking of ['every-reply', 'turn-start', 'never'] as const) {
       assert.equal(runs.length, 2);
       await settled(stack);
       // The follow-up is one more request: the simulator counts the session's tool rounds, all done.
-      const check = assertLedger(
+      const check = await assertLedger(
         stack,
         { clientProtocol: 'openai', endpoint: 'responses', clientPath: '/api/v1/responses', requestedModel: model, provider: 'anthropic', upstreamPath: '/v1/messages', responseModel: 'claude-sonnet-4-6' },
         { turns: LONG_ROUNDS + 2 },

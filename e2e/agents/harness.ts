@@ -367,7 +367,7 @@ export interface LedgerOptions {
  * the upstream's usage; the main loop is one session whose turns after the first all read the cache;
  * the upstream got the provider key and never the client's; Synrouter logged no error.
  */
-export function assertLedger(stack: AgentStack, expect: LedgerExpectation, opts: LedgerOptions): LedgerCheck {
+export async function assertLedger(stack: AgentStack, expect: LedgerExpectation, opts: LedgerOptions): Promise<LedgerCheck> {
   const errors = describeErrors(stack.exchanges);
   assert.equal(errors, '', 'Synrouter answered every request with a success status');
   assert.deepEqual(stack.errors(), [], 'Synrouter logged no errors');
@@ -394,7 +394,7 @@ export function assertLedger(stack: AgentStack, expect: LedgerExpectation, opts:
     assert.ok(!JSON.stringify(s.headers).includes(stack.key), 'the client key never reaches the upstream');
   }
 
-  const allRows = stack.turns();
+  const allRows = (await stack.turns());
   assert.equal(allRows.length, allSims.length, 'exactly one ledger row per upstream request');
   const byId = new Map(allRows.map((r) => [r.request_id, r]));
   for (const c of all) assert.ok(c.requestId && byId.has(c.requestId), `the ledger has a row for request ${c.requestId}`);

@@ -167,7 +167,7 @@ async function twoConversations(stack: AgentStack, model: string, expect: Omit<L
     }
     assert.equal(going.size, 0, 'both conversations finished');
 
-    const check = assertLedger(
+    const check = await assertLedger(
       stack,
       { clientProtocol: 'openai', endpoint: 'chat', clientPath: '/api/v1/chat/completions', requestedModel: model, ...expect },
       { turns: 2 * (ROUNDS + 1), sessions: 2 },

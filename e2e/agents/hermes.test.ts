@@ -155,7 +155,7 @@ suite('Hermes Agent through Synrouter: a tool task and a follow-up, one session 
         for (const x of other) assert.ok(x.method === 'GET' || x.path.endsWith('/api/show'), `only probes besides model calls: ${x.method} ${x.url}`);
         assert.ok(other.some((x) => x.path.endsWith('/models') && x.status === 200), 'Hermes read the model list');
         const turns = c.conversations.length * (ROUNDS + 2);
-        const check: LedgerCheck = assertLedger({ ...stack, exchanges: stack.exchanges.filter(isModelCall) }, c.expect, { turns, sessions: c.conversations.length });
+        const check: LedgerCheck = await assertLedger({ ...stack, exchanges: stack.exchanges.filter(isModelCall) }, c.expect, { turns, sessions: c.conversations.length });
 
         // No session id from Hermes: one derived session per conversation, follow-up included.
         for (const call of check.calls) {

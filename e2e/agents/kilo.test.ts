@@ -169,7 +169,7 @@ suite('Kilo Code CLI through Synrouter, all three provider kinds', { skip: KILO_
         const events = parseEvents(run.stdout);
 
         // Kilo may also ask for a session title (no tools, its own session `title-ses_…`).
-        const check = assertLedger(stack, c.expect, { turns: ROUNDS + 1, sideCall: isTitleCall });
+        const check = await assertLedger(stack, c.expect, { turns: ROUNDS + 1, sideCall: isTitleCall });
 
         // Kilo's own session id (in its events) is the ledger's session and travels on every request.
         const kiloSessions = [...new Set(events.map((e) => e.sessionID))];

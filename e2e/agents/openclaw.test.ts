@@ -144,7 +144,7 @@ suite('OpenClaw through Synrouter, all three provider APIs', () => {
           assert.fail(`openclaw printed its JSON result\n${describeRun(run)}`);
         }
 
-        const check = assertLedger(stack, c.expect, { turns: ROUNDS + 1 });
+        const check = await assertLedger(stack, c.expect, { turns: ROUNDS + 1 });
 
         // No session id from the client: Synrouter derived one, the same for every turn of the run.
         for (const call of check.calls) {
@@ -239,7 +239,7 @@ test('openclaw agent run twice with the same --session-id (Anthropic provider) i
 
     // The simulator counts the conversation's tool rounds: the follow-up answers at once (one request).
     assert.deepEqual([first.length, followUp.length, other.length], [ROUNDS + 1, 1, ROUNDS + 1]);
-    const check = assertLedger(stack, c.expect, { turns: 2 * (ROUNDS + 1) + 1, sessions: 2 });
+    const check = await assertLedger(stack, c.expect, { turns: 2 * (ROUNDS + 1) + 1, sessions: 2 });
     const ids = check.rows.map((r) => r.session_id);
     assert.deepEqual(ids, [...Array(ROUNDS + 2).fill(check.sessionIds[0]), ...Array(ROUNDS + 1).fill(check.sessionIds[1])], 'the follow-up in the first session, the other run in its own');
     for (const s of check.sessionIds) assert.match(s, /^drv_[0-9a-f]{24}$/);

@@ -11,7 +11,8 @@
  * The key in total: paid 0.0105, client alone 0.0107, no caching 0.0145: saved 0.0002 (1.9%), vs no
  * caching 0.0040 (27.6%).
  */
-import type { Ledger, TurnRow } from '../../src/store/ledger.ts';
+import type { TurnRow } from '../../src/store/ledger.ts';
+import type { LedgerApi } from '../../src/store/store.ts';
 
 export const KNOWN = {
   kept: { costUsd: 0.0072, costClientUsd: 0.0077, costDirectUsd: 0.012, savingsUsd: 0.0005, savingsPct: 0.0005 / 0.0077, savingsVsNoCacheUsd: 0.0048, savingsVsNoCachePct: 0.4, keepalives: 1, turns: 3 },
@@ -20,7 +21,7 @@ export const KNOWN = {
 } as const;
 
 /** Records the known rows for `keyId`, from `t0` on (within one UTC hour). */
-export function recordKnownLedger(ledger: Ledger, keyId: string, t0: number): void {
+export async function recordKnownLedger(ledger: LedgerApi, keyId: string, t0: number): Promise<void> {
   let n = 0;
   const row = (at: number, sessionId: string, kind: 'turn' | 'keepalive', cost: number, direct: number, client: number): TurnRow => ({
     ts: t0 + at, requestId: `known_${keyId}_${n++}`, kind, keyId, sessionId, clientProtocol: 'anthropic', endpoint: kind === 'turn' ? 'messages' : 'keepalive',
@@ -38,5 +39,5 @@ export function recordKnownLedger(ledger: Ledger, keyId: string, t0: number): vo
     row(870_000, 'gone', 'keepalive', 0.00015, 0, 0),
     row(1_140_000, 'gone', 'keepalive', 0.00015, 0, 0),
   ]) ledger.record(r);
-  ledger.flush();
+  await ledger.flush();
 }

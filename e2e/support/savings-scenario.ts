@@ -32,7 +32,7 @@ const tools: Anthropic.Tool[] = ['Bash', 'Read', 'Edit'].map((name) => ({
 export async function runSavingsScenario(): Promise<Scenario> {
   const clock = new ManualClock(Date.now() - 3 * 3_600_000);
   const stack = await startStack({ simulator: { clock } });
-  const admin = stack.app.deps.keys.create({ name: 'e2e admin', role: 'admin' });
+  const admin = await stack.app.deps.keys.create({ name: 'e2e admin', role: 'admin' });
   const client = new Anthropic({ apiKey: stack.key, baseURL: stack.anthropicBase, maxRetries: 0 });
 
   const loop = async (task: string, opts: { model?: string; stream?: boolean; metadata?: Anthropic.Metadata; messages?: Anthropic.MessageParam[]; maxTurns?: number } = {}) => {
@@ -86,7 +86,7 @@ export async function runSavingsScenario(): Promise<Scenario> {
     body: JSON.stringify({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }], metadata }),
   });
 
-  const rows = stack.turns();
+  const rows = (await stack.turns());
   const b = rows.find((r) => r.session_id?.startsWith('drv_'))?.session_id;
   if (!b) throw new Error('scenario: no derived session in the ledger');
   if (!rows.some((r) => r.session_id === 'cc-idle-1' && r.kind === 'keepalive')) throw new Error('scenario: session D was not pinged');

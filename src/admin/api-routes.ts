@@ -67,9 +67,9 @@ function keyView(k: KeyRecord, spend: Map<string, { dayUsd: number; monthUsd: nu
   };
 }
 
-function listKeys({ res, deps, q }: Ctx): void {
-  const spend = q.keySpend(deps.clock.now());
-  sendAdminJson(res, 200, { keys: deps.keys.list().map((k) => keyView(k, spend)) });
+async function listKeys({ res, deps, q }: Ctx): Promise<void> {
+  const spend = await q.keySpend(deps.clock.now());
+  sendAdminJson(res, 200, { keys: (await deps.keys.list()).map((k) => keyView(k, spend)) });
 }
 
 const MODES: readonly KeyMode[] = ['coding', 'general'];
@@ -103,51 +103,51 @@ async function createKey({ req, res, deps, q }: Ctx): Promise<void> {
   const day = readBudget(body, 'budgetUsdDay', 'budget_usd_day');
   const month = readBudget(body, 'budgetUsdMonth', 'budget_usd_month');
   if (body.shadow !== undefined && typeof body.shadow !== 'boolean') throw badRequest('shadow must be true or false.');
-  const { key, record } = deps.keys.create({ name, mode, role: role as KeyRole, now: Date.now(), shadow: body.shadow === true });
-  if (day !== undefined || month !== undefined) deps.keys.setBudget(record.id, { day, month });
-  sendAdminJson(res, 201, { key, record: keyView(deps.keys.get(record.id)!, q.keySpend(deps.clock.now())) });
+  const { key, record } = await deps.keys.create({ name, mode, role: role as KeyRole, now: Date.now(), shadow: body.shadow === true });
+  if (day !== undefined || month !== undefined) await deps.keys.setBudget(record.id, { day, month });
+  sendAdminJson(res, 201, { key, record: keyView((await deps.keys.get(record.id))!, await q.keySpend(deps.clock.now())) });
 }
 
-function existingKey(deps: Deps, id: string): KeyRecord {
-  const k = deps.keys.get(id);
+async function existingKey(deps: Deps, id: string): Promise<KeyRecord> {
+  const k = await deps.keys.get(id);
   if (!k) throw new AdminError(404, 'key_not_found', `No key with id ${id}.`);
   return k;
 }
 
-function revokeKey({ res, deps, params, q }: Ctx): void {
-  const k = existingKey(deps, params[0]!);
-  if (k.revokedAt === null && k.role === 'admin' && deps.keys.list().filter((x) => x.role === 'admin' && x.revokedAt === null).length === 1) {
+async function revokeKey({ res, deps, params, q }: Ctx): Promise<void> {
+  const k = await existingKey(deps, params[0]!);
+  if (k.revokedAt === null && k.role === 'admin' && (await deps.keys.list()).filter((x) => x.role === 'admin' && x.revokedAt === null).length === 1) {
     throw new AdminError(409, 'last_admin_key', 'This is the last active admin key: create another admin key before revoking it.');
   }
-  deps.keys.revoke(k.id);
-  sendAdminJson(res, 200, { record: keyView(deps.keys.get(k.id)!, q.keySpend(deps.clock.now())) });
+  await deps.keys.revoke(k.id);
+  sendAdminJson(res, 200, { record: keyView((await deps.keys.get(k.id))!, await q.keySpend(deps.clock.now())) });
 }
 
 async function updateKey({ req, res, deps, params, q }: Ctx): Promise<void> {
-  const k = existingKey(deps, params[0]!);
+  const k = await existingKey(deps, params[0]!);
   const body = await readJsonObject(req);
   const known = new Set(['mode', 'name', 'shadow', 'budgetUsdDay', 'budgetUsdMonth', 'budget_usd_day', 'budget_usd_month']);
   const unknown = Object.keys(body).filter((f) => !known.has(f));
   if (unknown.length) throw badRequest(`Unknown field(s): ${unknown.join(', ')}. Allowed: mode, name, shadow, budgetUsdDay, budgetUsdMonth.`);
   if (body.shadow !== undefined && typeof body.shadow !== 'boolean') throw badRequest('shadow must be true or false.');
-  if (typeof body.shadow === 'boolean') deps.keys.setShadow(k.id, body.shadow);
+  if (typeof body.shadow === 'boolean') await deps.keys.setShadow(k.id, body.shadow);
   const mode = readMode(body.mode);
   const name = readName(body.name, false);
   const day = readBudget(body, 'budgetUsdDay', 'budget_usd_day');
   const month = readBudget(body, 'budgetUsdMonth', 'budget_usd_month');
   const clear = (camel: string, snake: string) => (camel in body && body[camel] === null) || (snake in body && body[snake] === null);
-  if (mode) deps.keys.setMode(k.id, mode);
-  if (name) deps.keys.rename(k.id, name);
-  deps.keys.setBudget(k.id, {
+  if (mode) await deps.keys.setMode(k.id, mode);
+  if (name) await deps.keys.rename(k.id, name);
+  await deps.keys.setBudget(k.id, {
     ...(day !== undefined || clear('budgetUsdDay', 'budget_usd_day') ? { day: day ?? null } : {}),
     ...(month !== undefined || clear('budgetUsdMonth', 'budget_usd_month') ? { month: month ?? null } : {}),
   });
-  sendAdminJson(res, 200, { record: keyView(deps.keys.get(k.id)!, q.keySpend(deps.clock.now())) });
+  sendAdminJson(res, 200, { record: keyView((await deps.keys.get(k.id))!, await q.keySpend(deps.clock.now())) });
 }
 
 // ---------------------------------------------------------------- reads
 
-function range(url: URL, deps: Deps): Range {
+async function range(url: URL, deps: Deps): Promise<Range> {
   const now = deps.clock.now();
   let since: number | undefined;
   let until: number | undefined;
@@ -158,40 +158,40 @@ function range(url: URL, deps: Deps): Range {
     throw badRequest((err as Error).message);
   }
   if (since !== undefined && until !== undefined && until <= since) throw badRequest('until must be after since.');
-  return { since, until, keyId: keyParam(url, deps) };
+  return { since, until, keyId: await keyParam(url, deps) };
 }
 
 /** `?key=`: a key's id, name or listed prefix (store/resolve-key-ref.ts), as its id; absent or empty for every key. */
-function keyParam(url: URL, deps: Deps): string | undefined {
+async function keyParam(url: URL, deps: Deps): Promise<string | undefined> {
   const key = url.searchParams.get('key');
   if (!key) return undefined;
-  const found = resolveKeyRef(key, deps.keys.list());
+  const found = resolveKeyRef(key, await deps.keys.list());
   if (!found.ok) throw badRequest(found.message, found.code);
   return found.key.id;
 }
 
 const rangeView = (r: Range) => ({ since: r.since ?? null, until: r.until ?? null, key: r.keyId ?? null });
 
-function listSessions({ res, deps, url, q }: Ctx): void {
-  const r = range(url, deps);
+async function listSessions({ res, deps, url, q }: Ctx): Promise<void> {
+  const r = await range(url, deps);
   const p = url.searchParams;
   const sort = oneOf(p, 'sort', SESSION_SORTS, 'last');
   const order = oneOf(p, 'order', ['asc', 'desc'] as const, 'desc');
   const limit = intParam(p, 'limit', 1, 1000) ?? 50;
   const offset = intParam(p, 'offset', 0, 1e9) ?? 0;
-  const { total, sessions } = q.sessions({ ...r, sort, order, limit, offset });
+  const { total, sessions } = await q.sessions({ ...r, sort, order, limit, offset });
   sendAdminJson(res, 200, { range: rangeView(r), sort, order, limit, offset, total, sessions });
 }
 
-function getSession({ res, deps, url, params, q }: Ctx): void {
+async function getSession({ res, deps, url, params, q }: Ctx): Promise<void> {
   const sessionId = params[0]!;
-  const keys = q.sessionKeys(sessionId);
-  const wanted = keyParam(url, deps);
+  const keys = await q.sessionKeys(sessionId);
+  const wanted = await keyParam(url, deps);
   const keyId = wanted ?? keys[0];
   if (!keyId || !keys.includes(keyId)) throw new AdminError(404, 'session_not_found', `No session ${sessionId}${wanted ? ` for key ${wanted}` : ''}.`);
   const limit = intParam(url.searchParams, 'limit', 1, 5000) ?? 1000;
   const offset = intParam(url.searchParams, 'offset', 0, 1e9) ?? 0;
-  const found = q.session(keyId, sessionId, { limit, offset })!;
+  const found = (await q.session(keyId, sessionId, { limit, offset }))!;
   const costs = missCosts(found.turns, found.previous, (m) => deps.registry.pricesFor(m));
   const turns = found.turns.map((t, i) => ({ ...t, ...costs[i]! }));
   const priced = costs.filter((c) => c.missCostUsd !== null);
@@ -206,21 +206,21 @@ function getSession({ res, deps, url, params, q }: Ctx): void {
   });
 }
 
-function totals({ res, deps, url, q }: Ctx): void {
-  const r = range(url, deps);
+async function totals({ res, deps, url, q }: Ctx): Promise<void> {
+  const r = await range(url, deps);
   const by = oneOf(url.searchParams, 'by', GROUPINGS, 'key');
-  sendAdminJson(res, 200, { by, range: rangeView(r), total: q.totals(r), rows: q.totalsBy(by, r) });
+  sendAdminJson(res, 200, { by, range: rangeView(r), total: await q.totals(r), rows: await q.totalsBy(by, r) });
 }
 
-function overview({ res, deps, url, q }: Ctx): void {
-  const r = range(url, deps);
+async function overview({ res, deps, url, q }: Ctx): Promise<void> {
+  const r = await range(url, deps);
   const top = intParam(url.searchParams, 'top', 1, 100) ?? 10;
   sendAdminJson(res, 200, {
     range: rangeView(r),
-    totals: q.totals(r),
-    hitRateSeries: q.series(r),
-    topSessions: q.sessions({ ...r, sort: 'cost', order: 'desc', limit: top }).sessions,
-    byModel: q.totalsBy('model', r).slice(0, 10),
-    shadow: q.shadow(r),
+    totals: await q.totals(r),
+    hitRateSeries: await q.series(r),
+    topSessions: (await q.sessions({ ...r, sort: 'cost', order: 'desc', limit: top })).sessions,
+    byModel: (await q.totalsBy('model', r)).slice(0, 10),
+    shadow: await q.shadow(r),
   });
 }

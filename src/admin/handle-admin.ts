@@ -6,7 +6,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Deps } from '../handle-request.ts';
 import { authenticate } from '../auth/authenticate.ts';
-import { Queries } from '../store/queries.ts';
 import { AdminError, sendAdminError } from './admin-http.ts';
 import { matchApiRoute } from './api-routes.ts';
 import { serveDashboard } from './dashboard-assets.ts';
@@ -17,9 +16,6 @@ export function isAdminPath(path: string): boolean {
   return ADMIN_PREFIXES.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`) || path === p.replace(/\/$/, ''));
 }
 
-/** One read-side query object per store connection. */
-const queries = new WeakMap<object, Queries>();
-
 /** Answers an admin-side request. */
 export async function handleAdmin(req: IncomingMessage, res: ServerResponse, deps: Deps, url: URL): Promise<void> {
   const method = req.method ?? 'GET';
@@ -27,7 +23,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
     if (url.pathname === '/metrics') {
       // Token counts and spend per model are the operator's business: a Prometheus scrape sends the
       // admin key as `authorization: Bearer` (scrape_config `authorization.credentials`).
-      authenticate(req.headers, deps.keys, { admin: true });
+      await authenticate(req.headers, deps.keys, { admin: true });
       if (method !== 'GET' && method !== 'HEAD') throw new AdminError(405, 'method_not_allowed', `${method} is not allowed on /metrics; use GET.`, { allow: 'GET, HEAD' });
       const body = deps.metrics.render();
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
@@ -42,14 +38,11 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
     const match = url.pathname.startsWith('/admin/api/') ? matchApiRoute(method, url.pathname) : undefined;
     if (!match) throw new AdminError(404, 'not_found', `No admin route ${method} ${url.pathname}. The admin API is under /admin/api/ (keys, sessions, totals, overview); the dashboard is at /dashboard.`);
     // Authenticate before saying anything about methods: the API's shape is for admins only.
-    const admin = authenticate(req.headers, deps.keys, { admin: true });
+    const admin = await authenticate(req.headers, deps.keys, { admin: true });
     if ('allow' in match) throw new AdminError(405, 'method_not_allowed', `${method} is not allowed on ${url.pathname}; use ${match.allow.join(', ')}.`, { allow: match.allow.join(', ') });
     // Rows still queued in the ledger's batch belong in every answer.
-    deps.ledger.flush();
-    const db = deps.keys.connection;
-    let q = queries.get(db);
-    if (!q) queries.set(db, (q = new Queries(db)));
-    await match.route.handler({ req, res, deps, url, params: match.params, q, admin });
+    await deps.ledger.flush();
+    await match.route.handler({ req, res, deps, url, params: match.params, q: deps.store.queries, admin });
   } catch (err) {
     sendAdminError(res, err);
   }

@@ -4,9 +4,9 @@
  * limit the client gets 429 with retry-after, in its own protocol; the refused turn is still a
  * ledger row. Spend is kept as running totals seeded from the ledger once per key and period.
  */
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { ProxyError } from '../errors.ts';
 import type { KeyRecord } from '../store/keys.ts';
+import type { LimitsApi } from '../store/store.ts';
 
 export interface LimitsConfig {
   /** Requests per minute per key; 0 = no limit. */
@@ -19,32 +19,37 @@ export const DEFAULT_LIMITS: LimitsConfig = { requestsPerMinute: 600, concurrent
 
 const MINUTE = 60_000;
 
-function utcDayStart(now: number): number {
+export function utcDayStart(now: number): number {
   const d = new Date(now);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
 }
-function utcMonthStart(now: number): number {
+export function utcMonthStart(now: number): number {
   const d = new Date(now);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }
-function nextMonthStart(now: number): number {
+export function nextMonthStart(now: number): number {
   const d = new Date(now);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }
 
 interface Spend { since: number; usd: number }
 
-export class Limits {
+/** A key's recorded spend since a time (ms epoch), in USD: the ledger's sum, read once per key and period. */
+export type SpentSince = (keyId: string, since: number) => number;
+
+/** The limits of one process: exact for one instance (SQLite), and the fallback of the shared ones (postgres/limits.ts). */
+export class Limits implements LimitsApi {
+  readonly scope = 'local';
   readonly #config: LimitsConfig;
-  readonly #sumSince: StatementSync;
+  readonly #sumSince: SpentSince;
   readonly #recent = new Map<string, number[]>();
   readonly #inflight = new Map<string, number>();
   readonly #day = new Map<string, Spend>();
   readonly #month = new Map<string, Spend>();
 
-  constructor(db: DatabaseSync, config: LimitsConfig) {
+  constructor(config: LimitsConfig, spentSince: SpentSince) {
     this.#config = config;
-    this.#sumSince = db.prepare('SELECT coalesce(sum(cost_usd), 0) AS usd FROM turns WHERE key_id = ? AND ts >= ?');
+    this.#sumSince = spentSince;
   }
 
   /** Admits a request or throws a 429 ProxyError; the returned function releases its concurrency slot. */
@@ -56,12 +61,7 @@ export class Limits {
       times.push(now);
       this.#recent.set(key.id, times);
     }
-    if (key.budgetUsdDay !== null && this.#spent(this.#day, key.id, utcDayStart(now)) >= key.budgetUsdDay) {
-      throw limited('BUDGET_EXCEEDED', `Key ${key.prefix}... has spent its daily budget of $${key.budgetUsdDay}.`, Math.ceil((utcDayStart(now) + 86_400_000 - now) / 1000));
-    }
-    if (key.budgetUsdMonth !== null && this.#spent(this.#month, key.id, utcMonthStart(now)) >= key.budgetUsdMonth) {
-      throw limited('BUDGET_EXCEEDED', `Key ${key.prefix}... has spent its monthly budget of $${key.budgetUsdMonth}.`, Math.ceil((nextMonthStart(now) - now) / 1000));
-    }
+    checkBudgets(key, now, (since) => this.#spent(this.#day, key.id, since), (since) => this.#spent(this.#month, key.id, since));
     const n = this.#inflight.get(key.id) ?? 0;
     if (conc > 0 && n >= conc) throw limited('CONCURRENCY_LIMITED', `Key ${key.prefix}... already has ${n} requests in flight (limit ${conc}).`, 1);
     this.#inflight.set(key.id, n + 1);
@@ -91,13 +91,23 @@ export class Limits {
   #spent(m: Map<string, Spend>, keyId: string, since: number): number {
     let s = m.get(keyId);
     if (!s || s.since !== since) {
-      s = { since, usd: (this.#sumSince.get(keyId, since) as { usd: number }).usd };
+      s = { since, usd: this.#sumSince(keyId, since) };
       m.set(keyId, s);
     }
     return s.usd;
   }
 }
 
-function limited(code: 'RATE_LIMITED' | 'BUDGET_EXCEEDED' | 'CONCURRENCY_LIMITED', message: string, retryAfterSec: number): ProxyError {
+/** Throws the 429 of a key over its daily or monthly budget; `spent*` give its spend since the period's start. */
+export function checkBudgets(key: KeyRecord, now: number, spentDay: (since: number) => number, spentMonth: (since: number) => number): void {
+  if (key.budgetUsdDay !== null && spentDay(utcDayStart(now)) >= key.budgetUsdDay) {
+    throw limited('BUDGET_EXCEEDED', `Key ${key.prefix}... has spent its daily budget of $${key.budgetUsdDay}.`, Math.ceil((utcDayStart(now) + 86_400_000 - now) / 1000));
+  }
+  if (key.budgetUsdMonth !== null && spentMonth(utcMonthStart(now)) >= key.budgetUsdMonth) {
+    throw limited('BUDGET_EXCEEDED', `Key ${key.prefix}... has spent its monthly budget of $${key.budgetUsdMonth}.`, Math.ceil((nextMonthStart(now) - now) / 1000));
+  }
+}
+
+export function limited(code: 'RATE_LIMITED' | 'BUDGET_EXCEEDED' | 'CONCURRENCY_LIMITED', message: string, retryAfterSec: number): ProxyError {
   return new ProxyError(code, message, { headers: { 'retry-after': String(Math.max(1, retryAfterSec)) } });
 }

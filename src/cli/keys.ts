@@ -1,33 +1,33 @@
-/** `synrouter keys create|list|revoke`: works on the store directly, also while the server runs (WAL). */
+/** `synrouter keys create|list|revoke`: works on the store directly, also while the server runs (SQLite's WAL; PostgreSQL). */
 import type { Config } from '../config.ts';
-import { openDatabase } from '../store/db.ts';
-import { KeyStore, type KeyMode } from '../store/keys.ts';
+import { openAdminStore } from '../store/open-store.ts';
+import type { KeyMode } from '../store/keys.ts';
 import { escapeControls } from '../escape-controls.ts';
 
-export function keysCommand(config: Config, args: string[], opts: { name?: string; mode?: string; admin?: boolean; shadow?: boolean }): number {
-  const db = openDatabase(config.dbPath);
+export async function keysCommand(config: Config, args: string[], opts: { name?: string; mode?: string; admin?: boolean; shadow?: boolean }): Promise<number> {
+  const store = await openAdminStore(config);
   try {
-    const keys = new KeyStore(db);
+    const { keys } = store;
     const [sub, id] = args;
     switch (sub) {
       case 'create': {
         if (!opts.name) return fail('keys create needs --name N');
         const mode = (opts.mode ?? 'coding') as KeyMode;
         if (mode !== 'coding' && mode !== 'general') return fail('--mode must be coding or general');
-        const { key, record } = keys.create({ name: opts.name, mode, role: opts.admin ? 'admin' : 'client', shadow: opts.shadow === true });
+        const { key, record } = await keys.create({ name: opts.name, mode, role: opts.admin ? 'admin' : 'client', shadow: opts.shadow === true });
         console.error(`Created ${record.role} key ${record.id} "${escapeControls(record.name)}" (mode ${record.mode}${record.shadow ? ', shadow' : ''}). It is shown only now:`);
         console.log(key);
         return 0;
       }
       case 'list': {
-        const rows = keys.list().map((k) => [k.id, k.name, k.role, k.shadow ? `${k.mode} (shadow)` : k.mode, `${k.prefix}...`, new Date(k.createdAt).toISOString().slice(0, 19) + 'Z', k.revokedAt ? 'revoked' : 'active']);
+        const rows = (await keys.list()).map((k) => [k.id, k.name, k.role, k.shadow ? `${k.mode} (shadow)` : k.mode, `${k.prefix}...`, new Date(k.createdAt).toISOString().slice(0, 19) + 'Z', k.revokedAt ? 'revoked' : 'active']);
         printTable(['ID', 'NAME', 'ROLE', 'MODE', 'KEY', 'CREATED', 'STATUS'], rows);
         return 0;
       }
       case 'revoke': {
         if (!id) return fail('keys revoke needs a key ID (see `synrouter keys list`)');
-        if (!keys.get(id)) return fail(`no key with ID ${id}`);
-        if (!keys.revoke(id)) return fail(`key ${id} is already revoked`);
+        if (!(await keys.get(id))) return fail(`no key with ID ${id}`);
+        if (!(await keys.revoke(id))) return fail(`key ${id} is already revoked`);
         console.log(`Revoked ${id}.`);
         return 0;
       }
@@ -35,7 +35,7 @@ export function keysCommand(config: Config, args: string[], opts: { name?: strin
         return fail('usage: synrouter keys create --name N [--mode coding|general] | keys list | keys revoke ID');
     }
   } finally {
-    db.close();
+    await store.close();
   }
 }
 

@@ -8,6 +8,7 @@ import { serve } from './serve.ts';
 import { keysCommand } from './keys.ts';
 import { usageCommand } from './usage.ts';
 import { sessionsCommand } from './sessions.ts';
+import { migrateCommand } from './migrate.ts';
 
 const USAGE = `Usage: synrouter <command> [options]
 
@@ -17,6 +18,8 @@ Commands:
                                           create a key; the key is printed on the last line
   keys list                               list keys (never the keys themselves)
   keys revoke ID                          revoke a key
+  migrate                                 bring the store's schema to this version and exit
+                                          (PostgreSQL: instances also do it at start, one at a time)
   usage [--by key|model|day] [--since T] [--until T] [--key K]
                                           spend, the client alone, saved by Synrouter, hit rate
   sessions [--limit N] [--since T] [--until T] [--key K]
@@ -28,6 +31,8 @@ Options:
   --config FILE   JSON config file (or SYNROUTER_CONFIG)
   --port N        listen port (or SYNROUTER_PORT; default 8787)
   --db FILE       SQLite file (or SYNROUTER_DB; default data/synrouter.db)
+                  SYNROUTER_DATABASE_URL=postgres://... (or database.url in the config file)
+                  uses PostgreSQL instead, for several instances on one database
   -h, --help      this help`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -66,11 +71,13 @@ export async function main(argv: string[]): Promise<number> {
     case 'serve':
       return serve(config);
     case 'keys':
-      return keysCommand(config, rest, values);
+      return await keysCommand(config, rest, values);
     case 'usage':
-      return usageCommand(config, values);
+      return await usageCommand(config, values);
     case 'sessions':
-      return sessionsCommand(config, values);
+      return await sessionsCommand(config, values);
+    case 'migrate':
+      return await migrateCommand(config);
     default:
       console.error(`unknown command "${command}"\n\n${USAGE}`);
       return 2;

@@ -44,15 +44,15 @@ export async function serve(config: Config): Promise<number> {
     );
   }
   const { keys } = app.deps;
-  if (keys.count() === 0) {
-    const admin = keys.create({ name: 'admin', role: 'admin', mode: 'coding' });
-    const client = keys.create({ name: 'first client', role: 'client', mode: 'coding' });
+  if ((await keys.count()) === 0) {
+    const admin = await keys.create({ name: 'admin', role: 'admin', mode: 'coding' });
+    const client = await keys.create({ name: 'first client', role: 'client', mode: 'coding' });
     const dir = config.dbPath === ':memory:' ? mkdtempSync(join(tmpdir(), 'synrouter-')) : dirname(resolve(config.dbPath));
     deliverFirstKeys(firstKeysText(app.url, admin.key, client.key), {
       tty: process.stdout.isTTY === true, dir, print: (text) => process.stdout.write(text), note: (text) => console.error(text),
     });
   }
-  console.error(`synrouter listening on ${app.url}  (Anthropic: ${app.url}/api/anthropic  OpenAI: ${app.url}/api/v1)  store: ${config.dbPath}`);
+  console.error(`synrouter listening on ${app.url}  (Anthropic: ${app.url}/api/anthropic  OpenAI: ${app.url}/api/v1)  store: ${app.deps.store.kind} ${app.deps.store.where}`);
   console.error(`providers: ${Object.entries(config.providers).map(([n, p]) => `${n} -> ${p.baseUrl} (${p.apiKeys.length} key${p.apiKeys.length > 1 ? 's' : ''})`).join(', ')}`);
 
   let stopping = false;

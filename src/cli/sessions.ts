@@ -1,22 +1,19 @@
 /** `synrouter sessions [--limit N] [--since T] [--until T] [--key NAME|ID]`: recent sessions with hit rate and savings. */
 import type { Config } from '../config.ts';
-import { openDatabase } from '../store/db.ts';
-import { Queries } from '../store/queries.ts';
-import { KeyStore } from '../store/keys.ts';
+import { openAdminStore } from '../store/open-store.ts';
 import { escapeControls } from '../escape-controls.ts';
 import { printTable } from './keys.ts';
 import { count, dollars, fail, pct, rangeOf, SAVINGS_NOTE, type ReportOptions } from './usage.ts';
 
-export function sessionsCommand(config: Config, opts: ReportOptions): number {
+export async function sessionsCommand(config: Config, opts: ReportOptions): Promise<number> {
   const limit = opts.limit === undefined ? 20 : Number(opts.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return fail('--limit must be an integer from 1 to 1000');
-  const db = openDatabase(config.dbPath);
+  const store = await openAdminStore(config);
   try {
-    const keys = new KeyStore(db).list();
+    const keys = await store.keys.list();
     const range = rangeOf(opts, keys);
     if (typeof range === 'string') return fail(range);
-    const q = new Queries(db);
-    const { total, sessions } = q.sessions({ ...range, sort: 'last', order: 'desc', limit });
+    const { total, sessions } = await store.queries.sessions({ ...range, sort: 'last', order: 'desc', limit });
     printTable(['SESSION', 'KEY', 'CLIENT', 'MODEL', 'TURNS', 'HIT RATE', 'COST', 'CLIENT ALONE', 'SAVED', 'SAVED %', 'VS NO CACHING %', 'LAST'], sessions.map((s) => [
       s.sessionId, s.keyName ?? s.keyId, `${s.client.protocol}/${s.client.source}`, s.models.join(',') || '-', count(s.turns), pct(s.hitRate),
       dollars(s, s.costUsd), dollars(s, s.costClientUsd), dollars(s, s.savingsUsd), pct(s.savingsPct), pct(s.savingsVsNoCachePct), s.lastTs === null ? '-' : new Date(s.lastTs).toISOString().slice(0, 16).replace('T', ' ') + 'Z',
@@ -28,6 +25,6 @@ export function sessionsCommand(config: Config, opts: ReportOptions): number {
     console.log(SAVINGS_NOTE);
     return 0;
   } finally {
-    db.close();
+    await store.close();
   }
 }

@@ -5,9 +5,9 @@
  * server runs). Accounting as in store/queries.ts: savings are against the client alone, net of keep-alive pings.
  */
 import type { Config } from '../config.ts';
-import { openDatabase } from '../store/db.ts';
-import { GROUPINGS, parseTime, Queries, type Grouping, type Range, type Totals } from '../store/queries.ts';
-import { KeyStore, type KeyRecord } from '../store/keys.ts';
+import { openAdminStore } from '../store/open-store.ts';
+import { GROUPINGS, parseTime, type Grouping, type Range, type Totals } from '../store/queries.ts';
+import type { KeyRecord } from '../store/keys.ts';
 import { resolveKeyRef } from '../store/resolve-key-ref.ts';
 import { escapeControls } from '../escape-controls.ts';
 import { printTable } from './keys.ts';
@@ -51,16 +51,15 @@ export function totalsCells(t: Totals): string[] {
 }
 export const TOTALS_HEAD = ['TURNS', 'INPUT TOK', 'OUTPUT TOK', 'HIT RATE', 'COST', 'CLIENT ALONE', 'SAVED', 'SAVED %', 'VS NO CACHING', 'VS NO CACHING %'];
 
-export function usageCommand(config: Config, opts: ReportOptions): number {
+export async function usageCommand(config: Config, opts: ReportOptions): Promise<number> {
   const by = (opts.by ?? 'key') as Grouping;
   if (!(GROUPINGS as readonly string[]).includes(by)) return fail(`--by must be one of ${GROUPINGS.join(', ')}`);
-  const db = openDatabase(config.dbPath);
+  const store = await openAdminStore(config);
   try {
-    const range = rangeOf(opts, new KeyStore(db).list());
+    const range = rangeOf(opts, await store.keys.list());
     if (typeof range === 'string') return fail(range);
-    const q = new Queries(db);
-    const rows = q.totalsBy(by, range);
-    const total = q.totals(range);
+    const rows = await store.queries.totalsBy(by, range);
+    const total = await store.queries.totals(range);
     const label = by.toUpperCase();
     printTable([label, ...TOTALS_HEAD], [
       ...rows.map((r) => [by === 'key' && r.label !== r.group ? `${r.label} (${r.group})` : r.label, ...totalsCells(r)]),
@@ -69,7 +68,7 @@ export function usageCommand(config: Config, opts: ReportOptions): number {
     notes(total);
     return 0;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 

@@ -14,6 +14,8 @@ import type { DatabaseSync } from 'node:sqlite';
 import { openDatabase } from '../store/db.ts';
 import { KeyStore } from '../store/keys.ts';
 import { Ledger } from '../store/ledger.ts';
+import { Queries } from '../store/queries.ts';
+import { sqliteReader } from '../store/sql.ts';
 import { createUpstreamAgent } from '../upstream/send-upstream.ts';
 import { DEFAULT_KEEPALIVE, KeepAlive, worthPinging, type TrackedSession } from './keep-alive.ts';
 import { pingAllowed, pingBody } from './ping-body.ts';
@@ -55,6 +57,12 @@ test('pingAllowed is the cheap per-turn check; pingBody edits only max_tokens an
   assert.equal(pingBody(body, { thinking: { type: 'enabled' } }), undefined);
 });
 
+/** The ledger's spend of a key since a time, as the SQLite store gives it to Limits (store/sqlite-store.ts). */
+function spentSince(db: DatabaseSync) {
+  const st = db.prepare('SELECT coalesce(sum(cost_usd), 0) AS usd FROM turns WHERE key_id = ? AND ts >= ?');
+  return (keyId: string, since: number) => (st.get(keyId, since) as { usd: number }).usd;
+}
+
 interface Rig { ka: KeepAlive; keys: KeyStore; ledger: Ledger; metrics: Metrics; keyId: string; db: DatabaseSync; close(): void }
 
 function rig(config: Partial<typeof DEFAULT_KEEPALIVE> = {}): Rig {
@@ -63,7 +71,7 @@ function rig(config: Partial<typeof DEFAULT_KEEPALIVE> = {}): Rig {
   const ledger = new Ledger(db, { flushMs: 60_000, batchSize: 1000 });
   const metrics = new Metrics(createRegistry());
   const agent = createUpstreamAgent({ headersTimeoutMs: 10_000, bodyIdleTimeoutMs: 10_000, connections: 8 });
-  const ka = new KeepAlive({ agent, keys, ledger, limits: new Limits(db, { requestsPerMinute: 0, concurrentRequests: 0 }), metrics, config: { ...DEFAULT_KEEPALIVE, ...config } });
+  const ka = new KeepAlive({ agent, keys, ledger, limits: new Limits({ requestsPerMinute: 0, concurrentRequests: 0 }, spentSince(db)), queries: new Queries(sqliteReader(db)), metrics, config: { ...DEFAULT_KEEPALIVE, ...config } });
   const keyId = keys.create({ name: 't', mode: 'coding', now: START }).record.id;
   return { ka, keys, ledger, metrics, keyId, db, close: () => { ledger.close(); void agent.close(); db.close(); } };
 }
@@ -200,9 +208,13 @@ test('a ping is in the ledger before it goes out (an open row, committed), and i
     r.ka.track(tracked(r, 'open', await turn('open')));
     clock.advance(PING_EVERY_MS);
     const before = pingsSent().length;
-    const ticking = r.ka.tick(clock.now());
-    assert.deepEqual(rows('open_turns'), [{ kind: 'keepalive', status: 0 }], 'written before the request left');
-    await ticking;
+    // What the store holds when the keep-alive's open resolves, i.e. just before the request leaves
+    // (the keep-alive awaits the store first: its checks read the store, which may be remote).
+    let atOpen: { open: unknown[]; sent: number } | undefined;
+    const open = r.ledger.open.bind(r.ledger);
+    r.ledger.open = (row, progress) => open(row, progress).then((o) => { atOpen = { open: rows('open_turns'), sent: pingsSent().length }; return o; });
+    await r.ka.tick(clock.now());
+    assert.deepEqual(atOpen, { open: [{ kind: 'keepalive', status: 0 }], sent: before }, 'written before the request left');
     assert.equal(pingsSent().length, before + 1);
     r.ledger.flush();
     assert.deepEqual(rows('open_turns'), []);

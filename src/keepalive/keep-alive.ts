@@ -26,17 +26,17 @@
  * clock in tests and in the savings benchmark.
  */
 import type { Agent } from 'undici';
-import type { Limits } from '../auth/limits.ts';
 import type { Metrics } from '../meter/metrics.ts';
-import { Queries } from '../store/queries.ts';
+import type { Queries } from '../store/queries.ts';
+import type { Awaitable, KeyStoreApi, LedgerApi, LimitsApi } from '../store/store.ts';
 import { pingBody } from './ping-body.ts';
 import type { Spliced } from '../json/splice.ts';
 import { fromAnthropicUsage } from '../meter/anthropic-usage.ts';
 import { costOf } from '../meter/cost.ts';
 import { ZERO_USAGE, type Usage } from '../meter/usage.ts';
 import type { Prices } from '../route/registry.ts';
-import type { KeyMode, KeyStore } from '../store/keys.ts';
-import type { Ledger, TurnRow } from '../store/ledger.ts';
+import type { KeyMode } from '../store/keys.ts';
+import type { TurnRow } from '../store/ledger.ts';
 import { PING_LEAD_MS } from '../rewrite/choose-ttl.ts';
 import { TTL_MS } from '../protocols/anthropic/cache-rules.ts';
 import type { Ttl } from '../protocols/anthropic/wire-types.ts';
@@ -94,6 +94,8 @@ export interface TrackedSession {
 /** A ping must reach the upstream while the entry lives: one due this close to expiry is not sent (transit, clock skew). */
 const ARRIVAL_MARGIN_MS = 5_000;
 const DAY_MS = 86_400_000;
+/** How stale the day's ping spend read from the ledger may be (other instances' pings are in it). */
+const SPENT_READ_MS = 5_000;
 
 /** A session kept: only priced ones are (see `track`). */
 interface Tracked extends TrackedSession {
@@ -106,14 +108,22 @@ interface Tracked extends TrackedSession {
 
 export interface KeepAliveDeps {
   agent: Agent;
-  keys: KeyStore;
-  ledger: Ledger;
+  keys: KeyStoreApi;
+  ledger: LedgerApi;
+  /** The read side: a key's ping spend of the day, which every instance on one store shares. */
+  queries: Queries;
   config: KeepAliveConfig;
   /** Each ping's cost is spend of the key; a key over its daily or monthly budget is not pinged for. */
-  limits: Limits;
+  limits: LimitsApi;
   /** Each ping is observed like any ledger row (GET /metrics: spend, savings, upstream errors). */
   metrics: Metrics;
-  onRefresh?: (keyId: string, sessionId: string, at: number) => void;
+  /**
+   * Whether this instance sends the ping due at `dueAt` (store.ts SessionStoreApi.claimPing): with
+   * several instances on one store, only the one that served the session's last turn, once per due
+   * time. Absent: always (one process).
+   */
+  claim?: (keyId: string, sessionId: string, lastTurnAt: number, dueAt: number) => Awaitable<boolean>;
+  onRefresh?: (keyId: string, sessionId: string, at: number) => Awaitable<void>;
 }
 
 /**
@@ -150,16 +160,16 @@ function nextPingUsd(s: { prefixTokens: number; prices: Prices; lastPingUsd: num
 
 export class KeepAlive {
   readonly #sessions = new Map<string, Tracked>();
-  readonly #spent = new Map<string, { day: number; usd: number }>();
+  /** Per key: its ping spend of the UTC day as last read from the ledger, and what this instance added since. */
+  readonly #spent = new Map<string, { day: number; readUsd: number; addedUsd: number; readAt: number }>();
   readonly #busy = new Set<string>();
+  /** Estimates of this instance's pings at the upstream now, per key: in the day's spend, in no ledger row yet. */
+  readonly #reserved = new Map<string, number>();
   #bytes = 0;
   readonly #deps: KeepAliveDeps;
-  readonly #queries: Queries;
 
   constructor(deps: KeepAliveDeps) {
     this.#deps = deps;
-    // The store's connection (keys and ledger share it): a key's ping spend of the day is seeded from its keepalive rows.
-    this.#queries = new Queries(deps.keys.connection);
   }
 
   get size(): number {
@@ -212,22 +222,34 @@ export class KeepAlive {
   }
 
   /** Why a due ping is not sent (the session is dropped), or null to send it. */
-  #stopReason(s: Tracked, now: number): string | null {
+  async #stopReason(s: Tracked, now: number): Promise<string | null> {
     const cfg = this.#deps.config;
     // A late tick (timer starved, laptop asleep): the entry is gone and a ping would pay a full write.
     // An entry lives its TTL from the start of the request that last wrote or read it (protocols.md §2.7).
     if (now + ARRIVAL_MARGIN_MS >= s.lastRefreshAt + TTL_MS[s.ttl]) return 'expired';
     if (outlivesIdle(s, cfg.maxIdleMs)) return 'idle';
-    const key = this.#deps.keys.get(s.keyId);
+    const key = await this.#deps.keys.get(s.keyId);
     if (!key || key.revokedAt !== null) return 'revoked';
     if (!worthPinging(s)) return 'not_worth_it';
-    if (this.#spentToday(s.keyId, now) >= cfg.budgetUsdPerKeyDay) return 'ping_budget';
-    if (this.#deps.limits.overBudget(key, now)) return 'key_budget';
+    if ((await this.#spentToday(s.keyId, now)) >= cfg.budgetUsdPerKeyDay) return 'ping_budget';
+    if (await this.#deps.limits.overBudget(key, now)) return 'key_budget';
+    // Another instance served a later turn (it pings now), or already claimed this due time.
+    if (this.#deps.claim && !(await this.#deps.claim(s.keyId, s.sessionId, s.lastTurnAt, pingDueAt(s)))) return 'not_owner';
     return null;
   }
 
   async #ping(k: string, s: Tracked, now: number): Promise<void> {
-    if (this.#stopReason(s, now) !== null) {
+    this.#busy.add(k);
+    let stop: string | null;
+    try {
+      stop = await this.#stopReason(s, now);
+    } finally {
+      this.#busy.delete(k);
+    }
+    // Pings of one tick check concurrently: the ones that reserved while this one awaited the store count
+    // (checked again here, with no await before the reservation below).
+    if (stop === null && this.#spentNow(s.keyId, now) >= this.#deps.config.budgetUsdPerKeyDay) stop = 'ping_budget';
+    if (stop !== null) {
       this.#drop(k, s);
       return;
     }
@@ -247,6 +269,7 @@ export class KeepAlive {
     // cost in the budgets, or a key with many idle sessions overshoots them by a ping per session.
     const estimate = nextPingUsd(s);
     this.#spend(s.keyId, now, estimate);
+    this.#reserved.set(s.keyId, (this.#reserved.get(s.keyId) ?? 0) + estimate);
     this.#deps.limits.spend(s.keyId, now, estimate);
     const started = performance.now();
     let status = 0;
@@ -280,6 +303,7 @@ export class KeepAlive {
       this.#busy.delete(k);
     }
     const cost = costOf(usage, s.prices);
+    this.#reserved.set(s.keyId, (this.#reserved.get(s.keyId) ?? 0) - estimate);
     this.#spend(s.keyId, now, (cost ?? 0) - estimate);
     s.pingUsd += cost ?? 0;
     s.lastPingUsd = cost ?? 0;
@@ -295,26 +319,39 @@ export class KeepAlive {
       return;
     }
     s.lastRefreshAt = now;
-    this.#deps.onRefresh?.(s.keyId, s.sessionId, now);
+    await this.#deps.onRefresh?.(s.keyId, s.sessionId, now);
   }
 
-  /** The key's ping spend of the UTC day; the first look at a key each day (or since start) reads the ledger. */
-  #spentToday(keyId: string, now: number): number {
+  /**
+   * The key's ping spend of the UTC day: the ledger's keepalive rows (every instance's, and those from
+   * before a restart), read at most every SPENT_READ_MS after this instance's own rows are flushed,
+   * plus what this instance reserved since that read.
+   */
+  async #spentToday(keyId: string, now: number): Promise<number> {
     const day = Math.floor(now / DAY_MS);
     let e = this.#spent.get(keyId);
-    if (!e || e.day !== day) {
-      // Pings of this key today from before a restart. (Rows this process queued are not missed: its
-      // pings of the day all come after this first look.)
-      e = { day, usd: this.#queries.totals({ since: day * DAY_MS, until: (day + 1) * DAY_MS, keyId }).keepaliveCostUsd };
+    if (!e || e.day !== day || Date.now() - e.readAt >= SPENT_READ_MS) {
+      await this.#deps.ledger.flush();
+      const read = (await this.#deps.queries.totals({ since: day * DAY_MS, until: (day + 1) * DAY_MS, keyId })).keepaliveCostUsd;
+      // Reservations of pings still at the upstream are in no row yet: they stay added.
+      const inFlight = e && e.day === day ? this.#reserved.get(keyId) ?? 0 : 0;
+      e = { day, readUsd: read, addedUsd: inFlight, readAt: Date.now() };
       this.#spent.set(keyId, e);
     }
-    return e.usd;
+    return e.readUsd + e.addedUsd;
+  }
+
+  /** The key's ping spend of the UTC day as this instance knows it now: the last read plus what it added since. */
+  #spentNow(keyId: string, now: number): number {
+    const e = this.#spent.get(keyId);
+    return e && e.day === Math.floor(now / DAY_MS) ? e.readUsd + e.addedUsd : 0;
   }
 
   #spend(keyId: string, now: number, usd: number): void {
     const day = Math.floor(now / DAY_MS);
     const e = this.#spent.get(keyId);
-    this.#spent.set(keyId, { day, usd: (e && e.day === day ? e.usd : 0) + usd });
+    if (e && e.day === day) e.addedUsd += usd;
+    else this.#spent.set(keyId, { day, readUsd: 0, addedUsd: usd, readAt: -Infinity });
   }
 }
 

@@ -20,6 +20,9 @@ import { Metrics } from '../meter/metrics.ts';
 import { openDatabase } from '../store/db.ts';
 import { KeyStore } from '../store/keys.ts';
 import { Ledger } from '../store/ledger.ts';
+import { Queries } from '../store/queries.ts';
+import { sqliteReader } from '../store/sql.ts';
+import type { DatabaseSync } from 'node:sqlite';
 import { createUpstreamAgent } from '../upstream/send-upstream.ts';
 import { DEFAULT_KEEPALIVE, KeepAlive, type TrackedSession } from './keep-alive.ts';
 import { entryTtl, keepWarm } from './keep-warm.ts';
@@ -44,6 +47,12 @@ function claudeCodeTurns(ttl: '5m' | '1h') {
   return turns;
 }
 
+/** The ledger's spend of a key since a time, as the SQLite store gives it to Limits (store/sqlite-store.ts). */
+function spentSince(db: DatabaseSync) {
+  const st = db.prepare('SELECT coalesce(sum(cost_usd), 0) AS usd FROM turns WHERE key_id = ? AND ts >= ?');
+  return (keyId: string, since: number) => (st.get(keyId, since) as { usd: number }).usd;
+}
+
 /**
  * Runs a session's turns through the engine as Anthropic-direct turns with keep-alive on (the default
  * terms: coding, 60 minutes); what keepWarm handed the keep-alive after the last one, and whether the
@@ -54,7 +63,7 @@ function afterSession(turns: ReturnType<typeof claudeCodeTurns>) {
   const keys = new KeyStore(db);
   const ledger = new Ledger(db, { flushMs: 60_000, batchSize: 1000 });
   const agent = createUpstreamAgent({ headersTimeoutMs: 1000, bodyIdleTimeoutMs: 1000, connections: 1 });
-  const keepalive = new KeepAlive({ agent, keys, ledger, limits: new Limits(db, { requestsPerMinute: 0, concurrentRequests: 0 }), metrics: new Metrics(registry), config: DEFAULT_KEEPALIVE });
+  const keepalive = new KeepAlive({ agent, keys, ledger, limits: new Limits({ requestsPerMinute: 0, concurrentRequests: 0 }, spentSince(db)), queries: new Queries(sqliteReader(db)), metrics: new Metrics(registry), config: DEFAULT_KEEPALIVE });
   const key: KeyRecord = keys.create({ name: 't', mode: 'coding' }).record;
   let state: SessionCacheState | undefined;
   const tracked: TrackedSession[] = [];

@@ -172,6 +172,13 @@ export class Metrics {
     if (row.errorCode?.startsWith('UPSTREAM')) this.#add(this.#upstreamErrors, { model, code: row.errorCode }, 1);
   }
 
+  readonly #read: Array<{ name: string; type: 'counter' | 'gauge'; help: string; read: () => number }> = [];
+
+  /** A value read at each scrape (the store's state: its kind, the limits' scope, the ledger's queue). */
+  watch(name: string, type: 'counter' | 'gauge', help: string, read: () => number): void {
+    this.#read.push({ name, type, help, read });
+  }
+
   streamStarted(): void { this.activeStreams++; }
   streamEnded(): void { this.activeStreams--; }
 
@@ -194,6 +201,10 @@ export class Metrics {
     }
     head('synrouter_active_streams', 'gauge', 'Streams being relayed now.');
     out.push(`synrouter_active_streams ${this.activeStreams}`);
+    for (const w of this.#read) {
+      head(w.name, w.type, w.help);
+      out.push(`${w.name} ${fmt(w.read())}`);
+    }
     return out.join('\n') + '\n';
   }
 }

@@ -1,7 +1,7 @@
 /** (method, path) -> endpoint, or the 404/405 to answer in the caller's protocol. */
 import type { ClientProtocol } from '../errors.ts';
 
-export type Operation = 'messages' | 'count_tokens' | 'chat' | 'responses' | 'models' | 'health';
+export type Operation = 'messages' | 'count_tokens' | 'chat' | 'responses' | 'models' | 'health' | 'ready';
 
 export interface Endpoint { method: 'GET' | 'POST' | 'HEAD'; path: string; protocol: ClientProtocol; op: Operation }
 
@@ -16,6 +16,8 @@ export const ENDPOINTS: readonly Endpoint[] = [
   { method: 'POST', path: '/api/v1/responses', protocol: 'openai', op: 'responses' },
   { method: 'GET', path: '/api/v1/models', protocol: 'openai', op: 'models' },
   { method: 'GET', path: '/health', protocol: 'anthropic', op: 'health' },
+  // For load balancers: 200 when the store answers at this version's schema, else 503 (the process may be alive but cannot serve).
+  { method: 'GET', path: '/ready', protocol: 'anthropic', op: 'ready' },
 ];
 
 /** Claude Code preconnects with an unauthenticated HEAD to its base URL (clients.md). */

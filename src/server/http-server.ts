@@ -12,18 +12,15 @@ import { protocolOfPath } from './endpoints.ts';
 import type { Config } from '../config.ts';
 import { handleRequest, type Deps } from '../handle-request.ts';
 import { createRegistry } from '../route/registry.ts';
-import { openDatabase } from '../store/db.ts';
-import { KeyStore } from '../store/keys.ts';
-import { Ledger } from '../store/ledger.ts';
-import { SessionStore } from '../session/session-state.ts';
+import { openStore } from '../store/open-store.ts';
 import { Metrics } from '../meter/metrics.ts';
 import { ProviderCacheModel } from '../meter/provider-cache-model.ts';
 import { Inflight } from './inflight.ts';
-import { Limits } from '../auth/limits.ts';
 import { LoadShedder } from './load-shedder.ts';
 import { KeepAlive } from '../keepalive/keep-alive.ts';
 import { createUpstreamAgent } from '../upstream/send-upstream.ts';
 import { createObserver } from '../observe/observer.ts';
+import type { LimitsApi, Store } from '../store/store.ts';
 
 export interface Synrouter {
   server: Server;
@@ -34,22 +31,23 @@ export interface Synrouter {
 }
 
 export async function startSynrouter(config: Config, opts: { clock?: { now(): number } } = {}): Promise<Synrouter> {
-  const db = openDatabase(config.dbPath);
-  const keys = new KeyStore(db);
-  const sessions = new SessionStore(db);
-  const ledger = new Ledger(db, config.ledger);
+  const clock = opts.clock ?? Date;
+  const store = await openStore(config, { clock });
+  const { keys, sessions, ledger } = store;
   const agent = createUpstreamAgent(config.upstream);
   const registry = createRegistry(config.models);
   const metrics = new Metrics(registry);
-  const limits = new Limits(db, config.limits);
+  const limits = store.limits(config.limits);
+  watchStore(metrics, store, limits);
   const observer = await createObserver(config);
   const deps: Deps = {
     config,
+    store,
     keys,
     ledger,
     sessions,
     engine: config.engine,
-    clock: opts.clock ?? Date,
+    clock,
     metrics,
     clientOnly: new ProviderCacheModel(),
     shadowModel: new ProviderCacheModel(),
@@ -60,18 +58,19 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
     registry,
     agent,
     keepalive: new KeepAlive({
-      agent, keys, ledger, config: config.keepalive, limits, metrics,
+      agent, keys, ledger, config: config.keepalive, limits, metrics, queries: store.queries,
+      claim: (keyId, sessionId, lastTurnAt, dueAt) => sessions.claimPing(keyId, sessionId, lastTurnAt, dueAt),
       // The engine's TTL check (miss reasons) must know the entries were refreshed.
-      onRefresh: (keyId, sessionId, at) => {
-        const state = sessions.get(keyId, sessionId);
-        if (state) sessions.set(keyId, sessionId, { ...state, refreshedAt: at });
+      onRefresh: async (keyId, sessionId, at) => {
+        const state = await sessions.get(keyId, sessionId);
+        if (state) await sessions.set(keyId, sessionId, { ...state, refreshedAt: at });
       },
     }),
   };
   // Pings go out when due, by the deps' clock (tests on the simulator's manual clock call tick themselves).
   const keepaliveTimer = setInterval(() => void deps.keepalive.tick(deps.clock.now()).catch((err) => console.error('[synrouter] keep-alive:', err)), 1000);
   keepaliveTimer.unref();
-  const sessionFlush = setInterval(() => deps.sessions.flush(), config.ledger.flushMs);
+  const sessionFlush = setInterval(() => void deps.sessions.flush(), config.ledger.flushMs);
   sessionFlush.unref();
   const server = createServer({ requestTimeout: 300_000, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, (req, res) => {
     const started = performance.now();
@@ -89,12 +88,12 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
     clearInterval(sessionFlush);
     clearInterval(keepaliveTimer);
     deps.shedder.close();
-    deps.ledger.close();
-    deps.sessions.flush();
+    await deps.sessions.flush();
     // The last access-log lines and spans (bounded: a collector that is down does not hold the exit).
     await deps.observer.close();
     await deps.agent.close();
-    db.close();
+    // Last: it flushes the ledger (rows of the requests drained above) before it closes.
+    await store.close();
   };
   try {
     await new Promise<void>((resolve, reject) => {
@@ -131,10 +130,19 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
   return { server, deps, url: `http://${host}:${port}`, close };
 }
 
+/** The store's state in /metrics: which store, whether limits hold across instances, the ledger's queue. */
+function watchStore(metrics: Metrics, store: Store, limits: LimitsApi): void {
+  metrics.watch('synrouter_store_postgres', 'gauge', 'Whether the store is PostgreSQL (1) or the SQLite file (0).', () => (store.kind === 'postgres' ? 1 : 0));
+  metrics.watch('synrouter_limits_shared', 'gauge', 'Whether per-key limits hold across instances now (1), or count this instance only (0: SQLite, or the shared counters unreachable).', () => (limits.scope === 'shared' ? 1 : 0));
+  metrics.watch('synrouter_ledger_pending_rows', 'gauge', 'Ledger rows queued in memory, not yet committed to the store.', () => store.ledger.pending);
+  metrics.watch('synrouter_ledger_write_failures_total', 'counter', 'Ledger writes that failed (their rows stay queued and are retried).', () => store.ledger.failures);
+  metrics.watch('synrouter_ledger_dropped_rows_total', 'counter', 'Ledger rows dropped because the queue overflowed while the store could not be written.', () => store.ledger.dropped);
+}
+
 /** A bounded label for metrics: the path without its query, or 'other' for paths Synrouter does not serve. */
 function endpointLabel(rawUrl: string | undefined): string {
   const path = (rawUrl ?? '/').split('?')[0]!;
-  return /^\/(api\/anthropic\/v1\/(messages(\/count_tokens)?|models)|api\/v1\/(chat\/completions|responses|messages(\/count_tokens)?|models)|health|metrics|dashboard|admin\/api\/[a-z]+)$/.test(path) ? path : 'other';
+  return /^\/(api\/anthropic\/v1\/(messages(\/count_tokens)?|models)|api\/v1\/(chat\/completions|responses|messages(\/count_tokens)?|models)|health|ready|metrics|dashboard|admin\/api\/[a-z]+)$/.test(path) ? path : 'other';
 }
 
 /**

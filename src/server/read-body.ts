@@ -88,5 +88,8 @@ function collect(req: IncomingMessage, limit: number, tooLarge: () => ProxyError
     // 'close' before 'end': the connection went away mid-body without an error event.
     const onClose = () => { if (!req.complete) finish(new Error('aborted')); };
     req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+    // Gone before the read began (the handler awaits the store first): the parser's error or the
+    // client's close came and went, and no 'end' will follow.
+    if (req.destroyed) finish(req.errored ?? new Error('aborted'));
   });
 }

@@ -7,6 +7,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Ttl } from '../protocols/anthropic/wire-types.ts';
 import type { TrimDecision } from '../rewrite/trim-tool-results.ts';
 import type { Fingerprint } from './fingerprint.ts';
+import type { Awaitable, SessionStoreApi } from '../store/store.ts';
 
 export interface SessionCacheState {
   model: string;
@@ -38,11 +39,11 @@ export interface SessionCacheState {
  * real state says every block went whole (should shadow be turned off, nothing already sent is trimmed
  * later), while the engine's own state, trims included, lives under a shadow id for the next modelled turn.
  */
-export function commitEngineState(store: SessionStore, key: { id: string; shadow: boolean }, sessionId: string, next: SessionCacheState): void {
-  if (!key.shadow) return store.set(key.id, sessionId, next);
-  store.set(key.id, shadowStateId(sessionId), next);
+export async function commitEngineState(store: SessionStoreApi, key: { id: string; shadow: boolean }, sessionId: string, next: SessionCacheState): Promise<void> {
+  if (!key.shadow) return await store.set(key.id, sessionId, next);
+  await store.set(key.id, shadowStateId(sessionId), next);
   const keep = Object.fromEntries(Object.keys(next.trims).map((id) => [id, { action: 'keep' } as const]));
-  store.set(key.id, sessionId, { ...next, trims: keep }, { override: true });
+  await store.set(key.id, sessionId, { ...next, trims: keep }, { override: true });
 }
 
 /** Where a shadow key's engine state is kept (the state the engine would have had). */
@@ -79,10 +80,63 @@ function holdsAll(next: Readonly<Record<string, TrimDecision>>, prev: Readonly<R
   return true;
 }
 
-export class SessionStore {
-  readonly #mem = new Map<string, { state: SessionCacheState; bytes: number }>();
+/** The state after `next` is committed over `prev`: trim decisions merge, the first one standing unless `override`. */
+export function mergeState(prev: SessionCacheState | undefined, next: SessionCacheState, override = false): SessionCacheState {
+  if (!prev || holdsAll(next.trims, prev.trims)) return next;
+  return { ...next, trims: override ? { ...prev.trims, ...next.trims } : { ...next.trims, ...prev.trims } };
+}
+
+/**
+ * Sessions' states in memory, least recently used out first, bounded in count and in estimated
+ * bytes (stateBytes). `version` is the store's version of the state, where the store has one.
+ */
+export class StateLru {
+  readonly #mem = new Map<string, { state: SessionCacheState; bytes: number; version: number }>();
   #bytes = 0;
   readonly #maxBytes: number;
+
+  constructor(maxBytes = MAX_BYTES_IN_MEMORY) {
+    this.#maxBytes = maxBytes;
+  }
+
+  peek(k: string): { state: SessionCacheState; version: number } | undefined {
+    return this.#mem.get(k);
+  }
+
+  remember(k: string, state: SessionCacheState, version = 0): void {
+    const had = this.#mem.get(k);
+    if (had) {
+      this.#mem.delete(k);
+      this.#bytes -= had.bytes;
+    }
+    // A hit on the same state keeps its size; only a new state is measured.
+    const bytes = had?.state === state ? had.bytes : stateBytes(state);
+    this.#mem.set(k, { state, bytes, version });
+    this.#bytes += bytes;
+    // Map order is insertion order: the first entries are the least recently used. The newest stays.
+    for (const [oldest, entry] of this.#mem) {
+      if ((this.#mem.size <= MAX_IN_MEMORY && this.#bytes <= this.#maxBytes) || oldest === k) break;
+      this.#mem.delete(oldest);
+      this.#bytes -= entry.bytes;
+    }
+  }
+
+  forget(k: string): void {
+    const had = this.#mem.get(k);
+    if (!had) return;
+    this.#mem.delete(k);
+    this.#bytes -= had.bytes;
+  }
+
+  get memory(): { bytes: number; sessions: number } {
+    return { bytes: this.#bytes, sessions: this.#mem.size };
+  }
+}
+
+export const sessionKeyOf = (keyId: string, sessionId: string) => `${keyId}\u0000${sessionId}`;
+
+export class SessionStore implements SessionStoreApi {
+  readonly #mem: StateLru;
   readonly #dirty = new Map<string, { keyId: string; sessionId: string; state: SessionCacheState }>();
   readonly #get: StatementSync;
   readonly #put: StatementSync;
@@ -90,7 +144,7 @@ export class SessionStore {
 
   constructor(db: DatabaseSync, opts: { maxBytes?: number } = {}) {
     this.#db = db;
-    this.#maxBytes = opts.maxBytes ?? MAX_BYTES_IN_MEMORY;
+    this.#mem = new StateLru(opts.maxBytes);
     this.#get = db.prepare('SELECT state FROM sessions WHERE key_id = ? AND session_id = ?');
     this.#put = db.prepare(`INSERT INTO sessions (key_id, session_id, fingerprint, model, turns, updated_at, state)
       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key_id, session_id) DO UPDATE SET
@@ -98,16 +152,16 @@ export class SessionStore {
   }
 
   get(keyId: string, sessionId: string): SessionCacheState | undefined {
-    const k = `${keyId}\u0000${sessionId}`;
-    const hit = this.#mem.get(k)?.state ?? this.#dirty.get(k)?.state; // evicted from memory, not yet written
+    const k = sessionKeyOf(keyId, sessionId);
+    const hit = this.#mem.peek(k)?.state ?? this.#dirty.get(k)?.state; // evicted from memory, not yet written
     if (hit) {
-      this.#remember(k, hit);
+      this.#mem.remember(k, hit);
       return hit;
     }
     const row = this.#get.get(keyId, sessionId) as { state: string } | undefined;
     if (!row) return undefined;
     const state = JSON.parse(row.state) as SessionCacheState;
-    this.#remember(k, state);
+    this.#mem.remember(k, state);
     return state;
   }
 
@@ -118,35 +172,20 @@ export class SessionStore {
    * `override` is for what was really forwarded contradicting the record (shadow keys: every block whole).
    */
   set(keyId: string, sessionId: string, next: SessionCacheState, opts: { override?: boolean } = {}): void {
-    const k = `${keyId}\u0000${sessionId}`;
-    const prev = this.get(keyId, sessionId);
-    const state = !prev || holdsAll(next.trims, prev.trims) ? next
-      : { ...next, trims: opts.override ? { ...prev.trims, ...next.trims } : { ...next.trims, ...prev.trims } };
-    this.#remember(k, state);
+    const k = sessionKeyOf(keyId, sessionId);
+    const state = mergeState(this.get(keyId, sessionId), next, opts.override);
+    this.#mem.remember(k, state);
     this.#dirty.set(k, { keyId, sessionId, state });
   }
 
-  #remember(k: string, state: SessionCacheState): void {
-    const had = this.#mem.get(k);
-    if (had) {
-      this.#mem.delete(k);
-      this.#bytes -= had.bytes;
-    }
-    // A hit on the same state keeps its size; only a new state is measured.
-    const bytes = had?.state === state ? had.bytes : stateBytes(state);
-    this.#mem.set(k, { state, bytes });
-    this.#bytes += bytes;
-    // Map order is insertion order: the first entries are the least recently used. The newest stays.
-    for (const [oldest, entry] of this.#mem) {
-      if ((this.#mem.size <= MAX_IN_MEMORY && this.#bytes <= this.#maxBytes) || oldest === k) break;
-      this.#mem.delete(oldest);
-      this.#bytes -= entry.bytes;
-    }
+  /** One process on its file: every ping is this process's to send. */
+  claimPing(): boolean {
+    return true;
   }
 
   /** Estimated bytes of the states held in memory, and how many (for tests and metrics). */
   get memory(): { bytes: number; sessions: number } {
-    return { bytes: this.#bytes, sessions: this.#mem.size };
+    return this.#mem.memory;
   }
 
   /** Persists changed sessions; called with the ledger's batches, off the hot path. */

@@ -33,15 +33,37 @@ export const VERSION_CHECK_MS = 200;
 /** Found keys remembered, at most this many (the map is cleared when full). */
 const KNOWN_MAX = 10_000;
 
-interface Row {
+export interface KeyRow {
   id: string; name: string; hash: string; prefix: string; role: KeyRole; mode: KeyMode; created_at: number; revoked_at: number | null;
   budget_usd_day: number | null; budget_usd_month: number | null; shadow?: number;
 }
 
-const toRecord = (r: Row): KeyRecord => ({
+export const toRecord = (r: KeyRow): KeyRecord => ({
   id: r.id, name: r.name, prefix: r.prefix, role: r.role, mode: r.mode, createdAt: r.created_at, revokedAt: r.revoked_at,
   budgetUsdDay: r.budget_usd_day ?? null, budgetUsdMonth: r.budget_usd_month ?? null, shadow: r.shadow === 1,
 });
+
+export interface NewKeyOptions { name: string; mode?: KeyMode; role?: KeyRole; now?: number; shadow?: boolean }
+
+/** A new key and its record: the key in full is visible only here, once. */
+export function newKey(opts: NewKeyOptions): { key: string; record: KeyRecord } {
+  const key = KEY_PREFIX + randomBytes(24).toString('base64url');
+  const record: KeyRecord = {
+    id: 'key_' + randomBytes(6).toString('hex'), name: opts.name, prefix: key.slice(0, 12), role: opts.role ?? 'client', mode: opts.mode ?? 'coding',
+    createdAt: opts.now ?? Date.now(), revokedAt: null, budgetUsdDay: null, budgetUsdMonth: null, shadow: opts.shadow === true,
+  };
+  return { key, record };
+}
+
+/**
+ * The stored and the computed digest, compared in constant time (the lookup was by hash), so that
+ * nothing about the stored hash leaks by timing.
+ */
+export function sameDigest(stored: string, digest: string): boolean {
+  const a = Buffer.from(stored, 'hex');
+  const b = Buffer.from(digest, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 export class KeyStore {
   readonly #byHash: StatementSync;
@@ -71,16 +93,12 @@ export class KeyStore {
   }
 
   /** Creates a key and returns it in full: the only time it is ever visible. */
-  create(opts: { name: string; mode?: KeyMode; role?: KeyRole; now?: number; shadow?: boolean }): { key: string; record: KeyRecord } {
-    const key = KEY_PREFIX + randomBytes(24).toString('base64url');
-    const id = 'key_' + randomBytes(6).toString('hex');
-    const prefix = key.slice(0, 12);
-    const role = opts.role ?? 'client';
-    const mode = opts.mode ?? 'coding';
-    const now = opts.now ?? Date.now();
-    this.#insert.run(id, opts.name, hashKey(key), prefix, role, mode, now);
-    if (opts.shadow) this.setShadow(id, true);
-    return { key, record: { id, name: opts.name, prefix, role, mode, createdAt: now, revokedAt: null, budgetUsdDay: null, budgetUsdMonth: null, shadow: opts.shadow === true } };
+  create(opts: NewKeyOptions): { key: string; record: KeyRecord } {
+    const made = newKey(opts);
+    const r = made.record;
+    this.#insert.run(r.id, r.name, hashKey(made.key), r.prefix, r.role, r.mode, r.createdAt);
+    if (r.shadow) this.setShadow(r.id, true);
+    return made;
   }
 
   /**
@@ -100,11 +118,9 @@ export class KeyStore {
     }
     const known = this.#known.get(digest);
     if (known) return known;
-    const row = this.#byHash.get(digest) as Row | undefined;
+    const row = this.#byHash.get(digest) as KeyRow | undefined;
     if (!row) return undefined;
-    const a = Buffer.from(row.hash, 'hex');
-    const b = Buffer.from(digest, 'hex');
-    if (a.length !== b.length || !timingSafeEqual(a, b)) return undefined;
+    if (!sameDigest(row.hash, digest)) return undefined;
     const record = Object.freeze(toRecord(row));
     if (this.#known.size >= KNOWN_MAX) this.#known.clear();
     this.#known.set(digest, record);
@@ -118,11 +134,11 @@ export class KeyStore {
   }
 
   list(): KeyRecord[] {
-    return (this.#db.prepare('SELECT * FROM keys ORDER BY created_at, id').all() as unknown as Row[]).map(toRecord);
+    return (this.#db.prepare('SELECT * FROM keys ORDER BY created_at, id').all() as unknown as KeyRow[]).map(toRecord);
   }
 
   get(id: string): KeyRecord | undefined {
-    const row = this.#db.prepare('SELECT * FROM keys WHERE id = ?').get(id) as Row | undefined;
+    const row = this.#db.prepare('SELECT * FROM keys WHERE id = ?').get(id) as KeyRow | undefined;
     return row ? toRecord(row) : undefined;
   }
 

@@ -46,13 +46,13 @@ export interface TurnRow {
   ttfbMs: number | null;
 }
 
-const COLUMNS = [
+export const COLUMNS = [
   'ts', 'request_id', 'kind', 'key_id', 'session_id', 'client_protocol', 'endpoint', 'requested_model', 'response_model',
   'provider', 'status', 'error_code', 'streamed', 'aborted', 'input_tokens', 'cache_read_tokens', 'cache_write_5m_tokens',
   'cache_write_1h_tokens', 'output_tokens', 'cost_usd', 'cost_direct_usd', 'latency_ms', 'ttfb_ms', 'miss_reason', 'engine', 'cost_client_usd', 'cost_shadow_usd',
 ] as const;
 
-function values(r: TurnRow): (string | number | null)[] {
+export function values(r: TurnRow): (string | number | null)[] {
   return [
     r.ts, r.requestId, r.kind, r.keyId, r.sessionId, r.clientProtocol, r.endpoint, r.requestedModel, r.responseModel,
     r.provider, r.status, r.errorCode, r.streamed ? 1 : 0, r.aborted ? 1 : 0, r.inputTokens, r.cacheReadTokens,
@@ -64,9 +64,9 @@ function values(r: TurnRow): (string | number | null)[] {
 /** What is known of a request when it goes to an upstream: its open row, until `progress` adds to it. */
 export type OpenRow = Pick<TurnRow, 'ts' | 'requestId' | 'kind' | 'keyId' | 'sessionId' | 'clientProtocol' | 'endpoint' | 'requestedModel' | 'provider' | 'streamed'>;
 
-const OPENED = ['ts', 'request_id', 'kind', 'key_id', 'session_id', 'client_protocol', 'endpoint', 'requested_model', 'provider', 'streamed'] as const;
+export const OPENED = ['ts', 'request_id', 'kind', 'key_id', 'session_id', 'client_protocol', 'endpoint', 'requested_model', 'provider', 'streamed'] as const;
 
-function openedValues(r: OpenRow): (string | number | null)[] {
+export function openedValues(r: OpenRow): (string | number | null)[] {
   return [r.ts, r.requestId, r.kind, r.keyId, r.sessionId, r.clientProtocol, r.endpoint, r.requestedModel, r.provider, r.streamed ? 1 : 0];
 }
 
@@ -74,14 +74,14 @@ function openedValues(r: OpenRow): (string | number | null)[] {
 export type Progress = Pick<TurnRow, (typeof PROGRESS)[number][0]>;
 
 /** The fields of an open row that change while its request runs, with their columns. */
-const PROGRESS = [
+export const PROGRESS = [
   ['status', 'status'], ['responseModel', 'response_model'], ['inputTokens', 'input_tokens'], ['cacheReadTokens', 'cache_read_tokens'],
   ['cacheWrite5mTokens', 'cache_write_5m_tokens'], ['cacheWrite1hTokens', 'cache_write_1h_tokens'], ['outputTokens', 'output_tokens'],
   ['costUsd', 'cost_usd'], ['costDirectUsd', 'cost_direct_usd'], ['costClientUsd', 'cost_client_usd'], ['ttfbMs', 'ttfb_ms'],
 ] as const satisfies ReadonlyArray<readonly [keyof TurnRow, (typeof COLUMNS)[number]]>;
 
 /** An open row as inserted: the column defaults. */
-const NOTHING: Progress = {
+export const NOTHING: Progress = {
   status: 0, responseModel: null, inputTokens: 0, cacheReadTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0,
   costUsd: null, costDirectUsd: null, costClientUsd: null, ttfbMs: null,
 };
@@ -92,21 +92,21 @@ function sameProgress(a: Progress, b: Progress): boolean {
 }
 
 /** How a left-over open row goes into turns: interrupted, with what it had metered; columns it lacks are NULL. */
-const RECOVERED: Partial<Record<(typeof COLUMNS)[number], string>> = {
+export const RECOVERED: Partial<Record<(typeof COLUMNS)[number], string>> = {
   // Two open attempts of one request: the earlier one failed and was retried (its retry row was still queued).
   kind: `CASE WHEN kind = 'turn' AND EXISTS (SELECT 1 FROM open_turns l WHERE l.instance = o.instance AND l.request_id = o.request_id AND l.seq > o.seq) THEN 'retry' ELSE kind END`,
   status: `CASE WHEN status = 0 THEN ${ERROR_CODES.INTERRUPTED} ELSE status END`,
   error_code: `'INTERRUPTED'`,
   aborted: '1',
 };
-const IN_OPEN_ROWS = new Set<string>([...OPENED, ...PROGRESS.map(([, c]) => c)]);
+export const IN_OPEN_ROWS = new Set<string>([...OPENED, ...PROGRESS.map(([, c]) => c)]);
 
 /** A request's row in open_turns, from `open` until its finished row is recorded. */
 export interface OpenTurn {
   readonly seq: number;
 }
 
-interface Opened {
+export interface Opened {
   progress: () => Progress;
   /** What its open row holds now. */
   written: Progress;
@@ -116,6 +116,33 @@ interface Queued {
   row: TurnRow;
   /** The open row this finished row replaces. */
   seq: number | undefined;
+}
+
+/** Open rows whose request has metered something since its row was last written (few: long streams). */
+export function progressed(open: ReadonlyMap<number, Opened>): Array<{ seq: number; opened: Opened; now: Progress }> {
+  const out: Array<{ seq: number; opened: Opened; now: Progress }> = [];
+  for (const [seq, opened] of open) {
+    let now: Progress;
+    try {
+      now = opened.progress();
+    } catch {
+      continue;
+    }
+    if (!sameProgress(now, opened.written)) out.push({ seq, opened, now });
+  }
+  return out;
+}
+
+/** Rows in memory at most while the store cannot be written; beyond it the oldest are dropped, counted and logged. */
+export const MAX_QUEUED_ROWS = 100_000;
+
+/** Drops the oldest rows beyond MAX_QUEUED_ROWS (logged); returns how many. */
+export function dropOverflow<T>(queue: T[]): number {
+  const over = queue.length - MAX_QUEUED_ROWS;
+  if (over <= 0) return 0;
+  queue.splice(0, over);
+  console.error(`[synrouter] ledger: the store has not been writable for a while; ${over} oldest queued row(s) dropped (at most ${MAX_QUEUED_ROWS} are kept)`);
+  return over;
 }
 
 export class Ledger {
@@ -135,6 +162,8 @@ export class Ledger {
   #closed = false;
   /** Rows that failed to write are kept for the next flush instead of being dropped. */
   failures = 0;
+  /** Rows dropped because the queue overflowed while the store could not be written. */
+  dropped = 0;
   /** Rows an earlier process left open, recorded as interrupted when this Ledger was made. */
   readonly recovered: number;
 
@@ -182,27 +211,15 @@ export class Ledger {
 
   /** Writes every queued row, and the progress of open rows that changed, now. Safe to call at any time. */
   flush(): void {
-    const updates = this.#progressed();
+    const updates = progressed(this.#open);
     if (this.#queue.length === 0 && updates.length === 0) return;
     const rows = this.#queue;
     this.#queue = [];
-    if (!this.#write(rows, updates)) this.#queue.unshift(...rows);
-    else for (const u of updates) u.opened.written = u.now;
-  }
-
-  /** Open rows whose request has metered something since its row was last written (few: long streams). */
-  #progressed(): Array<{ seq: number; opened: Opened; now: Progress }> {
-    const out: Array<{ seq: number; opened: Opened; now: Progress }> = [];
-    for (const [seq, opened] of this.#open) {
-      let now: Progress;
-      try {
-        now = opened.progress();
-      } catch {
-        continue;
-      }
-      if (!sameProgress(now, opened.written)) out.push({ seq, opened, now });
+    if (!this.#write(rows, updates)) {
+      this.#queue.unshift(...rows);
+      this.dropped += dropOverflow(this.#queue);
     }
-    return out;
+    else for (const u of updates) u.opened.written = u.now;
   }
 
   #write(rows: Queued[], updates: Array<{ seq: number; now: Progress }>): boolean {

@@ -21,7 +21,7 @@
  * turn. One session's turns are read from the ledger by the turns_session index.
  */
 import type { TurnRow } from './ledger.ts';
-import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type { SqlReader } from './sql.ts';
 
 export interface Range {
   /** ms epoch, inclusive */
@@ -101,26 +101,26 @@ const FACT_COLUMNS = `hour, key_id, session_id, model, client_protocol, rows_n, 
 
 /** One aggregate over fact rows (rollup hours and/or single ledger rows); `rowToTotals` reads it back. */
 const AGG = `
-  total(turns) AS s_turns,
-  total(errors) AS s_errors,
-  total(keepalives) AS s_keepalives,
-  total(retries) AS s_retries,
-  total(unpriced) AS s_unpriced_turns,
-  total(priced) AS s_priced_turns,
-  total(input_tokens) AS s_input_tokens,
-  total(cache_read_tokens) AS s_cache_read_tokens,
-  total(cache_write_5m_tokens) AS s_cache_write_5m_tokens,
-  total(cache_write_1h_tokens) AS s_cache_write_1h_tokens,
-  total(output_tokens) AS s_output_tokens,
-  total(cost_usd) AS s_cost_usd,
-  total(keepalive_cost_usd) AS s_keepalive_cost_usd,
-  total(cost_direct_usd) AS s_cost_direct_usd,
-  total(cost_client_usd) AS s_cost_client_usd,
+  coalesce(sum(turns), 0) AS s_turns,
+  coalesce(sum(errors), 0) AS s_errors,
+  coalesce(sum(keepalives), 0) AS s_keepalives,
+  coalesce(sum(retries), 0) AS s_retries,
+  coalesce(sum(unpriced), 0) AS s_unpriced_turns,
+  coalesce(sum(priced), 0) AS s_priced_turns,
+  coalesce(sum(input_tokens), 0) AS s_input_tokens,
+  coalesce(sum(cache_read_tokens), 0) AS s_cache_read_tokens,
+  coalesce(sum(cache_write_5m_tokens), 0) AS s_cache_write_5m_tokens,
+  coalesce(sum(cache_write_1h_tokens), 0) AS s_cache_write_1h_tokens,
+  coalesce(sum(output_tokens), 0) AS s_output_tokens,
+  coalesce(sum(cost_usd), 0) AS s_cost_usd,
+  coalesce(sum(keepalive_cost_usd), 0) AS s_keepalive_cost_usd,
+  coalesce(sum(cost_direct_usd), 0) AS s_cost_direct_usd,
+  coalesce(sum(cost_client_usd), 0) AS s_cost_client_usd,
   min(first_ts) AS s_first_ts,
   max(last_ts) AS s_last_ts`;
 
 type AggRow = Record<string, SQLOutput>;
-type SQLOutput = number | string | null | bigint | Uint8Array;
+type SQLOutput = unknown;
 
 const num = (v: SQLOutput | undefined): number => (v === null || v === undefined ? 0 : Number(v));
 const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
@@ -147,12 +147,13 @@ export function rowToTotals(r: AggRow): Totals {
   };
 }
 
-type Sql = { sql: string; params: SQLInputValue[] };
+type SqlParam = string | number | null;
+type Sql = { sql: string; params: SqlParam[] };
 
 /** Ledger rows as facts, for a time span [lo, hi) (each bound optional). */
 function rawFacts(lo: number | undefined, hi: number | undefined, keyId: string | undefined): Sql {
   const where: string[] = [];
-  const params: SQLInputValue[] = [];
+  const params: SqlParam[] = [];
   if (keyId !== undefined) { where.push('key_id = ?'); params.push(keyId); }
   if (lo !== undefined) { where.push('ts >= ?'); params.push(lo); }
   if (hi !== undefined) { where.push('ts < ?'); params.push(hi); }
@@ -167,7 +168,7 @@ export function facts(r: Range): Sql {
   const he = hi === undefined ? undefined : Math.floor(hi / HOUR) * HOUR;
   if (hs !== undefined && he !== undefined && hs >= he) return rawFacts(lo, hi, r.keyId);
   const where: string[] = [];
-  const params: SQLInputValue[] = [];
+  const params: SqlParam[] = [];
   if (r.keyId !== undefined) { where.push('key_id = ?'); params.push(r.keyId); }
   if (hs !== undefined) { where.push('hour >= ?'); params.push(hs); }
   if (he !== undefined) { where.push('hour < ?'); params.push(he); }
@@ -187,7 +188,7 @@ const SORT_SQL: Record<SessionSort, string> = {
   last: 's_last_ts',
   first: 's_first_ts',
   turns: 's_turns',
-  hit_rate: `(s_cache_read_tokens / nullif(s_input_tokens + s_cache_read_tokens + s_cache_write_5m_tokens + s_cache_write_1h_tokens, 0))`,
+  hit_rate: `(1.0 * s_cache_read_tokens / nullif(s_input_tokens + s_cache_read_tokens + s_cache_write_5m_tokens + s_cache_write_1h_tokens, 0))`,
   cost: 's_cost_usd',
   cost_client: 's_cost_client_usd',
   cost_direct: 's_cost_direct_usd',
@@ -197,33 +198,49 @@ const SORT_SQL: Record<SessionSort, string> = {
   tokens: '(s_input_tokens + s_cache_read_tokens + s_cache_write_5m_tokens + s_cache_write_1h_tokens + s_output_tokens)',
 };
 
-/** One session's ledger rows in order. `+key_id` keeps the planner on turns_session: a key may have millions of rows, a session has few. */
-export const SESSION_TURNS_SQL = 'SELECT * FROM turns WHERE session_id = ? AND +key_id = ? ORDER BY ts, id LIMIT ? OFFSET ?';
+/** One session's ledger rows in order. On SQLite, `+key_id` keeps the planner on turns_session: a key may have millions of rows, a session has few. */
+export const sessionTurnsSql = (dialect: SqlReader['dialect']) =>
+  `SELECT * FROM turns WHERE session_id = ? AND ${dialect === 'sqlite' ? '+key_id' : 'key_id'} = ? ORDER BY ts, id LIMIT ? OFFSET ?`;
 
+/** The read side: every method is one or two queries, the same SQL on SQLite and PostgreSQL. */
 export class Queries {
-  readonly #db: DatabaseSync;
+  readonly #db: SqlReader;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: SqlReader) {
     this.#db = db;
   }
 
-  #keyNames(): Map<string, string> {
-    const rows = this.#db.prepare('SELECT id, name FROM keys').all() as Array<{ id: string; name: string }>;
-    return new Map(rows.map((r) => [r.id, r.name]));
+  async #all(sql: string, params: readonly unknown[] = []): Promise<AggRow[]> {
+    return (await this.#db.all(sql, params)) as AggRow[];
   }
 
-  totals(r: Range): Totals {
+  async #one(sql: string, params: readonly unknown[] = []): Promise<AggRow | undefined> {
+    return (await this.#all(sql, params))[0];
+  }
+
+  /** The distinct models of a group, comma-separated. */
+  get #models(): string {
+    return this.#db.dialect === 'sqlite' ? "group_concat(DISTINCT nullif(model, ''))" : "string_agg(DISTINCT nullif(model, ''), ',')";
+  }
+
+  async #keyNames(): Promise<Map<string, string>> {
+    const rows = await this.#all('SELECT id, name FROM keys');
+    return new Map(rows.map((r) => [String(r.id), String(r.name)]));
+  }
+
+  async totals(r: Range): Promise<Totals> {
     const f = facts(r);
-    return rowToTotals(this.#db.prepare(`SELECT ${AGG} FROM (${f.sql})`).get(...f.params) as AggRow);
+    return rowToTotals((await this.#one(`SELECT ${AGG} FROM (${f.sql}) AS f`, f.params)) ?? {});
   }
 
   /** Totals grouped by key, model or UTC day, largest spend first (days: most recent first). */
-  totalsBy(by: Grouping, r: Range): Array<Totals & { group: string; label: string }> {
-    const expr = by === 'key' ? 'key_id' : by === 'model' ? "coalesce(nullif(model, ''), '(none)')" : "strftime('%Y-%m-%d', hour / 1000, 'unixepoch')";
+  async totalsBy(by: Grouping, r: Range): Promise<Array<Totals & { group: string; label: string }>> {
+    const day = this.#db.dialect === 'sqlite' ? "strftime('%Y-%m-%d', hour / 1000, 'unixepoch')" : "to_char(to_timestamp(hour / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')";
+    const expr = by === 'key' ? 'key_id' : by === 'model' ? "coalesce(nullif(model, ''), '(none)')" : day;
     const f = facts(r);
     const order = by === 'day' ? 'grp DESC' : 's_cost_usd DESC, grp';
-    const rows = this.#db.prepare(`SELECT ${expr} AS grp, ${AGG} FROM (${f.sql}) GROUP BY grp ORDER BY ${order}`).all(...f.params) as AggRow[];
-    const names = by === 'key' ? this.#keyNames() : undefined;
+    const rows = await this.#all(`SELECT ${expr} AS grp, ${AGG} FROM (${f.sql}) AS f GROUP BY grp ORDER BY ${order}`, f.params);
+    const names = by === 'key' ? await this.#keyNames() : undefined;
     return rows.map((row) => {
       const group = String(row.grp);
       return { group, label: names?.get(group) ?? group, ...rowToTotals(row) };
@@ -231,17 +248,15 @@ export class Queries {
   }
 
   /** Hit rate and spend per time bucket (UTC-aligned); the bucket size keeps the series at most ~`maxPoints` long. */
-  series(r: Range, maxPoints = 60): { bucketMs: number; points: Array<{ ts: number; turns: number; hitRate: number | null; costUsd: number; costClientUsd: number; costDirectUsd: number; savingsUsd: number }> } {
-    const t = this.totals(r);
+  async series(r: Range, maxPoints = 60): Promise<{ bucketMs: number; points: Array<{ ts: number; turns: number; hitRate: number | null; costUsd: number; costClientUsd: number; costDirectUsd: number; savingsUsd: number }> }> {
+    const t = await this.totals(r);
     if (t.firstTs === null || t.lastTs === null) return { bucketMs: HOUR, points: [] };
     // The series spans the data inside the range, so a quiet month with one busy afternoon still has a shape.
     const bucketMs = pickBucket(t.lastTs + 1 - t.firstTs, maxPoints);
     // Buckets of an hour or more are sums of whole rollup hours; shorter ones need the ledger rows themselves.
     const f = bucketMs >= HOUR ? facts(r) : rawFacts(r.since === undefined ? undefined : Math.floor(r.since), r.until === undefined ? undefined : Math.floor(r.until), r.keyId);
     const time = bucketMs >= HOUR ? 'hour' : 'first_ts';
-    const rows = this.#db.prepare(
-      `SELECT CAST(${time} / ? AS INTEGER) * ? AS bucket, ${AGG} FROM (${f.sql}) GROUP BY bucket ORDER BY bucket`,
-    ).all(bucketMs, bucketMs, ...f.params) as AggRow[];
+    const rows = await this.#all(`SELECT CAST(${time} / ? AS BIGINT) * ? AS bucket, ${AGG} FROM (${f.sql}) AS f GROUP BY bucket ORDER BY bucket`, [bucketMs, bucketMs, ...f.params]);
     return {
       bucketMs,
       points: rows.map((row) => {
@@ -252,28 +267,32 @@ export class Queries {
   }
 
   /** Sessions with their totals over the turns inside the range; paginated. */
-  sessions(r: Range & { sort?: SessionSort; order?: 'asc' | 'desc'; limit?: number; offset?: number }): { total: number; sessions: SessionSummary[] } {
+  async sessions(r: Range & { sort?: SessionSort; order?: 'asc' | 'desc'; limit?: number; offset?: number }): Promise<{ total: number; sessions: SessionSummary[] }> {
     const f = facts(r);
     const sort = SORT_SQL[r.sort ?? 'last'];
     const order = r.order === 'asc' ? 'ASC' : 'DESC';
     const limit = clampInt(r.limit, 1, 1000, 50);
     const offset = clampInt(r.offset, 0, Number.MAX_SAFE_INTEGER, 0);
-    const rows = this.#db.prepare(
-      `SELECT key_id, session_id, max(client_protocol) AS client_protocol, group_concat(DISTINCT nullif(model, '')) AS models,
-              ${AGG}, count(*) OVER () AS total_count
-       FROM (${f.sql}) WHERE session_id <> ''
-       GROUP BY key_id, session_id
+    const rows = await this.#all(
+      // Sorted outside the grouping: PostgreSQL orders by output names only when they stand alone.
+      `SELECT * FROM (
+         SELECT key_id, session_id, max(client_protocol) AS client_protocol, ${this.#models} AS models,
+                ${AGG}, count(*) OVER () AS total_count
+         FROM (${f.sql}) AS f WHERE session_id <> ''
+         GROUP BY key_id, session_id
+       ) AS g
        ORDER BY ${sort} ${order} NULLS LAST, s_last_ts DESC, session_id
        LIMIT ? OFFSET ?`,
-    ).all(...f.params, limit, offset) as AggRow[];
-    const names = this.#keyNames();
-    const total = rows.length ? num(rows[0]!.total_count) : offset > 0 ? this.#countSessions(r) : 0;
+      [...f.params, limit, offset],
+    );
+    const names = await this.#keyNames();
+    const total = rows.length ? num(rows[0]!.total_count) : offset > 0 ? await this.#countSessions(r) : 0;
     return { total, sessions: rows.map((row) => this.#summary(row, names)) };
   }
 
-  #countSessions(r: Range): number {
+  async #countSessions(r: Range): Promise<number> {
     const f = facts(r);
-    return num((this.#db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM (${f.sql}) WHERE session_id <> '' GROUP BY key_id, session_id)`).get(...f.params) as AggRow).n);
+    return num((await this.#one(`SELECT count(*) AS n FROM (SELECT 1 AS one FROM (${f.sql}) AS f WHERE session_id <> '' GROUP BY key_id, session_id) AS g`, f.params))?.n);
   }
 
   #summary(row: AggRow, names: Map<string, string>): SessionSummary {
@@ -287,23 +306,24 @@ export class Queries {
   }
 
   /** The keys a session id was seen under, most recent first. */
-  sessionKeys(sessionId: string): string[] {
-    return (this.#db.prepare('SELECT key_id, max(ts) AS last FROM turns WHERE session_id = ? GROUP BY key_id ORDER BY last DESC').all(sessionId) as Array<{ key_id: string }>).map((r) => r.key_id);
+  async sessionKeys(sessionId: string): Promise<string[]> {
+    return (await this.#all('SELECT key_id, max(ts) AS last FROM turns WHERE session_id = ? GROUP BY key_id ORDER BY last DESC', [sessionId])).map((r) => String(r.key_id));
   }
 
   /** One session (of one key): its summary and its turns in order (paginated; `previous` is the turn before the page). */
-  session(keyId: string, sessionId: string, page: { limit?: number; offset?: number } = {}): { summary: SessionSummary; turns: TurnDetail[]; previous: TurnDetail | null } | undefined {
-    const head = this.#db.prepare(
-      `SELECT key_id, session_id, max(client_protocol) AS client_protocol, group_concat(DISTINCT nullif(model, '')) AS models, ${AGG}
+  async session(keyId: string, sessionId: string, page: { limit?: number; offset?: number } = {}): Promise<{ summary: SessionSummary; turns: TurnDetail[]; previous: TurnDetail | null } | undefined> {
+    const head = await this.#one(
+      `SELECT key_id, session_id, max(client_protocol) AS client_protocol, ${this.#models} AS models, ${AGG}
        FROM turn_hours WHERE key_id = ? AND session_id = ? GROUP BY key_id, session_id`,
-    ).get(keyId, sessionId) as AggRow | undefined;
+      [keyId, sessionId],
+    );
     if (!head) return undefined;
     const limit = clampInt(page.limit, 1, 5000, 1000);
     const offset = clampInt(page.offset, 0, Number.MAX_SAFE_INTEGER, 0);
     const from = Math.max(0, offset - 1);
-    const rows = (this.#db.prepare(SESSION_TURNS_SQL).all(sessionId, keyId, limit + (offset > 0 ? 1 : 0), from) as AggRow[]).map(toTurnDetail);
+    const rows = (await this.#all(sessionTurnsSql(this.#db.dialect), [sessionId, keyId, limit + (offset > 0 ? 1 : 0), from])).map(toTurnDetail);
     const previous = offset > 0 ? rows.shift() ?? null : null;
-    return { summary: this.#summary(head, this.#keyNames()), turns: rows, previous };
+    return { summary: this.#summary(head, await this.#keyNames()), turns: rows, previous };
   }
 
   /**
@@ -311,25 +331,27 @@ export class Queries {
    * have cost had the cache engine rewritten them (Synrouter's cache model). Only shadow turns carry
    * cost_shadow_usd, so this reads them through the ts index without the hourly rollup.
    */
-  shadow(r: Range): { turns: number; costUsd: number; costWithSynrouterUsd: number; wouldSaveUsd: number } {
+  async shadow(r: Range): Promise<{ turns: number; costUsd: number; costWithSynrouterUsd: number; wouldSaveUsd: number }> {
     const where = ['cost_shadow_usd IS NOT NULL', "kind = 'turn'"];
     const args: Array<string | number> = [];
     if (r.since !== undefined) { where.push('ts >= ?'); args.push(r.since); }
     if (r.until !== undefined) { where.push('ts < ?'); args.push(r.until); }
     if (r.keyId !== undefined) { where.push('key_id = ?'); args.push(r.keyId); }
-    const row = this.#db.prepare(`SELECT count(*) AS n, total(cost_usd) AS cost, total(cost_shadow_usd) AS shadow FROM turns WHERE ${where.join(' AND ')}`).get(...args) as { n: number; cost: number; shadow: number };
-    return { turns: row.n, costUsd: row.cost, costWithSynrouterUsd: row.shadow, wouldSaveUsd: row.cost - row.shadow };
+    const row = (await this.#one(`SELECT count(*) AS n, coalesce(sum(cost_usd), 0) AS cost, coalesce(sum(cost_shadow_usd), 0) AS shadow FROM turns WHERE ${where.join(' AND ')}`, args)) ?? {};
+    const [turns, cost, shadow] = [num(row.n), num(row.cost), num(row.shadow)];
+    return { turns, costUsd: cost, costWithSynrouterUsd: shadow, wouldSaveUsd: cost - shadow };
   }
 
   /** Spend per key since the start of the UTC day and of the UTC month of `now`. */
-  keySpend(now: number): Map<string, { dayUsd: number; monthUsd: number }> {
+  async keySpend(now: number): Promise<Map<string, { dayUsd: number; monthUsd: number }>> {
     const d = new Date(now);
     const dayStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
     const monthStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-    const rows = this.#db.prepare(
-      'SELECT key_id, total(CASE WHEN hour >= ? THEN cost_usd END) AS day, total(cost_usd) AS month FROM turn_hours WHERE hour >= ? GROUP BY key_id',
-    ).all(dayStart, monthStart) as Array<{ key_id: string; day: number; month: number }>;
-    return new Map(rows.map((r) => [r.key_id, { dayUsd: r.day, monthUsd: r.month }]));
+    const rows = await this.#all(
+      'SELECT key_id, coalesce(sum(CASE WHEN hour >= ? THEN cost_usd END), 0) AS day, coalesce(sum(cost_usd), 0) AS month FROM turn_hours WHERE hour >= ? GROUP BY key_id',
+      [dayStart, monthStart],
+    );
+    return new Map(rows.map((r) => [String(r.key_id), { dayUsd: num(r.day), monthUsd: num(r.month) }]));
   }
 }
 

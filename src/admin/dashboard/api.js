@@ -9,9 +9,9 @@
  * @typedef {import('../../store/queries.ts').Totals} Totals
  * @typedef {import('../../store/queries.ts').SessionSummary} SessionSummary
  * @typedef {import('../../store/queries.ts').Queries} Queries
- * @typedef {ReturnType<Queries['series']>} HitRateSeries
- * @typedef {ReturnType<Queries['totalsBy']>[number]} GroupTotals
- * @typedef {{ totals: Totals; hitRateSeries: HitRateSeries; topSessions: SessionSummary[]; byModel: GroupTotals[]; shadow: ReturnType<Queries['shadow']> }} Overview
+ * @typedef {Awaited<ReturnType<Queries['series']>>} HitRateSeries
+ * @typedef {Awaited<ReturnType<Queries['totalsBy']>>[number]} GroupTotals
+ * @typedef {{ totals: Totals; hitRateSeries: HitRateSeries; topSessions: SessionSummary[]; byModel: GroupTotals[]; shadow: Awaited<ReturnType<Queries['shadow']>> }} Overview
  * @typedef {{ total: number; sessions: SessionSummary[] }} SessionPage
  * @typedef {import('../../store/queries.ts').TurnDetail & import('../miss-cost.ts').MissCost} Turn
  * @typedef {{ session: SessionSummary; rows: number; missCostUsd: number; misses: number; turns: Turn[] }} SessionDetail
