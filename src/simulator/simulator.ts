@@ -57,7 +57,7 @@ export {
   type CachePlan,
   type CacheRequest,
 } from '../protocols/anthropic/cache-model.ts';
-export { MIN_CACHEABLE_TOKENS, MODELS, minCacheableTokens } from './models.ts';
+export { MODELS, minCacheableTokens } from './models.ts';
 export { buildPrompt, type Prompt, type PromptPosition } from '../protocols/anthropic/prompt.ts';
 export { validateRequest, type ValidationResult } from './validate-request.ts';
 export type { AnthropicUsage, MessagesRequest } from '../protocols/anthropic/wire-types.ts';
