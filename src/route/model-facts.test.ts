@@ -23,7 +23,8 @@ test('facts are keyed by the model: the spellings that used to disagree now agre
 });
 
 test("Claude's current lineup: always-on thinking and no forced tool use where vendor-caching.md says so", () => {
-  assert.deepEqual(modelFacts('claude-opus-5-5'), { thinking: 'always', forcedToolChoice: false, sampling: 'default-only', minCacheableTokens: null });
+  assert.deepEqual(modelFacts('claude-opus-5-5'), { thinking: 'always', forcedToolChoice: false, sampling: 'default-only', minCacheableTokens: null, fastMode: 'fast' });
+  assert.equal(modelFacts('anthropic/claude-opus-4.7').fastMode, 'error', 'protocols.md 3.2');
   assert.equal(modelFacts('claude-fable-5-1').thinking, 'always');
   assert.equal(modelFacts('claude-fable-5-1').minCacheableTokens, 512, 'protocols.md 2.6');
   assert.equal(modelFacts('claude-sonnet-5-5').forcedToolChoice, false);

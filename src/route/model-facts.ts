@@ -28,6 +28,8 @@ export interface ModelFacts {
   sampling: SamplingRule;
   /** protocols.md §2.6; null where Anthropic's page does not list the model. */
   minCacheableTokens: number | null;
+  /** What `speed: "fast"` does (protocols.md §3.2); absent where the docs do not say. */
+  fastMode?: 'fast' | 'error' | 'standard';
 }
 
 export interface AnthropicModelData extends ModelFacts {
@@ -79,7 +81,10 @@ export function anthropicModelData(model: string): AnthropicModelData | undefine
 export function modelFacts(model: string): ModelFacts {
   const row = anthropicModelData(model);
   if (!row) return UNKNOWN_CLAUDE;
-  return { thinking: row.thinking, forcedToolChoice: row.forcedToolChoice, sampling: row.sampling, minCacheableTokens: row.minCacheableTokens };
+  return {
+    thinking: row.thinking, forcedToolChoice: row.forcedToolChoice, sampling: row.sampling, minCacheableTokens: row.minCacheableTokens,
+    ...(row.fastMode ? { fastMode: row.fastMode } : {}),
+  };
 }
 
 /** Anthropic's model line (the SDK's `ModelLine`) of a Claude id, or null. */

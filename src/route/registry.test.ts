@@ -30,7 +30,7 @@ test("Claude's current lineup (vendor-caching.md) is priced under every spelling
     assert.equal(e?.anthropicId, 'claude-opus-5-5', spelling);
     assert.equal(e?.unlisted, true, `${spelling}: models.md does not list it`);
     assert.deepEqual(e?.prices, opus55, spelling);
-    assert.deepEqual(e?.facts, { thinking: 'always', forcedToolChoice: false, sampling: 'default-only', minCacheableTokens: null }, spelling);
+    assert.deepEqual(e?.facts, { thinking: 'always', forcedToolChoice: false, sampling: 'default-only', minCacheableTokens: null, fastMode: 'fast' }, spelling);
     assert.equal(e?.context, 1_000_000);
     assert.equal(e?.maxOutput, 128_000);
     assert.deepEqual(r.pricesFor(spelling), opus55, spelling);

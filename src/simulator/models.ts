@@ -11,6 +11,8 @@ export interface ModelInfo {
   max_tokens: number;
 }
 
+import { isClaudeId } from '../route/model-facts.ts';
+
 export { DEFAULT_MIN_CACHEABLE_TOKENS, baseModelId, minCacheableTokens } from '../protocols/anthropic/cache-rules.ts';
 
 /**
@@ -19,7 +21,7 @@ export { DEFAULT_MIN_CACHEABLE_TOKENS, baseModelId, minCacheableTokens } from '.
  * anything else is 404.
  */
 export function isSupportedModel(model: string): boolean {
-  return model.startsWith('claude-') || model.startsWith('anthropic/claude-');
+  return isClaudeId(model);
 }
 
 // Newest first, as the real list is ordered (protocols.md 1.8). Older models are listed under their
