@@ -1,8 +1,10 @@
 /**
  * The model registry: data (models.json, extendable from the config file), looked up by the
  * product id (`anthropic/claude-opus-4.8`), by the bare provider id (`claude-opus-4-8`, as Claude
- * Code sends it) or by an alias. A Claude id the registry does not know yet still resolves (prices
- * unknown) so that new models pass through to an Anthropic upstream (clients.md, Claude Code 2.1.332).
+ * Code sends it) or by an alias. Claude models outside the product's list that models.json's
+ * `anthropicModels` knows (Opus 5.5, Claude Code's default, clients.md) resolve under every spelling
+ * with their prices and facts (model-facts.ts); any other Claude id still resolves (prices unknown) so
+ * that new models pass through to an Anthropic upstream.
  */
 import { readFileSync } from 'node:fs';
 import { anthropicModelData, baseModelId, isClaudeId, modelFacts, productSpelling, type ModelFacts } from './model-facts.ts';
