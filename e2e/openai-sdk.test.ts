@@ -144,3 +144,20 @@ test('GET /api/v1/models lists the registry in OpenAI shape with pricing', async
   assert.equal(opus.pricing.prompt, '0.000005');
   assert.equal(opus.pricing.input_cache_read, '0.0000005');
 });
+
+test('chat completions on Opus 5.5 (always thinks, forced tool use is an error): tool_choice required goes as auto with thinking on, answered and priced, under either spelling', async () => {
+  for (const model of ['anthropic/claude-opus-5.5', 'claude-opus-5-5']) {
+    const start = (await stack.turns()).length;
+    const simStart = stack.sim.requests.length;
+    const r = await client.chat.completions.create({ model, messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: 'List the files.' }], tools: chatTools, tool_choice: 'required', reasoning_effort: 'none' });
+    assert.equal(r.choices[0]!.finish_reason, 'tool_calls', model);
+    const upstream = stack.sim.requests.slice(simStart).filter((s) => s.method === 'POST' && s.path === '/v1/messages');
+    assert.equal(upstream.length, 1, `${model}: one request upstream, no 400`);
+    const body = upstream[0]!.body as { model: string; tool_choice?: unknown; thinking?: unknown; output_config?: unknown };
+    assert.deepEqual([body.model, body.tool_choice, body.thinking, body.output_config], ['claude-opus-5-5', { type: 'auto' }, { type: 'adaptive' }, { effort: 'low' }], model);
+    const rows = await rowsSince(start);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.status, 200);
+    assert.ok(rows[0]!.cost_usd !== null && rows[0]!.cost_usd > 0, `${model}: priced (${rows[0]!.cost_usd})`);
+  }
+});

@@ -40,7 +40,8 @@ export interface ClaudeOptions {
   /** apiKey -> ANTHROPIC_API_KEY (x-api-key); authToken -> ANTHROPIC_AUTH_TOKEN (Authorization: Bearer). */
   auth: { apiKey: string } | { authToken: string };
   prompt: string;
-  model?: string;
+  /** `--model`; null runs without it, on Claude Code's default model (clients.md: `claude-opus-5-5` in 2.1.332). */
+  model?: string | null;
   timeoutMs?: number;
   /** More of Claude Code's environment, e.g. `ENABLE_PROMPT_CACHING_1H: '1'`. */
   env?: Record<string, string>;
@@ -73,7 +74,7 @@ export function makeClaudeWorkspace(): ClaudeWorkspace {
 }
 
 /**
- * `claude -p <prompt> --dangerously-skip-permissions --model <model> --output-format json`, stdin
+ * `claude -p <prompt> --dangerously-skip-permissions [--model <model>] --output-format json`, stdin
  * closed (it waits for stdin otherwise), killed with its process group after timeoutMs.
  * CLAUDE_CODE_MAX_RETRIES=0: a failure shows at once. Claude Code otherwise retries even a 401
  * ten times with backoff (about 3 minutes) unless the response says `x-should-retry: false`.
@@ -96,7 +97,8 @@ export async function runClaude(opts: ClaudeOptions): Promise<ClaudeRun> {
     IS_SANDBOX: '1', // --dangerously-skip-permissions is refused as root otherwise
     ...opts.env,
   };
-  const args = ['-p', opts.prompt, '--dangerously-skip-permissions', '--model', opts.model ?? 'claude-sonnet-4-6', '--output-format', 'json', ...(opts.args ?? [])];
+  const model = opts.model === null ? [] : ['--model', opts.model ?? 'claude-sonnet-4-6'];
+  const args = ['-p', opts.prompt, '--dangerously-skip-permissions', ...model, '--output-format', 'json', ...(opts.args ?? [])];
 
   const started = performance.now();
   try {

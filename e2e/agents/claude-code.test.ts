@@ -6,7 +6,9 @@
  * sends the output back), every request it makes is exactly one ledger row carrying Claude Code's
  * session id and the token counts the upstream reported, the prompt cache is read on every later
  * turn, Bearer auth (ANTHROPIC_AUTH_TOKEN) works as well as x-api-key, and a wrong key fails
- * cleanly without a ledger row or an upstream call. With ENABLE_PROMPT_CACHING_1H=1 (Claude Code
+ * cleanly without a ledger row or an upstream call. Without `--model`, Claude Code runs on its default
+ * model (`claude-opus-5-5` in 2.1.332, clients.md) and every turn is priced at that model's rates
+ * (issue 22: the default session used to be unpriced). With ENABLE_PROMPT_CACHING_1H=1 (Claude Code
  * marks everything 1h itself), an idle spell in simulated time costs no keep-alive ping.
  */
 import { after, before, test } from 'node:test';
@@ -79,7 +81,7 @@ function toolResultText(body: Body, toolUseId: string): { text: string; isError:
  * the run's session id, the key, status 200, streamed, and the simulator's usage; turns 2..n read the
  * cache; the client key never reaches the upstream. Returns the run's session id, rows and requests.
  */
-async function assertCompletedRun(run: ClaudeRun, m: Mark, expectedAuth: ProxyRequest['auth']): Promise<{ sessionId: string; rows: LedgerTurn[]; sims: SimulatorRequestLog[] }> {
+async function assertCompletedRun(run: ClaudeRun, m: Mark, expectedAuth: ProxyRequest['auth'], model = MODEL): Promise<{ sessionId: string; rows: LedgerTurn[]; sims: SimulatorRequestLog[] }> {
   assert.equal(run.code, 0, describeRun(run));
   const out = run.result;
   assert.ok(out, `claude printed its JSON result\n${describeRun(run)}`);
@@ -118,7 +120,7 @@ async function assertCompletedRun(run: ClaudeRun, m: Mark, expectedAuth: ProxyRe
       },
       {
         status: 200, error_code: null, streamed: 1, aborted: 0, provider: 'anthropic', key_id: stack.keyId,
-        session_id: sessionId, requested_model: MODEL, response_model: MODEL, endpoint: 'messages',
+        session_id: sessionId, requested_model: model, response_model: model, endpoint: 'messages',
       },
       `ledger row ${i}`,
     );
@@ -159,6 +161,20 @@ test('claude -p with ANTHROPIC_API_KEY: the tool loop runs, Bash executes, the l
 
   // The first turn of the first session on a cold upstream writes the cache (later turns read it, above).
   assert.ok(rows[0]!.cache_write_5m_tokens + rows[0]!.cache_write_1h_tokens > 0, 'turn 1 writes the cache');
+});
+
+test('claude -p without --model: Claude Code\'s default model (Opus 5.5) runs the tool loop through Synrouter and every turn is priced', TIMEOUT, async () => {
+  const m = await mark();
+  const run = await runClaude({ baseUrl: stack.anthropicBase, auth: { apiKey: stack.key }, prompt: TASK, model: null });
+  // clients.md (Claude Code 2.1.332): with no model chosen it sends claude-opus-5-5.
+  const { rows, sims } = await assertCompletedRun(run, m, 'x-api-key', 'claude-opus-5-5');
+  for (const s of sims) assert.equal((s.body as { model?: string }).model, 'claude-opus-5-5', 'the upstream got the id Claude Code sent');
+  // Priced at Opus 5.5's rates (vendor-caching.md): $4 in, $20 out, $5 / $8 writes, $0.20 reads per million.
+  rows.forEach((r, i) => {
+    const expected = (r.input_tokens * 4 + r.output_tokens * 20 + r.cache_write_5m_tokens * 5 + r.cache_write_1h_tokens * 8 + r.cache_read_tokens * 0.2) / 1e6;
+    assert.ok(r.cost_usd !== null && Math.abs(r.cost_usd - expected) < 1e-9, `turn ${i + 1}: cost ${r.cost_usd}, Opus 5.5 rates give ${expected}`);
+    assert.notEqual(r.cost_client_usd, null, `turn ${i + 1} has a client-only cost`);
+  });
 });
 
 test('claude -p with ANTHROPIC_AUTH_TOKEN (Bearer) completes and is recorded under its own session', TIMEOUT, async () => {

@@ -5,7 +5,8 @@
  *   session A  Claude Code's own session id (metadata.user_id), tool loop, then a pause past the TTL
  *              and two more turns (a miss with a reason and a cost)
  *   session B  a client that sends no session id (derived id), streamed
- *   session C  a model the registry has no prices for (tokens counted, dollars unknown)
+ *   session C  a model the registry has no prices for (Mythos Preview: protocols.md §3.1 prices none;
+ *              tokens counted, dollars unknown)
  *   session D  a client that caches on its own (Claude Code's markers: what it would have cost alone is
  *              well under no caching), then idles: keep-alive pings, and it never comes back, so
  *              the pings saved nothing and Synrouter cost more than the client alone (a negative saving)
@@ -57,7 +58,7 @@ export async function runSavingsScenario(): Promise<Scenario> {
   await loop('', { metadata, messages: a, maxTurns: 2 });
 
   await loop('Rename the config loader', { stream: true });
-  await loop('Summarise the design notes', { model: 'claude-opus-5-5', metadata: { user_id: JSON.stringify({ session_id: 'cc-unpriced-1' }) }, maxTurns: 2 });
+  await loop('Summarise the design notes', { model: 'claude-mythos-preview', metadata: { user_id: JSON.stringify({ session_id: 'cc-unpriced-1' }) }, maxTurns: 2 });
 
   // Session D: Claude Code's own markers: its system prompt, and the last block of the last message
   // (the marker moves each turn). A follow-up 20 s later reads what the first turn cached.

@@ -14,10 +14,47 @@ test('product ids, bare ids, aliases and context suffixes resolve to the same en
 
 test('an unlisted Claude id still resolves, with unknown prices; other unknown ids do not', () => {
   const r = createRegistry();
-  const e = r.resolve('claude-opus-5-5');
-  assert.equal(e?.anthropicId, 'claude-opus-5-5');
-  assert.equal(e?.prices, null, 'Opus 5.5 prices come from third parties only (protocols.md 3.1): unknown');
+  const e = r.resolve('claude-opus-9-1');
+  assert.equal(e?.anthropicId, 'claude-opus-9-1');
+  assert.equal(e?.unlisted, true);
+  assert.equal(e?.prices, null, 'a model no reference prices stays unpriced');
   assert.equal(r.resolve('gpt-nonexistent'), undefined);
+});
+
+test("Claude's current lineup (vendor-caching.md) is priced under every spelling, with one id and the same facts", () => {
+  const r = createRegistry();
+  const opus55 = { input: 4, output: 20, cacheRead: 0.2, cacheWrite5m: 5, cacheWrite1h: 8 };
+  for (const spelling of ['claude-opus-5-5', 'anthropic/claude-opus-5.5', 'anthropic/claude-opus-5-5', 'claude-opus-5.5', 'claude-opus-5-5[1m]', 'anthropic/claude-opus-5.5[1m]']) {
+    const e = r.resolve(spelling);
+    assert.equal(e?.id, 'anthropic/claude-opus-5.5', spelling);
+    assert.equal(e?.anthropicId, 'claude-opus-5-5', spelling);
+    assert.equal(e?.unlisted, true, `${spelling}: models.md does not list it`);
+    assert.deepEqual(e?.prices, opus55, spelling);
+    assert.deepEqual(e?.facts, { thinking: 'always', forcedToolChoice: false, sampling: 'default-only', minCacheableTokens: null, fastMode: 'fast' }, spelling);
+    assert.equal(e?.context, 1_000_000);
+    assert.equal(e?.maxOutput, 128_000);
+    assert.deepEqual(r.pricesFor(spelling), opus55, spelling);
+  }
+  assert.deepEqual(r.resolve('anthropic/claude-sonnet-5.5')?.prices, { input: 2, output: 10, cacheRead: 0.2, cacheWrite5m: 2.5, cacheWrite1h: 4 });
+  assert.equal(r.resolve('claude-sonnet-5-5')?.facts?.forcedToolChoice, false);
+  assert.equal(r.resolve('claude-sonnet-5-5')?.facts?.thinking, 'adaptive');
+  assert.deepEqual(r.resolve('claude-fable-5-1[1m]')?.prices, { input: 10, output: 50, cacheRead: 0.25, cacheWrite5m: 12.5, cacheWrite1h: 20 });
+  assert.equal(r.resolve('anthropic/claude-fable-5.1')?.facts?.thinking, 'always');
+  assert.ok(!r.models.some((m) => /claude-(opus|sonnet)-5\.5|fable/.test(m.id)), 'none of them is in the product list');
+  // A dated snapshot goes upstream as the client named it, priced as its model.
+  const dated = r.resolve('claude-sonnet-4-5-20250929');
+  assert.equal(dated?.anthropicId, 'claude-sonnet-4-5-20250929');
+  assert.equal(dated?.id, 'anthropic/claude-sonnet-4.5');
+  assert.deepEqual(dated?.facts, r.resolve('anthropic/claude-sonnet-4.5')?.facts);
+});
+
+test('listed Claude models carry the facts of their Anthropic model, the -fast variants included', () => {
+  const r = createRegistry();
+  assert.deepEqual(r.resolve('anthropic/claude-opus-4.8-fast')?.facts, r.resolve('claude-opus-4-8')?.facts);
+  assert.equal(r.resolve('anthropic/claude-haiku-4.5')?.facts?.thinking, 'budget');
+  assert.equal(r.resolve('claude-haiku-4-5-20251001')?.facts?.minCacheableTokens, 4096);
+  assert.equal(r.resolve('anthropic/claude-sonnet-4.6')?.facts?.sampling, 'any');
+  assert.equal(r.resolve('openai/gpt-5.5')?.facts, undefined, 'facts are for Claude models');
 });
 
 test("unlisted Claude models with Anthropic's own prices are priced, not listed", () => {

@@ -1,11 +1,13 @@
 /**
  * The model registry: data (models.json, extendable from the config file), looked up by the
  * product id (`anthropic/claude-opus-4.8`), by the bare provider id (`claude-opus-4-8`, as Claude
- * Code sends it) or by an alias. A Claude id the registry does not know yet still resolves (prices
- * unknown) so that new models pass through to an Anthropic upstream (clients.md, Claude Code 2.1.332).
+ * Code sends it) or by an alias. Claude models outside the product's list that models.json's
+ * `anthropicModels` knows (Opus 5.5, Claude Code's default, clients.md) resolve under every spelling
+ * with their prices and facts (model-facts.ts); any other Claude id still resolves (prices unknown) so
+ * that new models pass through to an Anthropic upstream.
  */
 import { readFileSync } from 'node:fs';
-import { baseModelId } from '../protocols/anthropic/cache-rules.ts';
+import { anthropicModelData, baseModelId, isClaudeId, modelFacts, productSpelling, type ModelFacts } from './model-facts.ts';
 
 export interface Prices { input: number; output: number; cacheRead: number; cacheWrite5m: number; cacheWrite1h: number }
 
@@ -26,6 +28,10 @@ export interface ModelEntry {
   prices: Prices | null;
   /** True when the entry was synthesised for an id the registry does not list. */
   unlisted?: boolean;
+  /** Where the prices were read, for the models added from Anthropic's pages (models.json). */
+  pricesFrom?: string;
+  /** What translation, the cache engine and the simulator need (model-facts.ts); Claude models only. */
+  facts?: ModelFacts;
 }
 
 export interface Registry {
@@ -41,10 +47,33 @@ export interface Registry {
   pricesFor(responseModel: string, speed?: 'fast'): Prices | null;
 }
 
-const BUILTIN = JSON.parse(readFileSync(new URL('./models.json', import.meta.url), 'utf8')) as { models: ModelEntry[]; unlistedAnthropicPrices: Record<string, Prices> };
+const BUILTIN = JSON.parse(readFileSync(new URL('./models.json', import.meta.url), 'utf8')) as { models: ModelEntry[] };
+
+/** A listed entry with its facts: those of its Anthropic model, whatever spelling names it. */
+function withFacts(m: ModelEntry): ModelEntry {
+  return m.anthropicId && !m.facts ? { ...m, facts: modelFacts(m.anthropicId) } : m;
+}
+
+/**
+ * The entry for a Claude id the product does not list (`anthropicId` as the client spelt it, dashed,
+ * so a dated snapshot goes upstream as asked). A model of models.json's `anthropicModels` gets its
+ * name, limits, prices and one id however it was spelt (`claude-opus-5-5`, `anthropic/claude-opus-5.5`
+ * and `claude-opus-5-5[1m]` are all `anthropic/claude-opus-5.5`); any other Claude id is priced unknown.
+ */
+function unlistedEntry(vendorless: string): ModelEntry {
+  const anthropicId = vendorless.replaceAll('.', '-');
+  const row = anthropicModelData(anthropicId);
+  const facts = modelFacts(anthropicId);
+  if (!row) return { id: `anthropic/${vendorless}`, name: vendorless, context: 0, anthropicId, prices: null, unlisted: true, facts };
+  return {
+    id: `anthropic/${productSpelling(baseModelId(anthropicId))}`, name: row.name ?? vendorless, context: row.context ?? 0, anthropicId,
+    ...(row.released ? { released: row.released } : {}), ...(row.maxOutput ? { maxOutput: row.maxOutput } : {}),
+    prices: row.prices ?? null, ...(row.pricesFrom ? { pricesFrom: row.pricesFrom } : {}), unlisted: true, facts,
+  };
+}
 
 export function createRegistry(extra: readonly ModelEntry[] = []): Registry {
-  const models = [...BUILTIN.models.filter((m) => !extra.some((e) => e.id === m.id)), ...extra];
+  const models = [...BUILTIN.models.filter((m) => !extra.some((e) => e.id === m.id)), ...extra].map(withFacts);
   const byName = new Map<string, ModelEntry>();
   // Product ids and aliases first; bare ids map to the standard-speed entry, which comes first in the data.
   for (const m of models) {
@@ -77,10 +106,11 @@ export function createRegistry(extra: readonly ModelEntry[] = []): Registry {
     // The vendor prefix on a bare Anthropic id (`anthropic/claude-sonnet-4-6`) is the listed model.
     const prefixed = vendorless !== bare ? byName.get(vendorless) : undefined;
     if (prefixed?.anthropicId) return prefixed;
-    if (/^claude-[a-z0-9.-]+$/.test(vendorless)) {
-      const anthropicId = vendorless.replaceAll('.', '-');
-      const prices = BUILTIN.unlistedAnthropicPrices[baseModelId(anthropicId)] ?? null;
-      return { id: `anthropic/${vendorless}`, name: vendorless, context: 0, anthropicId, prices, unlisted: true };
+    if (isClaudeId(vendorless)) {
+      // A dated snapshot of a listed model (`claude-opus-4-8-20260528`) is that model.
+      const listed = byName.get(baseModelId(vendorless));
+      if (listed?.anthropicId) return listed;
+      return unlistedEntry(vendorless);
     }
     return undefined;
   };

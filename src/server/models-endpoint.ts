@@ -4,6 +4,7 @@
  */
 import { ProxyError, type ClientProtocol } from '../errors.ts';
 import type { ModelEntry, Registry } from '../route/registry.ts';
+import { claudeLine } from '../route/model-facts.ts';
 
 const perToken = (usdPerMTok: number | undefined) => (usdPerMTok === undefined ? null : (usdPerMTok / 1e6).toFixed(10).replace(/0+$/, '').replace(/\.$/, ''));
 
@@ -42,9 +43,6 @@ function openaiModel(m: ModelEntry) {
   };
 }
 
-/** Anthropic's model lines (the SDK's `ModelLine`), read off a Claude model's Anthropic id. */
-const LINE = /^claude-(haiku|sonnet|opus|fable|mythos)-/;
-
 /**
  * Anthropic's model object (protocols.md §1.8; `ModelInfo` in @anthropic-ai/sdk's resources/models.ts,
  * the List Models API at platform.claude.com/docs/en/api/models/list). Fields Synrouter knows from the
@@ -64,7 +62,7 @@ function anthropicModel(m: ModelEntry, registry: Registry) {
     max_input_tokens: m.context,
     max_tokens: m.maxOutput ?? null,
     capabilities: null,
-    line: m.anthropicId ? LINE.exec(m.anthropicId)?.[1] ?? null : null,
+    line: m.anthropicId ? claudeLine(m.anthropicId) : null,
   };
 }
 

@@ -1,6 +1,7 @@
-// Claude model table: the ids the simulator lists on GET /v1/models, and the minimum cacheable prompt
-// length per model (protocols.md 2.6, 3.1, 3.3). Any other id starting with `claude-` is accepted and
-// uses DEFAULT_MIN_CACHEABLE_TOKENS.
+// Claude model table: the ids the simulator lists on GET /v1/models (protocols.md 1.8, 3.3). The rules
+// each model plays by (thinking, forced tool use, minimum cacheable prompt) are the registry's facts
+// (src/route/model-facts.ts), read by id in any spelling. Any other id starting with `claude-` is
+// accepted and plays by UNKNOWN_CLAUDE.
 
 export interface ModelInfo {
   id: string;
@@ -10,7 +11,9 @@ export interface ModelInfo {
   max_tokens: number;
 }
 
-export { DEFAULT_MIN_CACHEABLE_TOKENS, MIN_CACHEABLE_TOKENS, baseModelId, minCacheableTokens } from '../protocols/anthropic/cache-rules.ts';
+import { isClaudeId } from '../route/model-facts.ts';
+
+export { DEFAULT_MIN_CACHEABLE_TOKENS, baseModelId, minCacheableTokens } from '../protocols/anthropic/cache-rules.ts';
 
 /**
  * The simulator accepts every `claude-` id, like a permissive upstream, and OpenRouter's
@@ -18,12 +21,17 @@ export { DEFAULT_MIN_CACHEABLE_TOKENS, MIN_CACHEABLE_TOKENS, baseModelId, minCac
  * anything else is 404.
  */
 export function isSupportedModel(model: string): boolean {
-  return model.startsWith('claude-') || model.startsWith('anthropic/claude-');
+  return isClaudeId(model);
 }
 
 // Newest first, as the real list is ordered (protocols.md 1.8). Older models are listed under their
-// dated ids, as the real endpoint does. Token limits are illustrative.
+// dated ids, as the real endpoint does. Token limits are illustrative. Opus 5.5, Sonnet 5.5 and
+// Fable 5.1 are newer than Opus 5 (vendor-caching.md) but their release dates are in no reference:
+// listed first, created at the Unix epoch (as the schema allows for an unknown date).
 export const MODELS: readonly ModelInfo[] = [
+  model('claude-opus-5-5', 'Claude Opus 5.5', '1970-01-01', 1_000_000, 128_000),
+  model('claude-sonnet-5-5', 'Claude Sonnet 5.5', '1970-01-01', 1_000_000, 128_000),
+  model('claude-fable-5-1', 'Claude Fable 5.1', '1970-01-01', 1_000_000, 128_000),
   model('claude-opus-5', 'Claude Opus 5', '2026-07-24', 1_000_000, 128_000),
   model('claude-sonnet-5', 'Claude Sonnet 5', '2026-06-30', 1_000_000, 64_000),
   model('claude-fable-5', 'Claude Fable 5', '2026-06-09', 1_000_000, 128_000),

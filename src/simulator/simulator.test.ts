@@ -207,11 +207,23 @@ test('count_tokens equals the sum of the usage counters', async () => {
   assert.deepEqual(count.body, { input_tokens: u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens });
 });
 
+test('Opus 5.5 is served: a 200 reply that opens with thinking although the request disabled it; forced tool use is a 400', async () => {
+  const tools = [{ name: 'Bash', input_schema: { type: 'object' } }];
+  const base = { model: 'claude-opus-5-5', max_tokens: 100, tools, messages: [{ role: 'user', content: 'go' }], thinking: { type: 'disabled' } };
+  const ok = await call(sim, '/v1/messages', base, { 'x-api-key': 'opus55' });
+  assert.equal(ok.status, 200);
+  assert.equal((ok.body.content as JsonObject[])[0]!.type, 'thinking');
+  const forced = await call(sim, '/v1/messages', { ...base, tool_choice: { type: 'any' } }, { 'x-api-key': 'opus55' });
+  assert.equal(forced.status, 400);
+  assert.equal((forced.body.error as JsonObject).type, 'invalid_request_error');
+});
+
 test('GET /v1/models returns a list page', async () => {
   const page = await call(sim, '/v1/models');
   assert.equal(page.status, 200);
   const data = page.body.data as JsonObject[];
   assert.ok(data.some((m) => m.id === 'claude-opus-4-8'));
+  for (const id of ['claude-opus-5-5', 'claude-sonnet-5-5', 'claude-fable-5-1']) assert.ok(data.some((m) => m.id === id), `${id} is served`);
   for (const m of data) assert.deepEqual(Object.keys(m).sort(), ['created_at', 'display_name', 'id', 'max_input_tokens', 'max_tokens', 'type']);
   assert.equal(page.body.first_id, data[0]?.id);
   assert.equal(page.body.last_id, data.at(-1)?.id);

@@ -22,7 +22,8 @@ import {
   markResponseBegun,
 } from '../protocols/anthropic/cache-model.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { MODELS, baseModelId } from './models.ts';
+import { MODELS } from './models.ts';
+import { modelFacts } from '../route/model-facts.ts';
 import { DEFAULT_ROUNDS, scriptReply, type ScriptedReply } from './script.ts';
 import { THINKING_MODES, type ThinkingMode } from './thinking.ts';
 import type { AnthropicUsage } from '../protocols/anthropic/wire-types.ts';
@@ -57,7 +58,7 @@ export {
   type CachePlan,
   type CacheRequest,
 } from '../protocols/anthropic/cache-model.ts';
-export { MIN_CACHEABLE_TOKENS, MODELS, minCacheableTokens } from './models.ts';
+export { MODELS, minCacheableTokens } from './models.ts';
 export { buildPrompt, type Prompt, type PromptPosition } from '../protocols/anthropic/prompt.ts';
 export { validateRequest, type ValidationResult } from './validate-request.ts';
 export type { AnthropicUsage, MessagesRequest } from '../protocols/anthropic/wire-types.ts';
@@ -416,13 +417,14 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
 /**
  * Fast mode (`speed: "fast"`): on Anthropic (bare ids) a research preview behind the
  * `fast-mode-2026-02-01` beta; OpenRouter (`anthropic/…` ids, which this endpoint also plays) takes
- * it on the regular id without one. Opus 4.7 rejects fast mode (protocols.md §3.2). The wording of
+ * it on the regular id without one. Opus 4.7 rejects fast mode (protocols.md §3.2; the registry's
+ * `fastMode: "error"`, route/model-facts.ts). The wording of
  * Anthropic's error for these cases is not in the reference: these messages are the simulator's own.
  */
 function fastModeError(request: { model: string; speed?: unknown }, betas: string | undefined): string | undefined {
   if (request.speed === undefined || request.speed === 'standard') return undefined;
   if (request.speed !== 'fast') return `speed: Input should be 'standard' or 'fast'`;
-  if (baseModelId(request.model) === 'claude-opus-4-7') return `speed: fast mode is not supported for ${request.model}`;
+  if (modelFacts(request.model).fastMode === 'error') return `speed: fast mode is not supported for ${request.model}`;
   const onAnthropic = !request.model.startsWith('anthropic/');
   if (onAnthropic && !(betas ?? '').split(',').map((b) => b.trim()).includes('fast-mode-2026-02-01')) {
     return 'speed: fast mode requires the anthropic-beta header fast-mode-2026-02-01';

@@ -123,3 +123,37 @@ test('a tool-loop turn the model answered without thinking is accepted as sent; 
   const budget = { thinking: { type: 'enabled', budget_tokens: 1024 }, output_config: undefined, max_tokens: 4096 };
   assert.equal(validateRequest(next(r1.slice(1), budget), 'messages', { thinking: 'never' }).ok, false);
 });
+
+test('a model that always thinks (Opus 5.5, Fable 5.1) thinks with thinking disabled or absent, under any spelling of its id', () => {
+  for (const model of ['claude-opus-5-5', 'anthropic/claude-opus-5.5', 'claude-fable-5-1']) {
+    for (const off of [{}, { thinking: { type: 'disabled' } }]) {
+      const reply = scriptReply(request({ model, tools, messages: go, ...off }));
+      assert.equal(reply.content[0]!.type, 'thinking', `${model} ${JSON.stringify(off)}`);
+      assert.equal(validateRequest(request({ model, tools, messages: go, ...off })).ok, true, 'no error for asking it not to think');
+    }
+  }
+  // Thinking it did and the client dropped is still required back in a tool loop.
+  const reply = scriptReply(request({ model: 'claude-opus-5-5', tools, messages: go }));
+  const stripped = reply.content.filter((b) => b.type !== 'thinking');
+  const loop = next(stripped, { model: 'claude-opus-5-5', thinking: { type: 'disabled' } });
+  assert.equal(validateRequest(loop).ok, false, 'disabling thinking does not lift the rule on a model that cannot disable it');
+  assert.equal(validateRequest(next(reply.content, { model: 'claude-opus-5-5' })).ok, true, 'the block given back is accepted');
+  // Sonnet 4.6 is not such a model: disabled means no thinking.
+  assert.equal(scriptReply(request({ tools, messages: go, thinking: { type: 'disabled' } })).content[0]!.type, 'text');
+});
+
+test('forced tool use is a 400 invalid_request_error on models whose facts forbid it, with or without thinking', () => {
+  for (const model of ['claude-opus-5-5', 'anthropic/claude-opus-5.5', 'claude-sonnet-5-5', 'claude-fable-5-1']) {
+    for (const tool_choice of [{ type: 'any' }, { type: 'tool', name: 'Bash' }] as const) {
+      const r = validateRequest(request({ model, tools, messages: go, tool_choice, thinking: { type: 'disabled' } }));
+      assert.equal(r.ok, false, `${model} ${tool_choice.type}`);
+      if (!r.ok) {
+        assert.deepEqual([r.status, r.type], [400, 'invalid_request_error']);
+        assert.match(r.message, /forced tool use/);
+      }
+    }
+    assert.equal(validateRequest(request({ model, tools, messages: go, tool_choice: { type: 'auto' } })).ok, true, `${model} auto`);
+  }
+  // Opus 4.8 takes a forced choice with thinking off, as before.
+  assert.equal(validateRequest(request({ model: 'claude-opus-4-8', tools, messages: go, tool_choice: { type: 'any' } })).ok, true);
+});

@@ -15,9 +15,17 @@
 //   on, cannot be refused because the model chose not to think). The simulator knows which turns it
 //   thought on: its replies are deterministic (ThinkingMode).
 // - Thinking cannot be combined with a forced tool choice (tool_choice any / tool).
+// - The model's own rules are the registry's facts (src/route/model-facts.ts), read by id in any
+//   spelling. A model that always thinks (Opus 5.5, Fable 5.1: "adaptive, always on (cannot be
+//   disabled)", vendor-caching.md) thinks adaptively when the request says `disabled` or nothing:
+//   the reference gives no error for it, so the simulator plays "it thinks anyway". On a model where
+//   "forced tool use returns an error" (vendor-caching.md: Opus 5.5, Sonnet 5.5, Fable 5.1),
+//   tool_choice any / tool is a 400 invalid_request_error even with thinking off (the wording is the
+//   simulator's own: the reference does not quote Anthropic's).
 
 import { createHash } from 'node:crypto';
 import { isObject, type JsonObject, type MessagesRequest } from '../protocols/anthropic/wire-types.ts';
+import { modelFacts } from '../route/model-facts.ts';
 
 /** Prefix of the simulator's own signatures: only these can be verified. */
 export const SIM_SIGNATURE_PREFIX = 'SimSig1';
@@ -38,10 +46,10 @@ export function signThinking(thinking: string): string {
 export type ThinkingMode = 'every-reply' | 'turn-start' | 'never';
 export const THINKING_MODES: readonly ThinkingMode[] = ['every-reply', 'turn-start', 'never'];
 
-/** Whether the request turns thinking on (`disabled`, absent and unknown types do not). */
+/** Whether the request turns thinking on (`disabled`, absent and unknown types do not), or the model always thinks. */
 export function thinkingOn(request: MessagesRequest): boolean {
   const t = request.thinking;
-  return isObject(t) && (t.type === 'enabled' || t.type === 'adaptive');
+  return (isObject(t) && (t.type === 'enabled' || t.type === 'adaptive')) || modelFacts(request.model).thinking === 'always';
 }
 
 /** A user message that holds tool results: the conversation is inside a tool loop after it. */
@@ -92,9 +100,11 @@ function signatureMatches(thinking: string, signature: string): boolean {
 
 /** The request-level thinking rules; null when the request may go ahead. */
 export function checkThinkingRules(request: MessagesRequest, mode: ThinkingMode = 'every-reply'): string | null {
-  if (!thinkingOn(request)) return null;
   const choice = isObject(request.tool_choice) ? request.tool_choice.type : undefined;
-  if (choice === 'any' || choice === 'tool') return 'Thinking may not be enabled when tool_choice forces tool use.';
+  const forced = choice === 'any' || choice === 'tool';
+  if (forced && !modelFacts(request.model).forcedToolChoice) return `tool_choice: forced tool use (type "${String(choice)}") is not supported for ${request.model}; use "auto" or "none".`;
+  if (!thinkingOn(request)) return null;
+  if (forced) return 'Thinking may not be enabled when tool_choice forces tool use.';
   const messages = request.messages;
   const last = messages.at(-1);
   const inToolLoop = last?.role === 'user' && holdsToolResults(last);

@@ -16,7 +16,8 @@ import * as ccRes from './anthropic-via-openai-chat/response.ts';
 import * as ccStream from './anthropic-via-openai-chat/stream.ts';
 import * as ccErr from './anthropic-via-openai-chat/errors.ts';
 import type { WireProtocol } from '../upstream/providers.ts';
-import type { TranslateWarning } from './shared/build-anthropic.ts';
+import type { ThinkingStyle, TranslateWarning } from './shared/build-anthropic.ts';
+import { modelFacts } from '../route/model-facts.ts';
 
 /** Everything a pair needs to turn the answer back: fixed when the request is translated. */
 export interface PairContext {
@@ -41,21 +42,28 @@ export interface Pair {
   translateError(status: number, body: unknown): { status: number; body: unknown };
 }
 
-/** Models without adaptive thinking get a thinking budget instead (protocols.md §1.2: adaptive arrived with Opus 4.6). */
-const thinkingStyle = (model: string) => (/haiku|sonnet-4-5|opus-4-5|opus-4-1|sonnet-4-0|opus-4-0/.test(model) ? 'budget' as const : 'adaptive' as const);
+/**
+ * What the translators need to know about the upstream model: its facts in the registry
+ * (route/model-facts.ts), keyed by the model, so `claude-sonnet-4-5` and `anthropic/claude-sonnet-4.5`
+ * translate the same (issue 22).
+ */
+function factsOptions(model: string): { thinkingStyle: ThinkingStyle; forcedToolChoice: boolean } {
+  const f = modelFacts(model);
+  return { thinkingStyle: f.thinking, forcedToolChoice: f.forcedToolChoice };
+}
 
 /**
- * Models after Opus 4.6 accept only temperature 1, top_p >= 0.99 and no top_k (protocols.md §1.2);
- * an OpenAI client's usual temperature would turn its request into a 400. Dropped with a warning.
+ * Models after Opus 4.6 accept only temperature 1, top_p >= 0.99 and no top_k (protocols.md §1.2;
+ * the registry's `sampling: "default-only"`); an OpenAI client's usual temperature would turn its
+ * request into a 400. Dropped with a warning.
  */
 function fitSampling<T extends { body: unknown; warnings: TranslateWarning[] }>(t: T, model: string): T {
-  const legacy = /claude-(opus|sonnet|haiku)-4-[0-6](?!\d)|claude-3/.test(model);
   const body = t.body as Record<string, unknown>;
-  if (legacy) return t;
+  if (modelFacts(model).sampling === 'any') return t;
   for (const [field, ok] of [['temperature', (v: number) => v === 1], ['top_p', (v: number) => v >= 0.99], ['top_k', () => false]] as const) {
     if (typeof body[field] === 'number' && !ok(body[field] as number)) {
       delete body[field];
-      t.warnings.push({ code: 'dropped_field', message: `${field} dropped: ${model} accepts only the default`, param: field });
+      t.warnings.push({ code: 'dropped_field', message: `${field} dropped: this model accepts only the default`, param: field });
     }
   }
   return t;
@@ -78,13 +86,13 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 
 export const PAIRS: Readonly<Partial<Record<`${WireProtocol}->${WireProtocol}`, Pair>>> = {
   'openai-chat->anthropic': {
-    translateRequest: (body, o) => fitSampling(chatReq.translateRequest(body as never, { model: o.upstreamModel, thinkingStyle: thinkingStyle(o.upstreamModel) }), o.upstreamModel),
+    translateRequest: (body, o) => fitSampling(chatReq.translateRequest(body as never, { model: o.upstreamModel, ...factsOptions(o.upstreamModel) }), o.upstreamModel),
     translateResponse: (json, c) => chatRes.translateResponse(json as never, { created: seconds(c.createdAt), model: c.clientModel }),
     stream: (c) => reducer(chatStream.initialState({ created: seconds(c.createdAt), model: c.clientModel, includeUsage: c.includeUsage }), chatStream.reduce, chatStream.finish, JSON.parse),
     translateError: chatErr.translateError,
   },
   'openai-responses->anthropic': {
-    translateRequest: (body, o) => fitSampling(respReq.translateRequest(body as never, { model: o.upstreamModel, thinkingStyle: thinkingStyle(o.upstreamModel) }), o.upstreamModel),
+    translateRequest: (body, o) => fitSampling(respReq.translateRequest(body as never, { model: o.upstreamModel, ...factsOptions(o.upstreamModel) }), o.upstreamModel),
     translateResponse: (json, c) => respRes.translateResponse(json as never, { createdAt: seconds(c.createdAt), model: c.clientModel, toolNameMap: c.toolNameMap!, idBase: c.idBase, thinking: c.thinking === true }),
     stream: (c) => reducer(respStream.initialState({ createdAt: seconds(c.createdAt), model: c.clientModel, toolNameMap: c.toolNameMap!, idBase: c.idBase, thinking: c.thinking === true }), respStream.reduce, respStream.finish, JSON.parse),
     translateError: respErr.translateError,

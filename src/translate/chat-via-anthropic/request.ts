@@ -23,8 +23,10 @@ export interface RequestOptions {
   model: string;
   /** max_tokens when the client sends neither max_completion_tokens nor max_tokens. */
   defaultMaxTokens?: number;
-  /** How reasoning_effort maps to thinking for this model; see planThinking. Default 'adaptive'. */
+  /** How reasoning_effort maps to thinking for this model (its registry fact); see planThinking. Default 'adaptive'. */
   thinkingStyle?: ThinkingStyle;
+  /** False where the model returns an error for forced tool use (its registry fact); see reconcileThinking. */
+  forcedToolChoice?: boolean;
 }
 
 export interface TranslatedRequest { body: MessagesRequest; warnings: TranslateWarning[] }
@@ -59,9 +61,11 @@ export function translateRequest(req: ChatRequest, opts: RequestOptions): Transl
     messages,
     plan: planThinking(req.reasoning_effort, { style: opts.thinkingStyle ?? 'adaptive', maxTokens, param: 'reasoning_effort' }),
     toolChoice,
+    style: opts.thinkingStyle ?? 'adaptive',
+    ...(opts.forcedToolChoice !== undefined ? { forcedToolChoice: opts.forcedToolChoice } : {}),
     sampling: { ...(typeof req.temperature === 'number' ? { temperature: req.temperature } : {}), ...(typeof req.top_p === 'number' ? { top_p: req.top_p } : {}) },
   });
-  const { plan, sampling } = settled;
+  const { plan, sampling, toolChoice: settledChoice } = settled;
   warnings.push(...settled.warnings);
   const format = convertResponseFormat(req.response_format, warnings);
   const outputConfig: OutputConfig | undefined = plan.effort || format ? { ...(plan.effort ? { effort: plan.effort } : {}), ...(format ? { format } : {}) } : undefined;
@@ -81,7 +85,7 @@ export function translateRequest(req: ChatRequest, opts: RequestOptions): Transl
     ...(system.length > 0 ? { system } : {}),
     messages,
     ...(tools ? { tools } : {}),
-    ...(toolChoice ? { tool_choice: toolChoice } : {}),
+    ...(settledChoice ? { tool_choice: settledChoice } : {}),
     ...(plan.thinking ? { thinking: plan.thinking } : {}),
     ...(outputConfig ? { output_config: outputConfig } : {}),
     // OpenRouter's top-level automatic caching field (protocols.md §6.2) is Anthropic's own (§0.1).

@@ -45,8 +45,10 @@ export interface RequestOptions {
   model: string;
   /** max_tokens when the client sends no max_output_tokens. */
   defaultMaxTokens?: number;
-  /** How reasoning.effort maps to thinking for this model; see planThinking. Default 'adaptive'. */
+  /** How reasoning.effort maps to thinking for this model (its registry fact); see planThinking. Default 'adaptive'. */
   thinkingStyle?: ThinkingStyle;
+  /** False where the model returns an error for forced tool use (its registry fact); see reconcileThinking. */
+  forcedToolChoice?: boolean;
 }
 
 export type { ToolNameMap, ToolOrigin } from './tools.ts';
@@ -177,10 +179,12 @@ export function translateRequest(req: ResponsesRequest, opts: RequestOptions): T
     messages: ordered,
     plan: planThinking(effort, { style: opts.thinkingStyle ?? 'adaptive', maxTokens, param: 'reasoning.effort' }),
     toolChoice,
+    style: opts.thinkingStyle ?? 'adaptive',
+    ...(opts.forcedToolChoice !== undefined ? { forcedToolChoice: opts.forcedToolChoice } : {}),
     sampling: { ...(typeof req.temperature === 'number' ? { temperature: req.temperature } : {}), ...(typeof req.top_p === 'number' ? { top_p: req.top_p } : {}) },
     skipped,
   });
-  const { plan, sampling } = settled;
+  const { plan, sampling, toolChoice: settledChoice } = settled;
   warnings.push(...settled.warnings);
   const format = convertTextFormat(req.text?.format, warnings);
   const outputConfig: OutputConfig | undefined = plan.effort || format ? { ...(plan.effort ? { effort: plan.effort } : {}), ...(format ? { format } : {}) } : undefined;
@@ -199,7 +203,7 @@ export function translateRequest(req: ResponsesRequest, opts: RequestOptions): T
     ...(system.length > 0 ? { system } : {}),
     messages: ordered,
     ...(anthropicTools.length > 0 ? { tools: anthropicTools } : {}),
-    ...(toolChoice ? { tool_choice: toolChoice } : {}),
+    ...(settledChoice ? { tool_choice: settledChoice } : {}),
     ...(plan.thinking ? { thinking: plan.thinking } : {}),
     ...(outputConfig ? { output_config: outputConfig } : {}),
     ...(sampling.temperature !== undefined ? { temperature: sampling.temperature } : {}),

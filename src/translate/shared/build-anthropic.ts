@@ -4,6 +4,7 @@
  * cache_control, are copied so a later in-place rewrite of the upstream body cannot reach the client's).
  */
 import { ProxyError } from '../../errors.ts';
+import type { ThinkingStyle } from '../../route/model-facts.ts';
 import type {
   CacheControl, ContentBlockParam, DocumentBlockParam, Effort, ImageBlockParam, JsonObject, MessageParam,
   TextBlockParam, ThinkingConfig, ToolChoice,
@@ -128,11 +129,14 @@ export function withParallel(choice: ToolChoice | undefined, parallel: boolean |
 }
 
 /**
- * How an OpenAI reasoning effort becomes Anthropic thinking. 'adaptive' is for models with adaptive
- * thinking and `output_config.effort` (Claude 4.6 and later, protocols.md §1.2); 'budget' is for
- * models that only take `thinking.enabled` + `budget_tokens` (e.g. Haiku 4.5, Sonnet 4.5).
+ * How an OpenAI reasoning effort becomes Anthropic thinking: the model's thinking style, a fact of
+ * the registry (src/route/model-facts.ts), never read off the id. 'adaptive' is for models with
+ * adaptive thinking and `output_config.effort` (Claude 4.6 and later, protocols.md §1.2); 'budget' is
+ * for models that only take `thinking.enabled` + `budget_tokens` (Haiku 4.5, Sonnet 4.5); 'always' is
+ * adaptive thinking that cannot be disabled (Opus 5.5, Fable 5.1: vendor-caching.md); 'none' is a
+ * model without thinking.
  */
-export type ThinkingStyle = 'adaptive' | 'budget';
+export type { ThinkingStyle } from '../../route/model-facts.ts';
 
 const EFFORTS: readonly Effort[] = ['low', 'medium', 'high', 'xhigh', 'max'];
 
@@ -151,11 +155,22 @@ export interface ThinkingPlan { thinking?: ThinkingConfig; effort?: Effort; warn
  * output_config is sent (those models reject effort). Absent effort -> nothing (the model's default).
  */
 export function planThinking(effort: string | null | undefined, o: { style: ThinkingStyle; maxTokens: number; param: string }): ThinkingPlan {
-  if (effort === null || effort === undefined) return {};
-  if (effort === 'none') return { thinking: { type: 'disabled' } };
-  if (effort !== 'minimal' && !(EFFORTS as readonly string[]).includes(effort)) {
+  if (effort !== null && effort !== undefined && effort !== 'none' && effort !== 'minimal' && !(EFFORTS as readonly string[]).includes(effort)) {
     throw invalid(`Unknown reasoning effort "${effort}"; expected none, minimal, low, medium, high, xhigh or max.`, o.param);
   }
+  // A model that always thinks is told so, whatever the client asked: the request says what the
+  // model will do (the response translators show thinking only where the request turned it on),
+  // and `disabled` is what the model cannot do (vendor-caching.md). `none` becomes the lowest effort.
+  if (o.style === 'always') {
+    if (effort === null || effort === undefined) return { thinking: { type: 'adaptive' } };
+    if (effort === 'none') {
+      return { thinking: { type: 'adaptive' }, effort: 'low', warning: { code: 'dropped_field', message: 'This model always thinks; reasoning effort "none" became "low".', param: o.param } };
+    }
+    return { thinking: { type: 'adaptive' }, effort: effort === 'minimal' ? 'low' : (effort as Effort) };
+  }
+  if (effort === null || effort === undefined) return {};
+  if (effort === 'none') return { thinking: { type: 'disabled' } };
+  if (o.style === 'none') return { warning: { code: 'thinking_disabled', message: 'This model does not think; reasoning effort ignored.', param: o.param } };
   if (o.style === 'adaptive') return { thinking: { type: 'adaptive' }, effort: effort === 'minimal' ? 'low' : (effort as Effort) };
   const ceiling = o.maxTokens - 1;
   if (ceiling < MIN_THINKING_BUDGET) {
@@ -185,7 +200,12 @@ export interface Sampling { temperature?: number; top_p?: number }
  *   thinking is switched off for that request. Cost: changing the thinking config invalidates the
  *   messages part of the cache (§2.8) at that tool round and again at the next user prompt.
  * - Forced tool use (tool_choice any/tool) is refused with thinking on; the client's demand for a
- *   tool call is kept, thinking goes.
+ *   tool call is kept, thinking goes. On a model where forced tool use is an error whatever the
+ *   thinking (`forcedToolChoice: false`: Opus 5.5, Sonnet 5.5, vendor-caching.md) or where thinking
+ *   cannot be turned off ('always'), the tool choice goes instead: `auto`, with a warning.
+ * - On a model that always thinks, thinking is never switched off: a tool-loop continuation without
+ *   the thinking block keeps it on (the upstream then asks for the block; carrying it for chat
+ *   clients is issue 22's thinking carry).
  * - Sampling: with thinking on, temperature must be 1 and top_p at least 0.95; other values are
  *   dropped (thinking wins: the client asked for reasoning explicitly).
  */
@@ -193,17 +213,25 @@ export function reconcileThinking(o: {
   messages: readonly MessageParam[]; plan: ThinkingPlan; toolChoice: ToolChoice | undefined; sampling: Sampling;
   /** Assistant turns the model answered without thinking while thinking was on (the client replayed their markers). */
   skipped?: ReadonlySet<MessageParam>;
-}): { plan: ThinkingPlan; sampling: Sampling; warnings: TranslateWarning[] } {
+  /** The model's facts (route/model-facts.ts); absent: adaptive, forced tool use allowed. */
+  style?: ThinkingStyle; forcedToolChoice?: boolean;
+}): Reconciled {
   const warnings: TranslateWarning[] = o.plan.warning ? [o.plan.warning] : [];
+  const always = o.style === 'always';
+  let toolChoice = o.toolChoice;
+  if (toolChoice && (toolChoice.type === 'any' || toolChoice.type === 'tool') && (always || o.forcedToolChoice === false)) {
+    toolChoice = { type: 'auto', ...(toolChoice.disable_parallel_tool_use !== undefined ? { disable_parallel_tool_use: toolChoice.disable_parallel_tool_use } : {}) };
+    warnings.push({ code: 'dropped_field', message: `tool_choice ${o.toolChoice!.type} became auto: this model returns an error for forced tool use.`, param: 'tool_choice' });
+  }
   const t = o.plan.thinking;
-  if (!t || t.type === 'disabled') return { plan: o.plan, sampling: o.sampling, warnings };
-  const off = (message: string): { plan: ThinkingPlan; sampling: Sampling; warnings: TranslateWarning[] } =>
-    ({ plan: { ...o.plan, thinking: { type: 'disabled' } }, sampling: o.sampling, warnings: [...warnings, { code: 'thinking_disabled', message }] });
-  if (o.toolChoice && (o.toolChoice.type === 'any' || o.toolChoice.type === 'tool')) {
+  if (!t || t.type === 'disabled') return { plan: o.plan, sampling: o.sampling, toolChoice, warnings };
+  const off = (message: string): Reconciled =>
+    ({ plan: { ...o.plan, thinking: { type: 'disabled' } }, sampling: o.sampling, toolChoice, warnings: [...warnings, { code: 'thinking_disabled', message }] });
+  if (toolChoice && (toolChoice.type === 'any' || toolChoice.type === 'tool')) {
     return off('Thinking disabled: Anthropic does not allow thinking together with a forced tool choice.');
   }
   const last = o.messages[o.messages.length - 1];
-  if (last && last.role === 'user' && typeof last.content !== 'string' && last.content.some((b) => b.type === 'tool_result')) {
+  if (!always && last && last.role === 'user' && typeof last.content !== 'string' && last.content.some((b) => b.type === 'tool_result')) {
     const assistant = o.messages[o.messages.length - 2];
     const first = assistant && Array.isArray(assistant.content) ? assistant.content[0] : undefined;
     const opensWithThinking = first !== undefined && (first.type === 'thinking' || first.type === 'redacted_thinking');
@@ -220,5 +248,7 @@ export function reconcileThinking(o: {
     if (o.sampling.top_p >= 0.95) sampling.top_p = o.sampling.top_p;
     else warnings.push({ code: 'dropped_field', message: 'top_p must be at least 0.95 while thinking is on; not sent.', param: 'top_p' });
   }
-  return { plan: o.plan, sampling, warnings };
+  return { plan: o.plan, sampling, toolChoice, warnings };
 }
+
+export interface Reconciled { plan: ThinkingPlan; sampling: Sampling; toolChoice: ToolChoice | undefined; warnings: TranslateWarning[] }
