@@ -137,6 +137,7 @@ function watchStore(metrics: Metrics, store: Store, limits: LimitsApi): void {
   metrics.watch('synrouter_ledger_pending_rows', 'gauge', 'Ledger rows queued in memory, not yet committed to the store.', () => store.ledger.pending);
   metrics.watch('synrouter_ledger_write_failures_total', 'counter', 'Ledger writes that failed (their rows stay queued and are retried).', () => store.ledger.failures);
   metrics.watch('synrouter_ledger_dropped_rows_total', 'counter', 'Ledger rows dropped because the queue overflowed while the store could not be written.', () => store.ledger.dropped);
+  metrics.watch('synrouter_ledger_rejected_rows_total', 'counter', 'Ledger rows the store refused for their values, logged whole and set aside instead of retried.', () => store.ledger.rejected);
 }
 
 /** A bounded label for metrics: the path without its query, or 'other' for paths Synrouter does not serve. */

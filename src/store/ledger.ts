@@ -164,6 +164,8 @@ export class Ledger {
   failures = 0;
   /** Rows dropped because the queue overflowed while the store could not be written. */
   dropped = 0;
+  /** SQLite takes every value a row holds: nothing is set aside. */
+  readonly rejected = 0;
   /** Rows an earlier process left open, recorded as interrupted when this Ledger was made. */
   readonly recovered: number;
 

@@ -40,6 +40,8 @@ export interface LedgerApi {
   readonly failures: number;
   /** Rows dropped because the queue overflowed while the store could not be written (never otherwise). */
   readonly dropped: number;
+  /** Rows the store refused for their values (PostgreSQL: a data error), logged whole and set aside. */
+  readonly rejected: number;
 }
 
 export interface SessionStoreApi {

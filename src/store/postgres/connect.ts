@@ -2,18 +2,60 @@
  * The PostgreSQL connection pool (`pg`). Counts come back as numbers: BIGINT (ms timestamps, token
  * sums) and NUMERIC (sums of BIGINT) fit a double for every value a ledger holds, and every reader of
  * the store works in numbers, as node:sqlite gives them.
+ *
+ * Text is stored as sent, NUL included. PostgreSQL's TEXT cannot hold U+0000 (SQLSTATE 22021), and
+ * clients do send it: in a model name, a session id in metadata, a key name through the admin API.
+ * Rejecting those rows would lose a turn (and one bad row would fail its whole batch), replacing the
+ * NUL would merge two distinct session ids. So every string parameter is escaped character by
+ * character and every TEXT result unescaped: NUL becomes ESC "0" and ESC itself ESC ESC, with ESC =
+ * U+E0000 (an unassigned tag character nobody sends). The mapping is per character, so it keeps
+ * equality and prefixes: `=`, `LIKE 'p%'` and unique keys behave as on the original strings.
  */
 import pg from 'pg';
 
 const BIGINT = 20;
 const NUMERIC = 1700;
+const TEXT = 25;
+const VARCHAR = 1043;
+
+const ESC = '\u{E0000}';
+const ESCAPED = /[\0\u{E0000}]/u;
+
+/** A string PostgreSQL's TEXT can hold, mapping back with `fromPgText`. */
+export function toPgText(s: string): string {
+  return ESCAPED.test(s) ? s.replace(/[\0\u{E0000}]/gu, (c) => (c === '\0' ? `${ESC}0` : `${ESC}${ESC}`)) : s;
+}
+
+/** The string `toPgText` was given. */
+export function fromPgText(s: string): string {
+  return s.includes(ESC) ? s.replace(/\u{E0000}([0\u{E0000}])/gu, (_, c: string) => (c === '0' ? '\0' : ESC)) : s;
+}
+
+function toPgParam(v: unknown): unknown {
+  if (typeof v === 'string') return toPgText(v);
+  if (Array.isArray(v)) return v.map(toPgParam);
+  return v;
+}
 
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === BIGINT || oid === NUMERIC) return (v: string) => Number(v);
+    if (oid === TEXT || oid === VARCHAR) return fromPgText;
     return pg.types.getTypeParser(oid, format);
   },
 };
+
+/** pg's client with string parameters escaped (above); the pool and transactions all query through it. */
+class Client extends pg.Client {
+  override query(...args: unknown[]): never {
+    const [config, values] = args;
+    if (Array.isArray(values)) args[1] = values.map(toPgParam);
+    else if (config && typeof config === 'object' && Array.isArray((config as pg.QueryConfig).values)) {
+      args[0] = { ...(config as pg.QueryConfig), values: (config as pg.QueryConfig).values!.map(toPgParam) };
+    }
+    return (super.query as (...a: unknown[]) => never)(...args);
+  }
+}
 
 /**
  * `asyncCommit`: the connections commit without waiting for the WAL flush. For rows that only guard
@@ -23,6 +65,7 @@ const types = {
 export function createPool(url: string, opts: { max?: number; asyncCommit?: boolean } = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
+    Client,
     max: opts.max ?? 10,
     types: types as pg.CustomTypesConfig,
     // A store that is down must fail a request's store calls quickly (they have local fallbacks), not hang them.

@@ -67,6 +67,8 @@ export class PgLedger implements LedgerApi {
   #closed = false;
   failures = 0;
   dropped = 0;
+  /** Rows PostgreSQL refused for their values (logged whole, not retried). */
+  rejected = 0;
 
   constructor(pool: pg.Pool, fast: pg.Pool, instance: string, opts: { flushMs: number; batchSize: number }) {
     this.#pool = pool;
@@ -134,10 +136,44 @@ export class PgLedger implements LedgerApi {
       });
       for (const u of updates) u.opened.written = u.now;
     } catch (err) {
+      this.failures++;
+      if (isDataError(err) && rows.length > 0) {
+        // A value PostgreSQL refuses would fail its batch on every retry and hold up all rows behind it.
+        await this.#writeOneByOne(rows, err as Error);
+        return;
+      }
       this.#queue.unshift(...rows);
       this.dropped += dropOverflow(this.#queue);
-      this.failures++;
       console.error(`[synrouter] ledger write failed (${rows.length} rows kept for retry): ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * After a batch failed on its data: each row on its own. A row refused again for its data is set
+   * aside: logged whole (rows hold no secrets), so it can be replayed by hand, and counted in
+   * `rejected`; the rest are written, or kept for retry if the store fails otherwise.
+   */
+  async #writeOneByOne(rows: Queued[], batchError: Error): Promise<void> {
+    const kept: Queued[] = [];
+    for (const q of rows) {
+      try {
+        await inTransaction(this.#pool, async (c) => {
+          await insertRows(c, [q]);
+          if (q.seq !== undefined) await c.query('DELETE FROM open_turns WHERE instance = $1 AND seq = $2', [this.instance, q.seq]);
+        });
+      } catch (err) {
+        if (!isDataError(err)) {
+          kept.push(q);
+          continue;
+        }
+        this.rejected++;
+        console.error(`[synrouter] ledger: row ${q.uid} (request ${q.row.requestId}) refused by PostgreSQL, set aside: ${(err as Error).message}; row: ${JSON.stringify(q.row)}`);
+      }
+    }
+    if (kept.length) {
+      this.#queue.unshift(...kept);
+      this.dropped += dropOverflow(this.#queue);
+      console.error(`[synrouter] ledger write failed (${kept.length} rows kept for retry) after: ${batchError.message}`);
     }
   }
 
@@ -154,6 +190,12 @@ export class PgLedger implements LedgerApi {
     this.#closed = true;
     await this.flush();
   }
+}
+
+/** SQLSTATE class 22 (data exception) or 23 (integrity constraint violation): the rows, not the store, are at fault. */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
 
 async function insertRows(c: pg.PoolClient, rows: Queued[]): Promise<void> {

@@ -91,6 +91,34 @@ test('a ledger batch written twice counts once; a batch the database refused is 
   await pool.end();
 });
 
+test('text with NUL and the escape character is stored and read back as sent; a row PostgreSQL refuses is set aside, not retried forever', { skip }, async () => {
+  const url = await testDatabaseUrl();
+  const pool = createPool(url);
+  const store = await openPgStore(url, OPTS);
+  const evil = 'a\0b\u{E0000}0c\u{E0000}\u{E0000}\0';
+  const { key, record } = await store.keys.create({ name: `key ${evil}` });
+  assert.equal((await store.keys.find(key))?.name, `key ${evil}`, 'the key name as sent');
+  const l = new PgLedger(pool, pool, 'nul', OPTS.ledger);
+  l.record(row('n1', { sessionId: `s ${evil}`, requestedModel: `m ${evil}` }));
+  l.record(row('n2', { sessionId: `s ${evil}`, status: 2 ** 40 }));
+  l.record(row('n3', { sessionId: 's\0' }));
+  await l.flush();
+  assert.equal(l.pending, 0, 'nothing left queued');
+  assert.equal(l.rejected, 1, 'the out-of-range status alone is set aside');
+  const rows = (await pool.query('SELECT request_id, session_id, requested_model FROM turns WHERE request_id LIKE $1 ORDER BY request_id', ['n%'])).rows;
+  assert.deepEqual(rows, [
+    { request_id: 'n1', session_id: `s ${evil}`, requested_model: `m ${evil}` },
+    { request_id: 'n3', session_id: 's\0', requested_model: 'claude-sonnet-4-6' },
+  ]);
+  // Distinct strings stay distinct (the escape is one-to-one): the escape character itself is not NUL.
+  assert.equal((await pool.query('SELECT count(*) AS n FROM turns WHERE session_id = $1', ['s \u{E0000}0'])).rows[0].n, 0);
+  assert.equal((await pool.query('SELECT count(*) AS n FROM turns WHERE session_id = $1', ['s\0'])).rows[0].n, 1);
+  assert.ok(record.id);
+  await l.close();
+  await store.close();
+  await pool.end();
+});
+
 test('session state written by one instance is read by the other; the first trim decision stands across writers', { skip }, async () => {
   const { a, b, done } = await two();
   await a.sessions.set('k1', 's1', state(1, { t1: { action: 'trim', head: 10, tail: 10 } as never }));
