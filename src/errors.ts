@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   INTERNAL: 500,
   /** Shedding load to stay up (memory): 529 overloaded_error on Anthropic's API, 503 on OpenAI's (see overloaded()). */
   OVERLOADED: 503,
+  /** The PostgreSQL store is down and this instance has not seen the presented key yet: it cannot be checked. */
+  STORE_UNAVAILABLE: 503,
   /**
    * Ledger only, never sent: the process ended (kill -9, a crash) while the request was at
    * the upstream; recorded on the next start (store/ledger.ts). The status when no upstream one was known.

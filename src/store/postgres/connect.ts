@@ -92,18 +92,36 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * Runs `fn` with one client of the pool. A checked-out client whose connection breaks emits 'error'
+ * (the pool listens only on idle ones), and an 'error' nobody listens to ends the process: every
+ * instance would go down with its database. Here it is heard (the query in flight rejects with it
+ * anyway) and the broken client is destroyed on release instead of going back to the pool.
+ */
+export async function withClient<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error) => { broken = err; };
+  c.on('error', onError);
+  try {
+    return await fn(c);
+  } finally {
+    c.off('error', onError);
+    c.release(broken);
+  }
+}
+
 /** Runs `fn` in a transaction on one client of the pool. */
 export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  try {
+  return await withClient(pool, async (c) => {
     await c.query('BEGIN');
-    const out = await fn(c);
-    await c.query('COMMIT');
-    return out;
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    c.release();
-  }
+    try {
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+  });
 }

@@ -6,6 +6,7 @@
  * schema (LiteLLM #14400, scale-out.md). Append, never edit.
  */
 import type pg from 'pg';
+import { withClient } from './connect.ts';
 
 /**
  * A ledger row as facts of the hourly rollup (the accounting of store/queries.ts); `t` is the row.
@@ -168,31 +169,31 @@ const MIGRATE_LOCK = 0x53796e72; // 'Synr'
 
 /** Applies the missing migrations, one instance at a time; returns how many ran. */
 export async function migrate(pool: pg.Pool): Promise<number> {
-  const c = await pool.connect();
-  try {
-    await c.query('SELECT pg_advisory_lock($1)', [MIGRATE_LOCK]);
-    await c.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-    const { rows } = await c.query<{ version: number }>('SELECT version FROM schema_version');
-    let version = rows[0]?.version ?? 0;
-    if (rows.length === 0) await c.query('INSERT INTO schema_version VALUES (0)');
-    if (version > MIGRATIONS.length) throw new Error(`the database's schema is at version ${version}, newer than this Synrouter (${MIGRATIONS.length}): upgrade Synrouter`);
-    const from = version;
-    for (; version < MIGRATIONS.length; version++) {
-      await c.query('BEGIN');
-      try {
-        await c.query(MIGRATIONS[version]!);
-        await c.query('UPDATE schema_version SET version = $1', [version + 1]);
-        await c.query('COMMIT');
-      } catch (err) {
-        await c.query('ROLLBACK');
-        throw err;
+  return await withClient(pool, async (c) => {
+    try {
+      await c.query('SELECT pg_advisory_lock($1)', [MIGRATE_LOCK]);
+      await c.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+      const { rows } = await c.query<{ version: number }>('SELECT version FROM schema_version');
+      let version = rows[0]?.version ?? 0;
+      if (rows.length === 0) await c.query('INSERT INTO schema_version VALUES (0)');
+      if (version > MIGRATIONS.length) throw new Error(`the database's schema is at version ${version}, newer than this Synrouter (${MIGRATIONS.length}): upgrade Synrouter`);
+      const from = version;
+      for (; version < MIGRATIONS.length; version++) {
+        await c.query('BEGIN');
+        try {
+          await c.query(MIGRATIONS[version]!);
+          await c.query('UPDATE schema_version SET version = $1', [version + 1]);
+          await c.query('COMMIT');
+        } catch (err) {
+          await c.query('ROLLBACK');
+          throw err;
+        }
       }
+      return version - from;
+    } finally {
+      await c.query('SELECT pg_advisory_unlock($1)', [MIGRATE_LOCK]).catch(() => {});
     }
-    return version - from;
-  } finally {
-    await c.query('SELECT pg_advisory_unlock($1)', [MIGRATE_LOCK]).catch(() => {});
-    c.release();
-  }
+  });
 }
 
 /** The schema's version, for GET /ready. */
