@@ -23,12 +23,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import Anthropic from '@anthropic-ai/sdk';
+import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../src/config.ts';
 import { startSynrouter, type Synrouter } from '../src/server/http-server.ts';
 import { ManualClock, startSimulator, type Simulator, type SimulatorOptions, type SimulatorRequestLog } from '../src/simulator/simulator.ts';
 import { createPool } from '../src/store/postgres/connect.ts';
 import { openPgAdmin } from '../src/store/postgres/store.ts';
 import { startCluster, testDatabaseUrl } from '../src/testing/postgres.ts';
+import { redisAvailable, startRedis } from '../src/testing/redis.ts';
 import { startRoundRobin, type RoundRobin } from './support/round-robin.ts';
 import { serveProcess, type ServeProcess } from './support/serve-process.ts';
 import { eventually, startStack, testStore, type LedgerTurn } from './support/stack.ts';
@@ -48,12 +50,12 @@ interface Pair {
   close(): Promise<void>;
 }
 
-async function startPair(opts: { simulator?: SimulatorOptions; config?: (c: Config) => Config; databaseUrl?: string } = {}): Promise<Pair> {
+async function startPair(opts: { simulator?: SimulatorOptions; config?: (c: Config) => Config; databaseUrl?: string; redisUrl?: string } = {}): Promise<Pair> {
   const sim = await startSimulator({ port: 0, ...opts.simulator });
   const databaseUrl = opts.databaseUrl ?? await testDatabaseUrl();
   const env = { SYNROUTER_LOG_LEVEL: 'silent', SYNROUTER_ANTHROPIC_API_KEY: 'sim-key', SYNROUTER_ANTHROPIC_BASE_URL: sim.url };
   const config = () => {
-    const c = loadConfig({ env, overrides: { port: 0, host: '127.0.0.1', dbPath: join(mkdtempSync(join(tmpdir(), 'sr-scale-')), 'unused.db'), databaseUrl } });
+    const c = loadConfig({ env, overrides: { port: 0, host: '127.0.0.1', dbPath: join(mkdtempSync(join(tmpdir(), 'sr-scale-')), 'unused.db'), databaseUrl, ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}) } });
     return opts.config ? opts.config(c) : c;
   };
   const [a, b] = await Promise.all([startSynrouter(config(), { clock: sim.clock }), startSynrouter(config(), { clock: sim.clock })]);
@@ -232,21 +234,58 @@ test('a key revoked through instance A is refused by instance B within 1 s', { s
   }
 });
 
-test('an RPM limit of 20 holds across two instances: 40 requests alternating between them, 8 at a time, exactly 20 admitted', { skip }, async () => {
-  const pair = await startPair({ config: (c) => ({ ...c, limits: { ...c.limits, requestsPerMinute: 20 } }) });
-  try {
-    const { key } = await pair.a.deps.keys.create({ name: 'rpm' });
-    const statuses: number[] = [];
-    for (let i = 0; i < 40; i += 8) {
-      statuses.push(...await Promise.all(Array.from({ length: 8 }, async () => { const r = await ask(pair.lb.url, key); await r.text(); return r.status; })));
+for (const counter of ['postgres', 'redis'] as const) {
+  test(`an RPM limit of 20 holds across two instances (counter: ${counter}): 40 requests alternating between them, 8 at a time, exactly 20 admitted`, { skip: skip || (counter === 'redis' && !redisAvailable() ? 'no redis-server here' : false) }, async () => {
+    const redis = counter === 'redis' ? await startRedis() : undefined;
+    const pair = await startPair({ ...(redis ? { redisUrl: redis.url } : {}), config: (c) => ({ ...c, limits: { ...c.limits, requestsPerMinute: 20 } }) });
+    try {
+      const { key } = await pair.a.deps.keys.create({ name: 'rpm' });
+      const statuses: number[] = [];
+      for (let i = 0; i < 40; i += 8) {
+        statuses.push(...await Promise.all(Array.from({ length: 8 }, async () => { const r = await ask(pair.lb.url, key); await r.text(); return r.status; })));
+      }
+      const served = pair.lb.served;
+      assert.equal(served.filter((i) => i === 0).length, 20, 'half went to each instance');
+      assert.equal(statuses.filter((s) => s === 200).length, 20, `admitted: ${statuses.join(' ')}`);
+      assert.equal(statuses.filter((s) => s === 429).length, 20);
+      assert.equal((await pair.rows()).filter((r) => r.status === 200).length, 20);
+      if (redis) {
+        // Counted in Redis, not in PostgreSQL.
+        const r = new Redis(redis.url);
+        assert.equal(await r.zcard(`sr:rpm:${(await pair.a.deps.keys.find(key))!.id}`), 20, 'the window is in Redis');
+        r.disconnect();
+      }
+      const pool = createPool(pair.databaseUrl, { max: 1 });
+      assert.equal((await pool.query('SELECT count(*) AS n FROM rate_log')).rows[0].n, redis ? 0 : 20, redis ? 'PostgreSQL counted nothing' : 'the window is in PostgreSQL');
+      await pool.end();
+    } finally {
+      await pair.close();
+      redis?.stop();
     }
-    const served = pair.lb.served;
-    assert.equal(served.filter((i) => i === 0).length, 20, 'half went to each instance');
-    assert.equal(statuses.filter((s) => s === 200).length, 20, `admitted: ${statuses.join(' ')}`);
-    assert.equal(statuses.filter((s) => s === 429).length, 20);
-    assert.equal((await pair.rows()).filter((r) => r.status === 200).length, 20);
+  });
+}
+
+test('Redis unreachable: requests are still served, each instance counts its own, and /metrics says so', { skip: skip || (!redisAvailable() ? 'no redis-server here' : false), timeout: 60_000 }, async () => {
+  const redis = await startRedis();
+  const pair = await startPair({ redisUrl: redis.url, config: (c) => ({ ...c, limits: { ...c.limits, requestsPerMinute: 4 } }) });
+  try {
+    const { key } = await pair.a.deps.keys.create({ name: 'redis-down' });
+    const admin = await pair.a.deps.keys.create({ name: 'admin', role: 'admin' });
+    const shared = async (app: Synrouter) => /^synrouter_limits_shared (\d)/m.exec(await (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${admin.key}` } })).text())?.[1];
+    const statuses = async (app: Synrouter, n: number) => { const out: number[] = []; for (let i = 0; i < n; i++) out.push((await ask(app.url, key)).status); return out; };
+    assert.deepEqual([...await statuses(pair.a, 2), ...await statuses(pair.b, 3)], [200, 200, 200, 200, 429], 'shared: 4 of 5 across both');
+    assert.equal(await shared(pair.a), '1');
+    redis.stop();
+    // Each instance alone counts from the moment it fell back: 4 more each, then 429s (the stated
+    // tolerance of the fallback: N instances admit up to N times the limit).
+    const [sa, sb] = [await statuses(pair.a, 6), await statuses(pair.b, 6)];
+    assert.deepEqual(sa, [200, 200, 200, 200, 429, 429], 'A serves, under its own limit');
+    assert.deepEqual(sb, [200, 200, 200, 200, 429, 429], 'B too');
+    assert.equal(await shared(pair.a), '0', '/metrics: limits are per instance now');
+    assert.equal(await shared(pair.b), '0');
   } finally {
     await pair.close();
+    redis.stop();
   }
 });
 
@@ -481,6 +520,8 @@ test('the database unreachable: requests are still served, limits fall back to e
     };
     assert.equal(await shared(pair.a), '1');
     assert.equal(await shared(pair.b), '1');
+    const ready = async (app: Synrouter) => { const r = await fetch(`${app.url}/ready`); return [r.status, ((await r.json()) as { status: string }).status]; };
+    assert.deepEqual(await ready(pair.a), [200, 'ready']);
     cluster.stop();
     // A key neither instance has checked yet cannot be: a 503 in the caller's protocol, with retry-after.
     const refused = await ask(pair.b.url, unseen.key);
@@ -494,6 +535,9 @@ test('the database unreachable: requests are still served, limits fall back to e
     assert.ok(sa.includes(429) && sb.includes(429), 'and each instance applies its own RPM limit');
     assert.ok(sa.filter((s) => s === 200).length <= 6 && sb.filter((s) => s === 200).length <= 6);
     assert.equal(await shared(pair.a), '0', 'A says in /metrics that limits are per instance');
+    assert.equal((await fetch(`${pair.a.url}/health`)).status, 200);
+    assert.deepEqual(await ready(pair.a), [200, 'ready'], 'still ready: a balancer that checks /ready keeps serving through the outage');
+    assert.match(((await (await fetch(`${pair.a.url}/ready`)).json()) as { store: string }).store, /^postgres unreachable, serving degraded/);
     assert.equal(await shared(pair.b), '0');
   } finally {
     await pair.close();

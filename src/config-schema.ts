@@ -84,6 +84,7 @@ export const CONFIG_FILE: Check = object({
   port: number({ min: 0, max: 65535, integer: true }),
   db: string,
   database: object({ url: string, sessionRetentionDays: number({ min: 0 }) }),
+  redis: object({ url: string }),
   bodyLimitMb: number({ min: 0 }),
   bodyTimeoutMs: ms,
   shedding: object({ maxBodyMb: number({ min: 0 }), maxHeapShare: number({ min: 0, max: 1 }) }),

@@ -132,3 +132,15 @@ test('traces: off without an OTLP endpoint; on with one; a bad OTEL_* value is a
   assert.equal(loadConfig({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' } }).tracing?.url, 'http://127.0.0.1:4318/v1/traces');
   assert.throws(() => loadConfig({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }), ConfigError);
 });
+
+test('the store: PostgreSQL from SYNROUTER_DATABASE_URL or database.url wins over the SQLite file; Redis only with it; bad URLs stop the start', () => {
+  assert.equal(loadConfig({ env: {} }).databaseUrl, undefined, 'SQLite by default');
+  const pg = 'postgres://u:p@db:5432/synrouter';
+  assert.equal(loadConfig({ env: { SYNROUTER_DATABASE_URL: pg, SYNROUTER_DB: '/x.db' } }).databaseUrl, pg);
+  assert.equal(loadConfig({ configPath: file({ database: { url: pg }, redis: { url: 'redis://cache:6379' } }), env: {} }).redisUrl, 'redis://cache:6379');
+  assert.equal(loadConfig({ env: { SYNROUTER_DATABASE_URL: pg, SYNROUTER_REDIS_URL: 'rediss://cache:6380' } }).redisUrl, 'rediss://cache:6380');
+  assert.throws(() => loadConfig({ env: { SYNROUTER_DATABASE_URL: 'mysql://db/x' } }), /must start with postgres:\/\//);
+  assert.throws(() => loadConfig({ env: { SYNROUTER_DATABASE_URL: pg, SYNROUTER_REDIS_URL: 'cache:6379' } }), /must start with redis:\/\/ or rediss:\/\//);
+  assert.throws(() => loadConfig({ env: { SYNROUTER_REDIS_URL: 'redis://cache:6379' } }), /without a database URL/);
+  assert.throws(() => loadConfig({ configPath: file({ redis: { url: 1 } }), env: {} }), ConfigError);
+});

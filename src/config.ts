@@ -43,6 +43,11 @@ export interface Config {
   databaseUrl?: string;
   /** Session states idle longer than this many days are deleted (PostgreSQL store's housekeeping); 0 keeps them. */
   sessionRetentionDays: number;
+  /**
+   * Redis or Valkey (`redis://…`) for the per-key request counters shared across instances, with the
+   * PostgreSQL store (store/shared-counter.ts). From SYNROUTER_REDIS_URL or the file's `redis.url`.
+   */
+  redisUrl?: string;
   /** Largest request body accepted. Agents send 40-120 KB first requests and several MB late in long sessions. */
   bodyLimitBytes: number;
   /** Longest wait for the next chunk of a request body (nginx's client_body_timeout); never applies to responses. */
@@ -78,6 +83,7 @@ interface FileConfig {
   port?: number;
   db?: string;
   database?: { url?: string; sessionRetentionDays?: number };
+  redis?: { url?: string };
   bodyLimitMb?: number;
   bodyTimeoutMs?: number;
   shedding?: { maxBodyMb?: number; maxHeapShare?: number };
@@ -114,7 +120,21 @@ function databaseUrl(url: string | undefined): { databaseUrl: string } | undefin
   return { databaseUrl: url };
 }
 
-export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv; overrides?: Partial<Pick<Config, 'port' | 'host' | 'dbPath' | 'databaseUrl'>> } = {}): Config {
+/** A Redis URL, checked at start; only with the PostgreSQL store (alone, an instance has nothing to share). */
+function redisUrl(url: string | undefined, withDatabase: boolean): { redisUrl: string } | undefined {
+  if (!url) return undefined;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ConfigError('the Redis URL (SYNROUTER_REDIS_URL or redis.url) is not a URL: expected redis://host:6379');
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new ConfigError(`the Redis URL must start with redis:// or rediss:// (got ${u.protocol}//)`);
+  if (!withDatabase) throw new ConfigError('a Redis URL is set without a database URL: Redis shares the request counters of instances on one PostgreSQL (SYNROUTER_DATABASE_URL)');
+  return { redisUrl: url };
+}
+
+export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv; overrides?: Partial<Pick<Config, 'port' | 'host' | 'dbPath' | 'databaseUrl' | 'redisUrl'>> } = {}): Config {
   const env = opts.env ?? process.env;
   const path = opts.configPath ?? env.SYNROUTER_CONFIG;
   const file = path ? readConfigFile(path) : {};
@@ -146,13 +166,15 @@ export function loadConfig(opts: { configPath?: string; env?: NodeJS.ProcessEnv;
   }
 
   const port = opts.overrides?.port ?? intFrom(env.SYNROUTER_PORT, 'SYNROUTER_PORT') ?? file.port ?? 8787;
+  const database = databaseUrl(opts.overrides?.databaseUrl ?? env.SYNROUTER_DATABASE_URL ?? file.database?.url);
   const { tracing, error: tracingError } = tracingFromEnv(env);
   if (tracingError) throw new ConfigError(tracingError);
   const cfg: Config = {
     host: opts.overrides?.host ?? env.SYNROUTER_HOST ?? file.host ?? '127.0.0.1',
     port,
     dbPath: resolve(opts.overrides?.dbPath ?? env.SYNROUTER_DB ?? file.db ?? 'data/synrouter.db'),
-    ...(databaseUrl(opts.overrides?.databaseUrl ?? env.SYNROUTER_DATABASE_URL ?? file.database?.url) ?? {}),
+    ...(database ?? {}),
+    ...(redisUrl(opts.overrides?.redisUrl ?? env.SYNROUTER_REDIS_URL ?? file.redis?.url, database !== undefined) ?? {}),
     sessionRetentionDays: file.database?.sessionRetentionDays ?? 30,
     bodyLimitBytes: Math.round((intFrom(env.SYNROUTER_BODY_LIMIT_MB, 'SYNROUTER_BODY_LIMIT_MB') ?? file.bodyLimitMb ?? 32) * 1024 * 1024),
     bodyTimeoutMs: intFrom(env.SYNROUTER_BODY_TIMEOUT_MS, 'SYNROUTER_BODY_TIMEOUT_MS') ?? file.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,

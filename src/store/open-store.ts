@@ -6,7 +6,10 @@ import { openPgAdmin, openPgStore } from './postgres/store.ts';
 
 export async function openStore(config: Config, opts: { clock: { now(): number } }): Promise<Store> {
   if (config.databaseUrl) {
-    return await openPgStore(config.databaseUrl, { ledger: config.ledger, clock: opts.clock, sessionRetentionMs: config.sessionRetentionDays * 86_400_000 });
+    return await openPgStore(config.databaseUrl, {
+      ledger: config.ledger, clock: opts.clock, sessionRetentionMs: config.sessionRetentionDays * 86_400_000,
+      ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
+    });
   }
   return openSqliteStore(config.dbPath, { ledger: config.ledger });
 }

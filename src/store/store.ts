@@ -76,7 +76,7 @@ export interface Store {
   readonly sessions: SessionStoreApi;
   readonly queries: Queries;
   limits(config: LimitsConfig): LimitsApi;
-  /** For GET /ready: the store answers and its schema is at this version's migrations. */
+  /** For GET /ready: the schema is at this version's migrations (a store down after start is degraded, still ready: postgres/store.ts). */
   ready(): Promise<{ ok: boolean; detail: string }>;
   close(): Promise<void>;
 }

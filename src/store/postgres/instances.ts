@@ -11,7 +11,7 @@
 import type pg from 'pg';
 import { inTransaction } from './connect.ts';
 import { recoverOpenRows } from './ledger.ts';
-import { DEAD_AFTER_MS } from './limits.ts';
+import { DEAD_AFTER_MS } from './counter.ts';
 
 const HEARTBEAT_MS = 1_000;
 const JOBS_MS = 2_000;

@@ -1,37 +1,36 @@
 /**
  * Per-key limits shared by every instance on one PostgreSQL (auth/limits.ts has the rules).
- * - Requests per minute and requests in flight: one call of synrouter_admit (postgres/schema.ts) per
- *   request, serialized per key by an advisory lock: exact across instances (tolerance 0) while the
- *   database answers. In-flight counts of an instance whose heartbeat stopped do not count.
+ * - Requests per minute and requests in flight: one admission per request on the shared counter
+ *   (store/shared-counter.ts: Redis when configured, else PostgreSQL), serialized per key: exact
+ *   across instances (tolerance 0) while the counter answers.
  * - Spend budgets: the ledger's sum for the key and period, read at most every SPEND_READ_MS, plus
  *   what this instance spent since. Tolerance: other instances' spend of the last SPEND_READ_MS plus
  *   their ledger flush interval (about 1.2 s by default) may be missing when a request is admitted.
- * PostgreSQL rather than Redis: one server to run, and bench:counter measured both (bench/README.md).
- * When the database cannot be reached the limits fall back to this instance's own (auth/limits.ts),
- * said once in the log and by synrouter_limits_shared 0 in /metrics, until it answers again.
+ * When the counter or the database cannot be reached the limits fall back to this instance's own
+ * (auth/limits.ts), said once in the log and by synrouter_limits_shared 0 in /metrics, until it
+ * answers again.
  */
 import type pg from 'pg';
 import { checkBudgets, Limits, limited, type LimitsConfig } from '../../auth/limits.ts';
 import type { KeyRecord } from '../keys.ts';
+import type { Admission, SharedCounter } from '../shared-counter.ts';
 import type { LimitsApi } from '../store.ts';
 
 const SPEND_READ_MS = 1_000;
-/** An instance silent this long is dead (its heartbeat is every second: postgres/instances.ts). */
-export const DEAD_AFTER_MS = 10_000;
 
 interface Spend { since: number; dbUsd: number; localUsd: number; readAt: number }
 
 export class PgLimits implements LimitsApi {
   readonly #pool: pg.Pool;
-  readonly #instance: string;
+  readonly #counter: SharedCounter;
   readonly #config: LimitsConfig;
   readonly #local: Limits;
   readonly #spend = new Map<string, Spend>();
   #shared = true;
 
-  constructor(pool: pg.Pool, instance: string, config: LimitsConfig) {
+  constructor(pool: pg.Pool, counter: SharedCounter, config: LimitsConfig) {
     this.#pool = pool;
-    this.#instance = instance;
+    this.#counter = counter;
     this.#config = config;
     // The fallback counts this instance's requests; its budgets read the last shared spend seen.
     this.#local = new Limits(config, (keyId, since) => this.#known(keyId, since));
@@ -48,23 +47,23 @@ export class PgLimits implements LimitsApi {
     }
     const { requestsPerMinute: rpm, concurrentRequests: conc } = this.#config;
     if (rpm <= 0 && conc <= 0) return () => {};
-    let verdict: { verdict: string; detail: number } | undefined;
+    let admission: Admission;
     try {
-      const { rows } = await this.#pool.query<{ verdict: string; detail: number }>('SELECT verdict, detail FROM synrouter_admit($1, $2, $3, $4, $5, $6)', [key.id, this.#instance, now, rpm, conc, DEAD_AFTER_MS]);
-      verdict = rows[0];
+      admission = await this.#counter.admit(key.id, now, rpm, conc);
       this.#sharedAgain();
     } catch (err) {
       this.#fallBack(err);
       return this.#local.admit(key, now);
     }
-    if (verdict?.verdict === 'rpm') throw limited('RATE_LIMITED', `Key ${key.prefix}... is over its limit of ${rpm} requests per minute.`, Math.ceil(verdict.detail / 1000));
-    if (verdict?.verdict === 'concurrency') throw limited('CONCURRENCY_LIMITED', `Key ${key.prefix}... already has ${verdict.detail} requests in flight (limit ${conc}).`, 1);
+    if (admission.verdict === 'rpm') throw limited('RATE_LIMITED', `Key ${key.prefix}... is over its limit of ${rpm} requests per minute.`, Math.ceil(admission.detail / 1000));
+    if (admission.verdict === 'concurrency') throw limited('CONCURRENCY_LIMITED', `Key ${key.prefix}... already has ${admission.detail} requests in flight (limit ${conc}).`, 1);
     if (conc <= 0) return () => {};
+    const { slot } = admission;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.#pool.query('UPDATE inflight SET n = greatest(n - 1, 0) WHERE key_id = $1 AND instance = $2', [key.id, this.#instance])
+      this.#counter.release(key.id, slot)
         .catch((err: Error) => console.error(`[synrouter] limits: could not release a slot of ${key.prefix}... (${err.message}); it is freed when this instance stops`));
     };
   }

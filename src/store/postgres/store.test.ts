@@ -13,6 +13,7 @@ import { createPool } from './connect.ts';
 import { openPgStore } from './store.ts';
 import { PgLedger } from './ledger.ts';
 import { PgLimits } from './limits.ts';
+import { PgCounter } from './counter.ts';
 import { Instances } from './instances.ts';
 import { postgresAvailable, testDatabaseUrl } from '../../testing/postgres.ts';
 import type { TurnRow } from '../ledger.ts';
@@ -192,7 +193,7 @@ test('an instance that stopped answering: its open rows become interrupted turns
 
 test('the shared counters unreachable: limits fall back to this instance and say so', { skip }, async () => {
   const dead = createPool('postgres://postgres@127.0.0.1:1/none', { max: 1 });
-  const limits = new PgLimits(dead, 'x', { requestsPerMinute: 2, concurrentRequests: 0 });
+  const limits = new PgLimits(dead, new PgCounter(dead, 'x'), { requestsPerMinute: 2, concurrentRequests: 0 });
   const key = { id: 'k', name: 'k', prefix: 'sk-sr-x', role: 'client', mode: 'coding', createdAt: 0, revokedAt: null, budgetUsdDay: null, budgetUsdMonth: null, shadow: false } as const;
   await limits.admit(key, 1000);
   assert.equal(limits.scope, 'local');

@@ -15,12 +15,17 @@ import { PgLedger } from './ledger.ts';
 import { PgLimits } from './limits.ts';
 import { migrate, MIGRATIONS, schemaVersion } from './schema.ts';
 import { PgSessionStore } from './sessions.ts';
+import { PgCounter } from './counter.ts';
+import { RedisCounter } from '../redis/counter.ts';
+import type { SharedCounter } from '../shared-counter.ts';
 
 export interface PgStoreOptions {
   ledger: { flushMs: number; batchSize: number };
   clock: { now(): number };
   /** Session states idle longer than this are deleted by the housekeeping; 0 keeps them. */
   sessionRetentionMs: number;
+  /** Redis/Valkey for the shared request counters (store/shared-counter.ts); PostgreSQL's otherwise. */
+  redisUrl?: string;
 }
 
 function pgReader(pool: pg.Pool): SqlReader {
@@ -61,6 +66,7 @@ export async function openPgStore(url: string, opts: PgStoreOptions): Promise<St
   await keys.checkVersion();
   const ledger = new PgLedger(pool, fast, instance, opts.ledger);
   const sessions = new PgSessionStore(fast, instance);
+  const counter = await openCounter(fast, instance, opts.redisUrl);
   return {
     kind: 'postgres',
     where: redactUrl(url),
@@ -68,20 +74,32 @@ export async function openPgStore(url: string, opts: PgStoreOptions): Promise<St
     ledger,
     sessions,
     queries: new Queries(pgReader(pool)),
-    limits: (config: LimitsConfig) => new PgLimits(fast, instance, config),
+    limits: (config: LimitsConfig) => new PgLimits(fast, counter, config),
     async ready() {
       try {
         const version = await schemaVersion(pool);
         return version === MIGRATIONS.length ? { ok: true, detail: `postgres schema ${version}` } : { ok: false, detail: `postgres schema at ${version}, this Synrouter needs ${MIGRATIONS.length}` };
       } catch (err) {
-        return { ok: false, detail: `postgres unreachable: ${(err as Error).message}` };
+        // The schema was checked at start (migrate above), and this instance goes on serving without the
+        // database: keys it has seen, per-instance limits, ledger rows queued. Not ready would make a
+        // balancer that checks /ready take every instance out at once, for an outage they ride out.
+        return { ok: true, detail: `postgres unreachable, serving degraded (keys seen so far, per-instance limits, ledger rows queued): ${(err as Error).message}` };
       }
     },
     async close() {
       await ledger.close();
+      await counter.close();
       await instances.stop();
       keys.close();
       await Promise.all([pool.end(), fast.end()]);
     },
   };
+}
+
+/** The shared request counter: Redis when configured (said at start if it does not answer yet), else PostgreSQL. */
+async function openCounter(fast: pg.Pool, instance: string, redisUrl: string | undefined): Promise<SharedCounter> {
+  if (!redisUrl) return new PgCounter(fast, instance);
+  const redis = new RedisCounter(redisUrl, instance);
+  if (!(await redis.ready())) console.error(`[synrouter] limits: Redis at ${redactUrl(redisUrl)} does not answer yet; limits count this instance's requests until it does`);
+  return redis;
 }
