@@ -32,6 +32,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { startRedis as startTestRedis } from '../src/testing/redis.ts';
 
 const SECONDS = Number(process.env.SECONDS ?? 3);
 const KEY = 'key_0123456789abcdef';
@@ -53,13 +54,6 @@ function freePort(): Promise<number> {
       s.close(() => resolve(p));
     });
   });
-}
-
-function which(cands: string[]): string {
-  for (const c of cands) if (existsSync(c)) return c;
-  const r = spawnSync('sh', ['-c', `command -v ${cands[cands.length - 1]!.split('/').pop()}`], { encoding: 'utf8' });
-  if (r.status === 0 && r.stdout.trim()) return r.stdout.trim();
-  throw new Error(`not found: ${cands.join(', ')}`);
 }
 
 // ---------------------------------------------------------------- servers
@@ -110,27 +104,17 @@ async function startPostgres(): Promise<PgServer> {
 
 interface RedisServer { port: number; stop(): void; pids(): number[] }
 
+/** The tests' throwaway redis-server (src/testing/redis.ts), with its pid for the CPU figures. */
 async function startRedis(): Promise<RedisServer> {
-  const bin = which(['/usr/bin/redis-server', '/usr/local/bin/redis-server']);
-  const dir = mkdtempSync(join(tmpdir(), 'synrouter-bench-redis-'));
-  const port = await freePort();
-  const pidfile = join(dir, 'redis.pid');
-  execFileSync(bin, ['--bind', '127.0.0.1', '--port', String(port), '--daemonize', 'yes', '--save', '', '--appendonly', 'no', '--dir', dir, '--pidfile', pidfile, '--logfile', join(dir, 'redis.log')]);
-  for (let i = 0; i < 100 && !existsSync(pidfile); i++) await new Promise((r) => setTimeout(r, 20));
-  const pid = Number(readFileSync(pidfile, 'utf8').trim());
-  const version = execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim().split(' ').find((w) => w.startsWith('v='));
-  log(`redis: ${version} on 127.0.0.1:${port}, pid ${pid}`);
+  const server = await startTestRedis();
+  const version = execFileSync('/usr/bin/redis-server', ['--version'], { encoding: 'utf8' }).trim().split(' ').find((w) => w.startsWith('v='));
+  log(`redis: ${version} on 127.0.0.1:${server.port}, pid ${server.pid}`);
   return {
-    port,
-    pids: () => [pid],
+    port: server.port,
+    pids: () => [server.pid],
     stop() {
-      try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
-      for (let i = 0; i < 100; i++) {
-        try { process.kill(pid, 0); } catch { break; }
-        spawnSync('sleep', ['0.02']);
-      }
-      rmSync(dir, { recursive: true, force: true });
-      log(`redis: stopped, ${dir} removed`);
+      server.stop();
+      log('redis: stopped');
     },
   };
 }

@@ -16,6 +16,8 @@ export function redisAvailable(): boolean {
 
 export interface RedisServer {
   url: string;
+  port: number;
+  pid: number;
   stop(): void;
 }
 
@@ -29,6 +31,8 @@ export async function startRedis(): Promise<RedisServer> {
   let stopped = false;
   return {
     url: `redis://127.0.0.1:${port}`,
+    port,
+    pid,
     stop() {
       if (stopped) return;
       stopped = true;
