@@ -464,7 +464,7 @@ test('kill -9 of one instance in the middle of a load: the next turns succeed on
   }
 });
 
-test('SIGTERM of one instance during streams (a rolling restart): every stream completes, 0 rows lost, the others\' turns go on', { skip, timeout: 120_000 }, async () => {
+test('a rolling restart: one instance out of the balancer and SIGTERM during its streams: every stream completes, 0 rows lost, the turns go on on the other', { skip, timeout: 120_000 }, async () => {
   const databaseUrl = await testDatabaseUrl();
   const key = await clientKey(databaseUrl);
   const [a, b] = await serveTwo(databaseUrl);
@@ -476,6 +476,10 @@ test('SIGTERM of one instance during streams (a rolling restart): every stream c
     const start = messagesTo(procSim).length;
     const load = Array.from({ length: SESSIONS }, (_, s) => loadSession(lb.url, key, TAG, s, TURNS_EACH));
     while (messagesTo(procSim).length - start < (SESSIONS * TURNS_EACH) / 3) await new Promise((r) => setTimeout(r, 5));
+    // The rolling restart as the README has it: out of the balancer first, then SIGTERM. (A balancer
+    // that goes on sending to an instance while it closes its port can see a request reset at that
+    // moment: a 502 before anything reached Synrouter, no row and nothing billed.)
+    lb.down(0);
     const signalledAt = Date.now();
     a.proc.kill('SIGTERM');
     const [code] = await once(a.proc, 'exit');

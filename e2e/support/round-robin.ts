@@ -14,18 +14,22 @@ export interface RoundRobin {
   url: string;
   /** Backend index per request, in arrival order (-1: none could be reached). */
   served: number[];
+  /** Takes a backend out of the rotation, as `down` in nginx's upstream block and a reload do. */
+  down(i: number): void;
   close(): Promise<void>;
 }
 
 export async function startRoundRobin(backends: string[]): Promise<RoundRobin> {
   let next = 0;
   const served: number[] = [];
+  const isDown = new Set<number>();
   const server: Server = createServer(async (req, res) => {
     const slot = served.push(-1) - 1;
     const body = await readAll(req);
     const first = next++;
     for (let tries = 0; tries < backends.length; tries++) {
       const i = (first + tries) % backends.length;
+      if (isDown.has(i)) continue;
       const up = await forward(backends[i]!, req, body).catch((err: NodeJS.ErrnoException & { connected?: boolean }) => err);
       if (up instanceof Error) {
         // Refused, or reset while connecting (a process dying with its port): no byte of the request went out.
@@ -50,6 +54,7 @@ export async function startRoundRobin(backends: string[]): Promise<RoundRobin> {
   return {
     url: `http://127.0.0.1:${port}`,
     served,
+    down: (i) => { isDown.add(i); },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

@@ -335,7 +335,11 @@ export class KeepAlive {
       const read = (await this.#deps.queries.totals({ since: day * DAY_MS, until: (day + 1) * DAY_MS, keyId })).keepaliveCostUsd;
       // Reservations of pings still at the upstream are in no row yet: they stay added.
       const inFlight = e && e.day === day ? this.#reserved.get(keyId) ?? 0 : 0;
-      e = { day, readUsd: read, addedUsd: inFlight, readAt: Date.now() };
+      // A ping that ended during the read (a PostgreSQL store awaits it) may be in neither the read nor
+      // the reservations; what this instance knew before the read is still a lower bound of the day's
+      // spend, which only grows.
+      const known = this.#spentNow(keyId, now);
+      e = { day, readUsd: Math.max(read + inFlight, known), addedUsd: 0, readAt: Date.now() };
       this.#spent.set(keyId, e);
     }
     return e.readUsd + e.addedUsd;
