@@ -11,12 +11,20 @@
  * tool call ids say, so every request goes through, thinking stays on with one config, and every
  * turn after the first reads all the previous turn read and wrote (nothing before the new tail ever
  * changes). Also on a model whose thinking the client asked for (Sonnet 4.6 with reasoning_effort):
- * thinking stays on through the tool loop instead of being switched off at each tool round.
+ * thinking stays on through the tool loop instead of being switched off at each tool round. On the
+ * PostgreSQL store, the same loop alternating between two instances turn by turn (a balancer with no
+ * stickiness): the block one instance kept is put back by the other.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { startStack, type Stack } from './support/stack.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config.ts';
+import { startSynrouter } from '../src/server/http-server.ts';
+import { startRoundRobin } from './support/round-robin.ts';
+import { startStack, testStore, type Stack } from './support/stack.ts';
 import { signThinking, toolStepThought } from '../src/simulator/thinking.ts';
 
 const ROUNDS = 9;
@@ -38,7 +46,7 @@ type Block = Record<string, unknown>;
 interface Upstream { thinking?: unknown; output_config?: unknown; messages: Array<{ role: string; content: Block[] | string }> }
 
 /** One chat answer, streamed or not, as the client keeps it; plus the reasoning text it was shown. */
-async function ask(params: Omit<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, 'stream'>, stream: boolean): Promise<{ msg: OpenAI.Chat.ChatCompletionMessageParam & { tool_calls?: OpenAI.Chat.ChatCompletionMessageToolCall[] }; finish: string | null; reasoning: string }> {
+async function ask(client: OpenAI, params: Omit<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, 'stream'>, stream: boolean): Promise<{ msg: OpenAI.Chat.ChatCompletionMessageParam & { tool_calls?: OpenAI.Chat.ChatCompletionMessageToolCall[] }; finish: string | null; reasoning: string }> {
   if (!stream) {
     const r = await client.chat.completions.create({ ...params, stream: false });
     const m = r.choices[0]!.message as OpenAI.Chat.ChatCompletionMessage & { reasoning_content?: string };
@@ -67,7 +75,7 @@ async function ask(params: Omit<OpenAI.Chat.ChatCompletionCreateParamsNonStreami
 }
 
 /** A whole tool loop; returns the upstream requests and ledger rows it made. */
-async function toolLoop(o: { model: string; stream: boolean; label: string; reasoning_effort?: OpenAI.ReasoningEffort }) {
+async function toolLoop(o: { model: string; stream: boolean; label: string; reasoning_effort?: OpenAI.ReasoningEffort; via?: OpenAI }) {
   const startRows = (await stack.turns()).length;
   const startSim = stack.sim.requests.length;
   // A system prompt of its own per test: turn 1 meets a cold cache.
@@ -75,7 +83,7 @@ async function toolLoop(o: { model: string; stream: boolean; label: string; reas
   let final = '';
   let shown = 0;
   for (let i = 0; i < ROUNDS + 2; i++) {
-    const { msg, finish, reasoning } = await ask({ model: o.model, messages, tools, ...(o.reasoning_effort ? { reasoning_effort: o.reasoning_effort } : {}), prompt_cache_key: o.label }, o.stream);
+    const { msg, finish, reasoning } = await ask(o.via ?? client, { model: o.model, messages, tools, ...(o.reasoning_effort ? { reasoning_effort: o.reasoning_effort } : {}), prompt_cache_key: o.label }, o.stream);
     if (reasoning) shown++;
     messages.push(msg);
     if (finish !== 'tool_calls') {
@@ -156,4 +164,23 @@ test('chat completions with reasoning_effort on Sonnet 4.6: thinking stays on th
   const { sims, rows } = await toolLoop({ model: 'anthropic/claude-sonnet-4.6', stream: true, label: 'sonnet-effort', reasoning_effort: 'medium' });
   assertCarried(sims, { type: 'adaptive' }, { effort: 'medium' });
   assertCacheReads(rows);
+});
+
+test('on PostgreSQL, two instances alternating turn by turn: the block one instance kept, the other puts back (Opus 5.5, streaming)', { skip: testStore() === 'postgres' ? false : 'several instances need the PostgreSQL store' }, async () => {
+  const env = { SYNROUTER_LOG_LEVEL: 'silent', SYNROUTER_ANTHROPIC_API_KEY: 'sim-key', SYNROUTER_ANTHROPIC_BASE_URL: stack.sim.url };
+  const second = await startSynrouter(loadConfig({ env, overrides: { port: 0, host: '127.0.0.1', dbPath: join(mkdtempSync(join(tmpdir(), 'sr-thinking-')), 'unused.db'), databaseUrl: stack.databaseUrl! } }), { clock: stack.sim.clock });
+  const lb = await startRoundRobin([stack.app.url, second.url]);
+  try {
+    const via = new OpenAI({ apiKey: stack.key, baseURL: `${lb.url}/api/v1`, maxRetries: 0 });
+    const startRows = (await stack.turns()).length;
+    const { sims } = await toolLoop({ model: 'claude-opus-5-5', stream: true, label: 'two-instances', via });
+    assert.deepEqual(lb.served, Array.from({ length: ROUNDS + 1 }, (_, i) => i % 2), 'each turn on the other instance');
+    assertCarried(sims, { type: 'adaptive' }, undefined);
+    await second.deps.ledger.flush();
+    // Two writers of the ledger: its ids follow each instance's flushes, the turns' start times their order.
+    assertCacheReads((await stack.turns()).slice(startRows).sort((x, y) => x.ts - y.ts || x.id - y.id));
+  } finally {
+    await lb.close();
+    await second.close({ graceMs: 1000 });
+  }
 });
