@@ -166,6 +166,13 @@ test('chat completions with reasoning_effort on Sonnet 4.6: thinking stays on th
   assertCacheReads(rows);
 });
 
+test('a shadow key (the engine\'s edits modelled, not sent) still gets the thinking carried: the Opus 5.5 tool loop goes through', async () => {
+  const { key } = await stack.app.deps.keys.create({ name: 'shadow', mode: 'coding', shadow: true });
+  const via = new OpenAI({ apiKey: key, baseURL: stack.openaiBase, maxRetries: 0 });
+  const { sims } = await toolLoop({ model: 'claude-opus-5-5', stream: false, label: 'shadow', via });
+  assertCarried(sims, { type: 'adaptive' }, undefined);
+});
+
 test('on PostgreSQL, two instances alternating turn by turn: the block one instance kept, the other puts back (Opus 5.5, streaming)', { skip: testStore() === 'postgres' ? false : 'several instances need the PostgreSQL store' }, async () => {
   const env = { SYNROUTER_LOG_LEVEL: 'silent', SYNROUTER_ANTHROPIC_API_KEY: 'sim-key', SYNROUTER_ANTHROPIC_BASE_URL: stack.sim.url };
   const second = await startSynrouter(loadConfig({ env, overrides: { port: 0, host: '127.0.0.1', dbPath: join(mkdtempSync(join(tmpdir(), 'sr-thinking-')), 'unused.db'), databaseUrl: stack.databaseUrl! } }), { clock: stack.sim.clock });
