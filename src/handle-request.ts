@@ -20,6 +20,7 @@ import { authenticate } from './auth/authenticate.ts';
 import { identifySession } from './session/identify-session.ts';
 import { bodySlot } from './session/session-id.ts';
 import { commitEngineState, engineStateId } from './session/session-state.ts';
+import { commitCarriedThinking } from './session/carried-thinking.ts';
 import { resolveRoutes } from './route/resolve-route.ts';
 import { sendWithRetries } from './upstream/send-with-retries.ts';
 import type { Registry } from './route/registry.ts';
@@ -131,11 +132,14 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
   turn.sessionId = session.id;
   // Same fingerprint, same upstream key: the provider's cache is per key (protocols.md §2.8).
   const routes = resolveRoutes({ requested: request.model, registry: deps.registry, providers: deps.config.providers, scope: session.fingerprint.prefix, client: client.wire, fallbacks: deps.config.fallbacks });
+  const key = turn.key!;
   const { route, outgoing, rewritten, upstream, headers } = await sendWithRetries({ routes, deps, turn, signal, attempt: async (route) => {
-    const outgoing = translateRequest({ from: client.wire, to: route.wire, raw, request, route, now: turn.startedAt });
-    const key = turn.key!;
+    const state = await deps.sessions.get(key.id, engineStateId(key, session.id));
+    // Thinking kept for chat clients lives in the session's own state (a shadow key's engine state is elsewhere).
+    const carriedThinking = key.shadow ? (await deps.sessions.get(key.id, session.id))?.thinking : state?.thinking;
+    const outgoing = translateRequest({ from: client.wire, to: route.wire, raw, request, route, now: turn.startedAt, ...(carriedThinking ? { carriedThinking } : {}) });
     const rewritten = await rewriteOutgoing({
-      outgoing, route, session, key, now: turn.startedAt, state: await deps.sessions.get(key.id, engineStateId(key, session.id)), engine: deps.engine,
+      outgoing, route, session, key, now: turn.startedAt, state, engine: deps.engine,
       countTokens: endpoint.op === 'count_tokens', ...(keepAliveApplies(route, deps.config.keepalive.enabled) ? { keepAlive: { maxIdleMs: deps.config.keepalive.maxIdleMs[key.mode] } } : {}),
     });
     const headers = routeHeaders(req.headers, route);
@@ -155,11 +159,15 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
   if (rewritten.engine) {
     turn.expectedMiss = rewritten.engine.expectedMiss;
     // Awaited: on PostgreSQL the next turn may land on another instance, which must read this state.
-    await commitEngineState(deps.sessions, turn.key!, session.id, rewritten.engine.nextState);
+    await commitEngineState(deps.sessions, key, session.id, rewritten.engine.nextState);
   }
   if (turn.streamed) deps.metrics.streamStarted();
   try {
-    await forwardResponse({ from: route.wire, to: client.wire, upstream, res, turn, signal, hideUsageChunk: rewritten.hideUsageChunk, translation: outgoing.translation });
+    await forwardResponse({
+      from: route.wire, to: client.wire, upstream, res, turn, signal, hideUsageChunk: rewritten.hideUsageChunk, translation: outgoing.translation,
+      // The answer's signed thinking, for a chat client to get back on its next tool round (session/carried-thinking.ts).
+      ...(rewritten.engine ? { onCarry: (t) => commitCarriedThinking(deps.sessions, key.id, session.id, t) } : {}),
+    });
   } finally {
     if (turn.streamed) deps.metrics.streamEnded();
   }

@@ -8,6 +8,7 @@ import type { Ttl } from '../protocols/anthropic/wire-types.ts';
 import type { TrimDecision } from '../rewrite/trim-tool-results.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import type { Awaitable, SessionStoreApi } from '../store/store.ts';
+import { carriedBytes, mergeCarried, type CarriedTurn } from './carried-thinking.ts';
 
 export interface SessionCacheState {
   model: string;
@@ -32,6 +33,8 @@ export interface SessionCacheState {
   ttl: Ttl;
   startedAt: number;
   turns: number;
+  /** Signed thinking kept for a chat.completions client, oldest turn first; bounded (carried-thinking.ts). */
+  thinking?: readonly CarriedTurn[];
 }
 
 /**
@@ -67,7 +70,7 @@ const MAX_BYTES_IN_MEMORY = 256 * 1024 * 1024;
 export function stateBytes(state: SessionCacheState): number {
   let trims = 0;
   for (const _ in state.trims) trims++;
-  return 1024 + state.lastHashes.length * 48 + trims * 128 + state.breakpoints.length * 64 + state.gaps.length * 8;
+  return 1024 + state.lastHashes.length * 48 + trims * 128 + state.breakpoints.length * 64 + state.gaps.length * 8 + carriedBytes(state.thinking);
 }
 
 /**
@@ -80,10 +83,17 @@ function holdsAll(next: Readonly<Record<string, TrimDecision>>, prev: Readonly<R
   return true;
 }
 
-/** The state after `next` is committed over `prev`: trim decisions merge, the first one standing unless `override`. */
+/**
+ * The state after `next` is committed over `prev`: trim decisions merge, the first one standing unless
+ * `override`; kept thinking merges (carried-thinking.ts mergeCarried: the union, the first standing).
+ * The cache engine's next state does not carry the thinking field: the stored one is kept.
+ */
 export function mergeState(prev: SessionCacheState | undefined, next: SessionCacheState, override = false): SessionCacheState {
-  if (!prev || holdsAll(next.trims, prev.trims)) return next;
-  return { ...next, trims: override ? { ...prev.trims, ...next.trims } : { ...next.trims, ...prev.trims } };
+  if (!prev) return next;
+  const thinking = mergeCarried(prev.thinking, next.thinking);
+  const base = thinking === next.thinking ? next : { ...next, thinking: thinking! };
+  if (holdsAll(next.trims, prev.trims)) return base;
+  return { ...base, trims: override ? { ...prev.trims, ...next.trims } : { ...next.trims, ...prev.trims } };
 }
 
 /**

@@ -6,7 +6,7 @@
 
 import { tokensForJson } from '../protocols/anthropic/canonical.ts';
 import { isObject, type JsonObject, type MessagesRequest } from '../protocols/anthropic/wire-types.ts';
-import { thinkingBlock, type ThinkingMode } from './thinking.ts';
+import { answerThought, thinkingBlock, toolStepThought, type ThinkingMode } from './thinking.ts';
 import { callArguments, pickTool, type OfferedTool, type ToolChoice } from './tool-calls.ts';
 
 export { inputFromSchema } from './tool-calls.ts';
@@ -87,7 +87,7 @@ export function scriptReply(request: MessagesRequest, rounds: number = DEFAULT_R
     const name = tool.name;
     const input = callArguments(tool, n) as JsonObject;
     const content = [
-      ...thinkingBlock(request, `Step ${n} of the task: ${name} is the tool for it.`, thinking),
+      ...thinkingBlock(request, toolStepThought(n, name), thinking),
       { type: 'text', text: `Step ${n}: calling ${name}.` },
       { type: 'tool_use', id: `toolu_sim_${n}`, name, input },
     ];
@@ -95,7 +95,7 @@ export function scriptReply(request: MessagesRequest, rounds: number = DEFAULT_R
   } else {
     const last = lastToolResultText(request);
     const quote = last === undefined ? '' : ` Last tool result: ${Array.from(last).slice(0, 100).join('')}`;
-    const content = [...thinkingBlock(request, `${done} tool calls ran; time to answer.`, thinking), { type: 'text', text: `Done after ${done} tool calls.${quote}` }];
+    const content = [...thinkingBlock(request, answerThought(done), thinking), { type: 'text', text: `Done after ${done} tool calls.${quote}` }];
     reply = { content, stop_reason: 'end_turn', output_tokens: outputTokens(content) };
   }
   return limitToMaxTokens(reply, request.max_tokens);

@@ -157,3 +157,21 @@ test('forced tool use is a 400 invalid_request_error on models whose facts forbi
   // Opus 4.8 takes a forced choice with thinking off, as before.
   assert.equal(validateRequest(request({ model: 'claude-opus-4-8', tools, messages: go, tool_choice: { type: 'any' } })).ok, true);
 });
+
+test('the block opening a tool round must be the one the model wrote for that round: moved from another round, it is refused', () => {
+  const r1 = scriptReply(request({ tools, messages: go, ...adaptive })).content;
+  const round2 = next(r1);
+  const r2 = scriptReply(round2).content;
+  const round3 = (reply: JsonObject[]) => request({ ...round2, messages: [...round2.messages, { role: 'assistant', content: reply }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_sim_2', content: 'ok' }] }] });
+  assert.equal(validateRequest(round3(r2)).ok, true, 'each round with its own block');
+  const bound = 'messages.3.content.0: Invalid `signature` in `thinking` block. The block is bound to a different conversation. Remove the block, ' +
+    'or set `thinking.block_binding.prefix_mismatch_behavior` to "drop_block".';
+  // Round 1's block (validly signed, unmodified) put in front of round 2's answer.
+  message(bound)(validateRequest(round3([r1[0]!, ...r2.slice(1)])));
+  // A block where the model did not think ('turn-start': none between tool calls) was not the model's either.
+  const plain2 = scriptReply(round2, 3, 'turn-start').content;
+  assert.equal(plain2[0]!.type, 'text');
+  message(bound)(validateRequest(round3([r1[0]!, ...plain2]), 'messages', { thinking: 'turn-start' }));
+  // A signature from elsewhere cannot be checked and passes, as before.
+  assert.equal(validateRequest(round3([{ type: 'thinking', thinking: 'x', signature: 'EqQBCgIYAhIM' }, ...r2.slice(1)])).ok, true);
+});

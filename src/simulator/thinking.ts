@@ -14,6 +14,15 @@
 //   received": an agent that replays faithfully, as Claude Code does with adaptive thinking always
 //   on, cannot be refused because the model chose not to think). The simulator knows which turns it
 //   thought on: its replies are deterministic (ThinkingMode).
+// - That opening block must be the one the model wrote for that very turn, as it was sent: a block
+//   of the simulator's moved to another turn (a proxy carrying blocks for a client that cannot, and
+//   matching them to the wrong turn) is refused. Anthropic's preserved thinking checks a block's
+//   prefix with its signature, and "it also fails if a thinking block between others was left out
+//   or moved", with a 400 "Invalid `signature` in `thinking` block. The block is bound to a
+//   different conversation." (platform.claude.com build-with-claude/preserved-thinking/prefix-checks
+//   and fix-bound-to-a-different-conversation; Opus 5.5 is on its list). The simulator's signatures
+//   cover the text only, but its replies are deterministic, so it knows which block each tool round
+//   opened with (toolStepThought) and checks that on every model.
 // - Thinking cannot be combined with a forced tool choice (tool_choice any / tool).
 // - The model's own rules are the registry's facts (src/route/model-facts.ts), read by id in any
 //   spelling. A model that always thinks (Opus 5.5, Fable 5.1: "adaptive, always on (cannot be
@@ -29,6 +38,10 @@ import { modelFacts } from '../route/model-facts.ts';
 
 /** Prefix of the simulator's own signatures: only these can be verified. */
 export const SIM_SIGNATURE_PREFIX = 'SimSig1';
+
+/** What the scripted model thinks before its `n`-th tool call (script.ts), and before its final answer. */
+export const toolStepThought = (n: number, tool: string) => `Step ${n} of the task: ${tool} is the tool for it.`;
+export const answerThought = (toolCalls: number) => `${toolCalls} tool calls ran; time to answer.`;
 
 export function signThinking(thinking: string): string {
   return SIM_SIGNATURE_PREFIX + createHash('sha256').update(`sim-thinking\u0000${thinking}`).digest('base64url');
@@ -80,6 +93,25 @@ const TOOL_LOOP_RULE =
   '`tool_use` and `tool_result` blocks). We recommend you include thinking blocks from previous turns. To avoid this ' +
   'requirement, disable `thinking`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking';
 
+const BOUND_RULE =
+  'Invalid `signature` in `thinking` block. The block is bound to a different conversation. Remove the block, or set ' +
+  '`thinking.block_binding.prefix_mismatch_behavior` to "drop_block".';
+
+/**
+ * Whether the thinking block opening assistant message `m` (a tool round) is the one the model
+ * wrote for that round: for a block the simulator signed, the model thought there (`thought`) and
+ * the signature is that of the round's scripted thought. Blocks signed elsewhere cannot be checked.
+ */
+function boundToTurn(messages: MessagesRequest['messages'], m: number, thought: boolean): boolean {
+  const content = messages[m]!.content as JsonObject[];
+  const first = content[0]!;
+  if (first.type !== 'thinking' || typeof first.signature !== 'string' || !first.signature.startsWith(SIM_SIGNATURE_PREFIX)) return true;
+  const use = content.find((b) => isObject(b) && b.type === 'tool_use');
+  if (!use) return true; // not a tool round: the scripted answer's thought is not checked
+  const round = messages.slice(0, m).filter((x) => x.role === 'assistant' && Array.isArray(x.content) && x.content.some((b) => isObject(b) && b.type === 'tool_use')).length + 1;
+  return thought && first.signature === signThinking(toolStepThought(round, String(use.name)));
+}
+
 /** Field checks of one thinking / redacted_thinking block; null when fine or not such a block. */
 export function checkThinkingBlock(block: JsonObject, path: string): string | null {
   if (block.type === 'thinking') {
@@ -114,9 +146,10 @@ export function checkThinkingRules(request: MessagesRequest, mode: ThinkingMode 
     if (message.role !== 'assistant') continue;
     const first = Array.isArray(message.content) ? message.content[0] : undefined;
     const type = isObject(first) ? String(first.type) : 'text';
-    if (type === 'thinking' || type === 'redacted_thinking') return null;
+    const thought = modelThinks(request, mode, messages.slice(0, m).findLast((u) => u.role === 'user'));
+    if (type === 'thinking' || type === 'redacted_thinking') return boundToTurn(messages, m, thought) ? null : `messages.${m}.content.0: ${BOUND_RULE}`;
     // The model answered that turn without thinking: there was no block to give back.
-    if (!modelThinks(request, mode, messages.slice(0, m).findLast((u) => u.role === 'user'))) return null;
+    if (!thought) return null;
     return `messages.${m}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${type}\`. ${TOOL_LOOP_RULE}`;
   }
   return null;

@@ -7,6 +7,7 @@ import * as chatReq from './chat-via-anthropic/request.ts';
 import * as chatRes from './chat-via-anthropic/response.ts';
 import * as chatStream from './chat-via-anthropic/stream.ts';
 import * as chatErr from './chat-via-anthropic/errors.ts';
+import * as chatCapture from './chat-via-anthropic/capture-thinking.ts';
 import * as respReq from './responses-via-anthropic/request.ts';
 import * as respRes from './responses-via-anthropic/response.ts';
 import * as respStream from './responses-via-anthropic/stream.ts';
@@ -18,6 +19,8 @@ import * as ccErr from './anthropic-via-openai-chat/errors.ts';
 import type { WireProtocol } from '../upstream/providers.ts';
 import type { ThinkingStyle, TranslateWarning } from './shared/build-anthropic.ts';
 import { modelFacts } from '../route/model-facts.ts';
+import { carriedById } from '../session/carried-thinking.ts';
+import type { CarriedTurn } from './chat-via-anthropic/capture-thinking.ts';
 
 /** Everything a pair needs to turn the answer back: fixed when the request is translated. */
 export interface PairContext {
@@ -35,11 +38,21 @@ export interface StreamTranslator {
   finish(): string[];
 }
 
+/** Reads a streamed answer's events for the thinking to keep (chat-via-anthropic/capture-thinking.ts). */
+export interface ThinkingCapture {
+  push(event: unknown): void;
+  /** The turn to keep, once the answer is complete; undefined when there is nothing to keep. */
+  result(): CarriedTurn | undefined;
+}
+
 export interface Pair {
-  translateRequest(body: unknown, opts: { upstreamModel: string }): { body: unknown; warnings: TranslateWarning[]; toolNameMap?: respReq.ToolNameMap };
+  /** `carriedThinking`: the session's kept thinking, for the pairs whose clients cannot carry it. */
+  translateRequest(body: unknown, opts: { upstreamModel: string; carriedThinking?: readonly CarriedTurn[] }): { body: unknown; warnings: TranslateWarning[]; toolNameMap?: respReq.ToolNameMap };
   translateResponse(json: unknown, ctx: PairContext): unknown;
   stream(ctx: PairContext): StreamTranslator;
   translateError(status: number, body: unknown): { status: number; body: unknown };
+  /** Set for the pairs whose clients have no field for signed thinking: Synrouter keeps it for them. */
+  capture?: { fromResponse(json: unknown, ctx: PairContext): CarriedTurn | undefined; stream(ctx: PairContext): ThinkingCapture };
 }
 
 /**
@@ -86,10 +99,19 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 
 export const PAIRS: Readonly<Partial<Record<`${WireProtocol}->${WireProtocol}`, Pair>>> = {
   'openai-chat->anthropic': {
-    translateRequest: (body, o) => fitSampling(chatReq.translateRequest(body as never, { model: o.upstreamModel, ...factsOptions(o.upstreamModel) }), o.upstreamModel),
+    translateRequest: (body, o) => fitSampling(chatReq.translateRequest(body as never, {
+      model: o.upstreamModel, ...factsOptions(o.upstreamModel), ...(o.carriedThinking?.length ? { carriedThinking: carriedById(o.carriedThinking) } : {}),
+    }), o.upstreamModel),
     translateResponse: (json, c) => chatRes.translateResponse(json as never, { created: seconds(c.createdAt), model: c.clientModel }),
     stream: (c) => reducer(chatStream.initialState({ created: seconds(c.createdAt), model: c.clientModel, includeUsage: c.includeUsage }), chatStream.reduce, chatStream.finish, JSON.parse),
     translateError: chatErr.translateError,
+    capture: {
+      fromResponse: (json, c) => chatCapture.captureFromMessage(json as never, c.thinking === true),
+      stream: (c) => {
+        let state = chatCapture.initialCapture();
+        return { push: (event) => { state = chatCapture.captureEvent(state, event as never); }, result: () => chatCapture.capturedTurn(state, c.thinking === true) };
+      },
+    },
   },
   'openai-responses->anthropic': {
     translateRequest: (body, o) => fitSampling(respReq.translateRequest(body as never, { model: o.upstreamModel, ...factsOptions(o.upstreamModel) }), o.upstreamModel),

@@ -12,6 +12,7 @@ import type { ChatRequest } from '../protocols/openai/validate-request.ts';
 import type { Change } from '../rewrite/cache-engine.ts';
 import { ProxyError } from '../errors.ts';
 import { PAIRS, type Pair, type PairContext } from './pairs.ts';
+import type { CarriedTurn } from './chat-via-anthropic/capture-thinking.ts';
 
 /** What forward-response needs to translate the answer back. */
 export interface Translation { pair: Pair; context: PairContext }
@@ -32,7 +33,8 @@ function thinkingOn(body: MessagesRequest): boolean {
   return t?.type === 'enabled' || t?.type === 'adaptive';
 }
 
-export function translateRequest(o: { from: WireProtocol; to: WireProtocol; raw: Buffer; request: ClientRequest; route: Route; now: number }): Outgoing {
+/** `carriedThinking`: the session's kept thinking (session/carried-thinking.ts), for chat clients. */
+export function translateRequest(o: { from: WireProtocol; to: WireProtocol; raw: Buffer; request: ClientRequest; route: Route; now: number; carriedThinking?: readonly CarriedTurn[] }): Outgoing {
   if (o.from === o.to) {
     return o.to === 'anthropic'
       ? { raw: o.raw, anthropic: o.request as MessagesRequest, changes: [] }
@@ -42,7 +44,7 @@ export function translateRequest(o: { from: WireProtocol; to: WireProtocol; raw:
   if (!pair) throw new ProxyError('NO_ROUTE', `Model "${o.request.model}" is served over ${o.to}, and Synrouter does not translate ${o.from} to it.`, { param: 'model' });
   let t: ReturnType<Pair['translateRequest']>;
   try {
-    t = pair.translateRequest(o.request, { upstreamModel: o.route.upstreamModel });
+    t = pair.translateRequest(o.request, { upstreamModel: o.route.upstreamModel, ...(o.carriedThinking ? { carriedThinking: o.carriedThinking } : {}) });
   } catch (err) {
     if (err instanceof ProxyError || err instanceof RangeError) throw err;
     // The validators check what the flow needs; a translator tripping over a malformed part is the

@@ -7,9 +7,12 @@ import type { Translation } from '../translate/translate-request.ts';
 import { forwardAnthropicResponse } from './forward-anthropic-response.ts';
 import { forwardOpenAIResponse } from './forward-openai-response.ts';
 import { forwardTranslated } from './forward-translated.ts';
+import type { CarriedTurn } from '../translate/chat-via-anthropic/capture-thinking.ts';
 
 export async function forwardResponse(o: {
   from: WireProtocol; to: WireProtocol; upstream: UpstreamResponse; res: ServerResponse; turn: Turn; signal: AbortSignal; hideUsageChunk: boolean; translation: Translation | undefined;
+  /** Keeps an answer's thinking for a client that cannot carry it (forward-translated.ts). */
+  onCarry?: (turn: CarriedTurn) => Promise<void>;
 }): Promise<void> {
   if (o.from === 'anthropic' && o.to === 'anthropic') return forwardAnthropicResponse(o);
   if (o.from === o.to) return forwardOpenAIResponse({ ...o, kind: o.to === 'openai-chat' ? 'chat' : 'responses' });

@@ -3,6 +3,11 @@
  * SSE parsed frame by frame and passed through the pair's reducer as it arrives (no buffering to the
  * end). The meter reads the upstream's own bytes. A stream that breaks before its terminal event
  * ends with the client protocol's error frame (the reducer's finish()).
+ *
+ * Pairs that keep thinking for their clients (Pair.capture: chat clients on Claude) read the answer
+ * once more for it; `onCarry` stores it before the answer's last bytes (the JSON body, or the
+ * stream's terminal frames) reach the client, so the client's next request, sent as soon as it has
+ * them, finds it wherever it lands.
  */
 import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
@@ -11,13 +16,17 @@ import { fromChatUsage, OpenAIStreamWatcher } from '../meter/openai-usage.ts';
 import { SseParser } from '../sse/sse-parser.ts';
 import { ResponseHead, responseHeaders, tapMeter, writeHead } from '../sse/relay.ts';
 import type { Translation } from '../translate/translate-request.ts';
+import type { CarriedTurn } from '../translate/chat-via-anthropic/capture-thinking.ts';
 import type { Turn } from '../turn.ts';
 import type { WireProtocol } from './providers.ts';
 import { readBounded, tryParse } from './read-bounded.ts';
 import { upstreamErrorMessage } from '../observe/upstream-error-message.ts';
 import type { UpstreamResponse } from './send-upstream.ts';
 
-export async function forwardTranslated(o: { from: WireProtocol; upstream: UpstreamResponse; res: ServerResponse; turn: Turn; signal: AbortSignal; translation: Translation }): Promise<void> {
+export async function forwardTranslated(o: {
+  from: WireProtocol; upstream: UpstreamResponse; res: ServerResponse; turn: Turn; signal: AbortSignal; translation: Translation;
+  onCarry?: (turn: CarriedTurn) => Promise<void>;
+}): Promise<void> {
   const { upstream, res, turn } = o;
   const { pair, context } = o.translation;
   turn.status = upstream.status;
@@ -42,6 +51,8 @@ export async function forwardTranslated(o: { from: WireProtocol; upstream: Upstr
       const t = pair.translateError(502, 'The upstream answered with a body that is not JSON.');
       return sendJson(res, t.status, t.body, keep);
     }
+    const carry = o.onCarry && pair.capture?.fromResponse(json, context);
+    if (carry) await o.onCarry!(carry);
     return sendJson(res, 200, pair.translateResponse(json, context), { ...keep, 'synrouter-request-id': turn.requestId });
   }
 
@@ -50,6 +61,7 @@ export async function forwardTranslated(o: { from: WireProtocol; upstream: Upstr
   const head = new ResponseHead(res, upstream.body);
   const parser = new SseParser();
   const stream = pair.stream(context);
+  const capture = o.onCarry ? pair.capture?.stream(context) : undefined;
   let ended = false;
   const write = async (frames: string[]) => {
     if (!frames.length || res.writableEnded) return;
@@ -69,6 +81,9 @@ export async function forwardTranslated(o: { from: WireProtocol; upstream: Upstr
       }
       const step = stream.push(event);
       ended = step.ended;
+      capture?.push(event);
+      const carry = ended ? capture?.result() : undefined;
+      if (carry) await o.onCarry!(carry);
       await write(step.out);
     }
   };

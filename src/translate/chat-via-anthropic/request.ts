@@ -7,11 +7,22 @@
  * blocks that depend on that message alone (plus merging into the previous turn), a conversation that
  * grows by appending keeps a byte-stable translated prefix turn after turn (the prompt cache needs
  * this, §8.5).
+ *
+ * Thinking carried for the client (capture-thinking.ts): a chat client has no field for Claude's
+ * signed thinking, so Synrouter keeps each answer's blocks in the session state and passes them in
+ * here (`carriedThinking`). An assistant message whose tool call ids name a kept turn gets that
+ * turn's blocks back at its start, as Claude sent them (the same canonical objects every turn, so
+ * the same bytes: protocols.md §1.3, §2.3); a kept turn without blocks (the model did not think)
+ * marks the turn as answered without thinking. Either way thinking stays on in the tool loop
+ * (reconcileThinking), where Anthropic would otherwise refuse the request or the thinking config
+ * would change and invalidate the cached messages (§2.8).
  */
 import type {
   CacheControl, ContentBlockParam, MessageParam, MessagesRequest, OutputConfig, TextBlockParam, ToolChoice,
   ToolParam, ToolResultBlockParam, ToolUseBlockParam,
 } from '../shared/wire-anthropic.ts';
+import { canonicalBlock } from '../responses-via-anthropic/reasoning.ts';
+import type { CarriedTurn } from './capture-thinking.ts';
 import type { ChatMessage, ChatRequest, ChatTool, ChatToolChoice, RefusalPart, TextPart, UserPart } from '../shared/wire-openai-chat.ts';
 import {
   DEFAULT_MAX_TOKENS, copyCacheControl, imageBlock, invalid, lateSystemText, parseToolArguments, pdfBlock, planThinking,
@@ -27,6 +38,8 @@ export interface RequestOptions {
   thinkingStyle?: ThinkingStyle;
   /** False where the model returns an error for forced tool use (its registry fact); see reconcileThinking. */
   forcedToolChoice?: boolean;
+  /** The session's kept thinking by tool call id (session/carried-thinking.ts carriedById). */
+  carriedThinking?: ReadonlyMap<string, CarriedTurn>;
 }
 
 export interface TranslatedRequest { body: MessagesRequest; warnings: TranslateWarning[] }
@@ -52,7 +65,7 @@ export function translateRequest(req: ChatRequest, opts: RequestOptions): Transl
   if (req.n !== undefined && req.n !== null && req.n !== 1) throw invalid('n > 1 is not supported: an Anthropic model returns one choice.', 'n');
   if (Array.isArray(req.functions) && req.functions.length > 0) throw invalid('The deprecated `functions` field is not supported; send `tools`.', 'functions');
 
-  const { system, messages } = convertMessages(req.messages);
+  const { system, messages, skipped } = convertMessages(req.messages, opts.carriedThinking);
   const tools = Array.isArray(req.tools) && req.tools.length > 0 ? req.tools.map(convertTool) : undefined;
   // tool_choice without tools is meaningless to Anthropic (and refused), so it goes only with tools.
   const toolChoice = tools ? withParallel(convertToolChoice(req.tool_choice), req.parallel_tool_calls) : undefined;
@@ -61,6 +74,7 @@ export function translateRequest(req: ChatRequest, opts: RequestOptions): Transl
     messages,
     plan: planThinking(req.reasoning_effort, { style: opts.thinkingStyle ?? 'adaptive', maxTokens, param: 'reasoning_effort' }),
     toolChoice,
+    skipped,
     style: opts.thinkingStyle ?? 'adaptive',
     ...(opts.forcedToolChoice !== undefined ? { forcedToolChoice: opts.forcedToolChoice } : {}),
     sampling: { ...(typeof req.temperature === 'number' ? { temperature: req.temperature } : {}), ...(typeof req.top_p === 'number' ? { top_p: req.top_p } : {}) },
@@ -99,9 +113,10 @@ export function translateRequest(req: ChatRequest, opts: RequestOptions): Transl
   return { body, warnings };
 }
 
-function convertMessages(input: readonly ChatMessage[]): { system: TextBlockParam[]; messages: MessageParam[] } {
+function convertMessages(input: readonly ChatMessage[], carried: ReadonlyMap<string, CarriedTurn> | undefined): { system: TextBlockParam[]; messages: MessageParam[]; skipped: Set<MessageParam> } {
   const system: TextBlockParam[] = [];
   const messages: MessageParam[] = [];
+  const skipped = new Set<MessageParam>();
   let started = false; // has a user/assistant/tool message been seen yet?
   input.forEach((m, i) => {
     const param = `messages[${i}]`;
@@ -119,10 +134,13 @@ function convertMessages(input: readonly ChatMessage[]): { system: TextBlockPara
         started = true;
         pushTurn(messages, 'user', userBlocks(m.content, `${param}.content`));
         break;
-      case 'assistant':
+      case 'assistant': {
         started = true;
         pushTurn(messages, 'assistant', assistantBlocks(m, param));
+        const kept = carried && keptTurn(m, carried);
+        if (kept) putBack(messages[messages.length - 1]!, kept, skipped);
         break;
+      }
       case 'tool': {
         // Consecutive tool messages land in one user turn through pushTurn's merge.
         started = true;
@@ -140,7 +158,34 @@ function convertMessages(input: readonly ChatMessage[]): { system: TextBlockPara
       }
     }
   });
-  return { system, messages: toolResultsFirst(messages) };
+  // toolResultsFirst returns assistant turns as they are, so `skipped` still names them.
+  return { system, messages: toolResultsFirst(messages), skipped };
+}
+
+/** The kept turn one of this message's tool call ids names. */
+function keptTurn(m: Extract<ChatMessage, { role: 'assistant' }>, carried: ReadonlyMap<string, CarriedTurn>): CarriedTurn | undefined {
+  for (const call of m.tool_calls ?? []) {
+    const kept = typeof call?.id === 'string' ? carried.get(call.id) : undefined;
+    if (kept) return kept;
+  }
+  return undefined;
+}
+
+/**
+ * The kept blocks open the assistant turn (where Claude put them, and where Anthropic looks for
+ * them); fresh copies, so a later in-place edit of the upstream body cannot reach the session's. A
+ * turn that opens with thinking already (a client that merged two answers into one message) is left
+ * as it is.
+ */
+function putBack(turn: MessageParam, kept: CarriedTurn, skipped: Set<MessageParam>): void {
+  const content = turn.content as ContentBlockParam[];
+  if (kept.blocks.length === 0) {
+    skipped.add(turn);
+    return;
+  }
+  const first = content[0];
+  if (first?.type === 'thinking' || first?.type === 'redacted_thinking') return;
+  content.unshift(...kept.blocks.map(canonicalBlock));
 }
 
 /** string | text parts -> text blocks; empty texts are dropped (Anthropic refuses empty text blocks). */

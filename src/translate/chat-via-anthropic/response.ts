@@ -4,7 +4,8 @@
  * Thinking: thinking text is exposed as `message.reasoning_content`, the field OpenAI-compatible
  * reasoning providers use and that Kilo (AI SDK openai-compatible) and similar clients display;
  * clients that do not know it ignore it. Signatures and redacted thinking are not exposed: an OpenAI
- * client cannot send them back in a form Anthropic accepts (see shared/build-anthropic.ts reconcileThinking).
+ * client cannot send them back in a form Anthropic accepts, so Synrouter keeps them itself
+ * (capture-thinking.ts) and the request translator puts them back.
  */
 import { chatUsageFromAnthropic } from '../shared/convert-usage.ts';
 import type { Message, StopReason } from '../shared/wire-anthropic.ts';

@@ -76,7 +76,7 @@ export function reduce(state: State, event: StreamEvent): Step {
           const next = withBlock(state, event.index, { ...block, argsSent: true });
           return { state: next, out: [chunk(next, { tool_calls: [{ index: block.toolIndex, function: { arguments: d.partial_json } }] })] };
         }
-        case 'signature_delta': // signatures cannot round-trip through an OpenAI client
+        case 'signature_delta': // not the client's: Synrouter keeps the signed block (capture-thinking.ts)
         case 'citations_delta':
           return { state, out: [] };
         default: {

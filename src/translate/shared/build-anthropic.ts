@@ -195,8 +195,10 @@ export interface Sampling { temperature?: number; top_p?: number }
  *   finds them and thinking stays on. A turn the model answered without thinking (adaptive thinking
  *   may skip it) has no block to give back: Responses clients replay a marker for it (`skipped`,
  *   reasoning.ts NO_THINKING) and thinking stays on there too, so a session keeps the thinking
- *   config the client asked for. Where a block may have been lost (chat clients, which have no
- *   field for it; a client that dropped its reasoning items; a stream cut before the signature),
+ *   config the client asked for. Chat clients have no field for it: Synrouter keeps their blocks
+ *   (and the same marker) in the session state and the chat translator puts them back
+ *   (chat-via-anthropic/capture-thinking.ts). Where a block may have been lost (a chat turn kept
+ *   nothing for; a client that dropped its reasoning items; a stream cut before the signature),
  *   thinking is switched off for that request. Cost: changing the thinking config invalidates the
  *   messages part of the cache (§2.8) at that tool round and again at the next user prompt.
  * - Forced tool use (tool_choice any/tool) is refused with thinking on; the client's demand for a
@@ -204,8 +206,8 @@ export interface Sampling { temperature?: number; top_p?: number }
  *   thinking (`forcedToolChoice: false`: Opus 5.5, Sonnet 5.5, vendor-caching.md) or where thinking
  *   cannot be turned off ('always'), the tool choice goes instead: `auto`, with a warning.
  * - On a model that always thinks, thinking is never switched off: a tool-loop continuation without
- *   the thinking block keeps it on (the upstream then asks for the block; carrying it for chat
- *   clients is issue 22's thinking carry).
+ *   the thinking block keeps it on (the upstream then asks for the block; for chat clients Synrouter
+ *   carries it, see above).
  * - Sampling: with thinking on, temperature must be 1 and top_p at least 0.95; other values are
  *   dropped (thinking wins: the client asked for reasoning explicitly).
  */
