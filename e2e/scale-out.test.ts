@@ -479,6 +479,8 @@ test('a rolling restart: one instance out of the balancer and SIGTERM during its
     // The rolling restart as the README has it: out of the balancer first, then SIGTERM. (A balancer
     // that goes on sending to an instance while it closes its port can see a request reset at that
     // moment: a 502 before anything reached Synrouter, no row and nothing billed.)
+    // Signalled while A relays streams (the balancer's CPU is the test's, so this is waited for, not assumed).
+    while (lb.active(0) < 2) await new Promise((r) => setTimeout(r, 2));
     lb.down(0);
     const signalledAt = Date.now();
     a.proc.kill('SIGTERM');

@@ -16,6 +16,8 @@ export interface RoundRobin {
   served: number[];
   /** Takes a backend out of the rotation, as `down` in nginx's upstream block and a reload do. */
   down(i: number): void;
+  /** Responses from backend i still being relayed. */
+  active(i: number): number;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,7 @@ export async function startRoundRobin(backends: string[]): Promise<RoundRobin> {
   let next = 0;
   const served: number[] = [];
   const isDown = new Set<number>();
+  const relaying = backends.map(() => 0);
   const server: Server = createServer(async (req, res) => {
     const slot = served.push(-1) - 1;
     const body = await readAll(req);
@@ -38,6 +41,8 @@ export async function startRoundRobin(backends: string[]): Promise<RoundRobin> {
         return;
       }
       served[slot] = i;
+      relaying[i]!++;
+      res.once('close', () => { relaying[i]!--; });
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
       // A backend that dies mid-response: the client's connection is cut too (nginx closes it), never left hanging.
@@ -55,6 +60,7 @@ export async function startRoundRobin(backends: string[]): Promise<RoundRobin> {
     url: `http://127.0.0.1:${port}`,
     served,
     down: (i) => { isDown.add(i); },
+    active: (i) => relaying[i]!,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
