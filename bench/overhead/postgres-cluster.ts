@@ -4,7 +4,7 @@
  * cluster's CPU from /proc (the store's work per turn happens partly in PostgreSQL's processes, so a
  * per-turn figure without it would flatter the PostgreSQL store), and the ledger read after a run.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startCluster } from '../../src/testing/postgres.ts';
 import { childPids, cpuMs, CLK_TCK } from './proc.ts';
@@ -17,6 +17,8 @@ export interface BenchPostgres {
   pids(): number[];
   /** CPU of the whole cluster so far, in ms: live processes plus the backends it already reaped. */
   cpuMs(): number;
+  /** Whether the postmaster is still running (checked before the report trusts the PostgreSQL rows). */
+  alive(): boolean;
   stop(): void;
 }
 
@@ -47,24 +49,27 @@ export async function startBenchPostgres(): Promise<BenchPostgres> {
   const cluster = await startCluster();
   const base = new URL(cluster.url);
   const postmaster = postmasterPid(Number(base.port));
-  const admin = new pg.Client({ connectionString: cluster.url });
-  await admin.connect();
-  const version = ((await admin.query('SHOW server_version')).rows[0] as { server_version: string }).server_version;
+  // A connection per statement, closed at once: an idle client held for the whole run would be an
+  // 'error' event (and the end of the benchmark) if its backend went away.
+  const admin = async <T>(sql: string): Promise<T[]> => {
+    const c = new pg.Client({ connectionString: cluster.url });
+    await c.connect();
+    try { return (await c.query(sql)).rows as T[]; } finally { await c.end(); }
+  };
+  const version = (await admin<{ server_version: string }>('SHOW server_version'))[0]!.server_version;
   const pids = () => [postmaster, ...childPids(postmaster)];
   return {
     version,
     async database(name) {
-      await admin.query(`CREATE DATABASE ${name}`);
+      await admin(`CREATE DATABASE ${name}`);
       const u = new URL(cluster.url);
       u.pathname = `/${name}`;
       return u.toString();
     },
     pids,
     cpuMs: () => pids().reduce((sum, p) => sum + cpuMs(p), 0) + reapedMs(postmaster),
-    stop() {
-      admin.end().catch(() => {});
-      cluster.stop();
-    },
+    alive: () => cpuMs(postmaster) > 0 || existsSync(`/proc/${postmaster}`),
+    stop: () => cluster.stop(),
   };
 }
 

@@ -409,6 +409,7 @@ async function main(): Promise<void> {
     // stop here so that the observe phase has the machine to itself.
     let pgLedgers: { one: Awaited<ReturnType<typeof pgLedger>>; two: Awaited<ReturnType<typeof pgLedger>>; internalErrors: number } | undefined;
     if (pg && pgb) {
+      if (!pgb.alive()) throw new Error('the PostgreSQL cluster is gone (stopped from outside the benchmark?): its rows are not valid');
       await Promise.all([pg.one.stop(), pg.a.stop(), pg.b.stop()]);
       pgLedgers = { one: await pgLedger(pg.urls.one), two: await pgLedger(pg.urls.two), internalErrors: ((pg.one.stderr() + pg.a.stderr() + pg.b.stderr()).match(/internal error/g) ?? []).length };
       await pg.lb.stop();
