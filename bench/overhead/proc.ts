@@ -62,11 +62,17 @@ export function childPids(pid: number): number[] {
  */
 export class CpuWatch {
   readonly #pids: () => number[];
-  constructor(pids: () => number[]) { this.#pids = pids; }
+  readonly #extraMs: () => number;
+  /**
+   * `extraMs`: CPU of further own processes, in ms, that must stay monotonic when some of them exit
+   * (a database's backends come and go; counted as pids, an exited one would take its whole CPU out
+   * of `own` and show up as foreign load).
+   */
+  constructor(pids: () => number[], extraMs: () => number = () => 0) { this.#pids = pids; this.#extraMs = extraMs; }
 
   snapshot(): { sys: SystemCpu; own: number; perPid: Map<number, number> } {
     const perPid = new Map<number, number>();
-    let own = 0;
+    let own = this.#extraMs();
     for (const p of this.#pids()) { const c = cpuMs(p); perPid.set(p, c); own += c; }
     const self = process.cpuUsage();
     own += (self.user + self.system) / 1000 + reapedChildrenCpuMs();

@@ -85,8 +85,10 @@ export async function startFloor(upstreamUrl: string): Promise<Proc & { url: str
   return { ...p, url: `http://127.0.0.1:${m[1]}` };
 }
 
+export type NginxProc = Proc & { url: string; workerPid: () => number | undefined; version: string };
+
 /** nginx pass-through, 1 worker, upstream keepalive, proxy_buffering off (runtime.md §5 (e)). */
-export async function startNginx(dir: string, upstreamPort: number): Promise<Proc & { url: string; workerPid: () => number | undefined; version: string }> {
+export async function startNginx(dir: string, upstreamPort: number): Promise<NginxProc> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const conf = `
@@ -115,6 +117,11 @@ http {
   }
 }
 `;
+  return await runNginx(dir, conf, port);
+}
+
+/** Runs nginx in the foreground from `conf` (written to dir/nginx.conf), listening on `port`. */
+export async function runNginx(dir: string, conf: string, port: number): Promise<NginxProc> {
   writeFileSync(join(dir, 'nginx.conf'), conf);
   const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const p = track(child);
@@ -127,18 +134,23 @@ export interface SynrouterProc extends Proc { url: string; key: string; dbPath: 
 
 /**
  * A real Synrouter as a child process (`synrouter serve`) with its own SQLite file, Anthropic routed
- * to the mock upstream, and a coding-mode client key made by `synrouter keys create`.
+ * to the mock upstream, and a coding-mode client key made by `synrouter keys create`. With
+ * SYNROUTER_DATABASE_URL in `env` the store is that PostgreSQL database instead; `key`: a key already
+ * in that store (another instance on the same database made it), so none is created.
  */
-export async function startSynrouter(opts: { dir: string; upstreamUrl: string; nodeArgs?: string[]; configFile?: string; env?: Record<string, string> }): Promise<SynrouterProc> {
+export async function startSynrouter(opts: { dir: string; upstreamUrl: string; nodeArgs?: string[]; configFile?: string; env?: Record<string, string>; key?: string }): Promise<SynrouterProc> {
   mkdirSync(opts.dir, { recursive: true });
   const dbPath = join(opts.dir, 'synrouter.db');
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SYNROUTER_') && !k.startsWith('OTEL_')) env[k] = v;
   Object.assign(env, { SYNROUTER_ANTHROPIC_BASE_URL: opts.upstreamUrl, SYNROUTER_ANTHROPIC_API_KEY: 'sk-ant-bench-upstream-key', ...(opts.configFile ? { SYNROUTER_CONFIG: opts.configFile } : {}), ...opts.env });
   const main = join(ROOT, 'src/cli/main.ts');
-  const out = execFileSync(process.execPath, [main, 'keys', 'create', '--name', 'bench', '--mode', 'coding', '--db', dbPath], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const key = out.trim().split('\n').at(-1)!.trim();
-  if (!key.startsWith('sk-sr-')) throw new Error(`keys create printed no key: ${out}`);
+  let key = opts.key;
+  if (!key) {
+    const out = execFileSync(process.execPath, [main, 'keys', 'create', '--name', 'bench', '--mode', 'coding', '--db', dbPath], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    key = out.trim().split('\n').at(-1)!.trim();
+    if (!key.startsWith('sk-sr-')) throw new Error(`keys create printed no key: ${out}`);
+  }
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), main, 'serve', '--port', '0', '--host', '127.0.0.1', '--db', dbPath], { env, cwd: opts.dir, stdio: ['ignore', 'pipe', 'pipe'] });
   const p = track(child);
   child.stdout!.resume();
@@ -152,9 +164,12 @@ export interface WrkResult {
   rps: number;
 }
 
-/** `bodyFiles`: the requests of one conversation, sent in turn (wrk-post.lua). */
-export async function runWrk(opts: { url: string; connections: number; seconds: number; bodyFiles: string[]; headers: Record<string, string> }): Promise<WrkResult> {
-  const env = { ...process.env, BENCH_BODIES: opts.bodyFiles.join('\n'), BENCH_HEADERS: Object.entries(opts.headers).map(([k, v]) => `${k}: ${v}`).join('\n') };
+/**
+ * `bodyFiles`: the requests of one conversation, sent in turn (wrk-post.lua); `sessions` (default 1):
+ * that many sessions replay it, interleaved, each with its own session header.
+ */
+export async function runWrk(opts: { url: string; connections: number; seconds: number; bodyFiles: string[]; headers: Record<string, string>; sessions?: number }): Promise<WrkResult> {
+  const env = { ...process.env, BENCH_BODIES: opts.bodyFiles.join('\n'), BENCH_HEADERS: Object.entries(opts.headers).map(([k, v]) => `${k}: ${v}`).join('\n'), BENCH_SESSIONS: String(opts.sessions ?? 1) };
   const child = spawn('wrk', ['-t1', `-c${opts.connections}`, `-d${opts.seconds}s`, '--timeout', '10s', '-s', join(HERE, 'wrk-post.lua'), opts.url], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c: Buffer) => { out += c.toString(); });

@@ -1,6 +1,10 @@
 -- wrk script for the overhead benchmark: POSTs the files named by $BENCH_BODIES (one path per line)
 -- in turn, as one conversation replayed turn after turn, with the headers in $BENCH_HEADERS
 -- ("name: value" lines), and prints one machine-readable line at the end.
+-- With $BENCH_SESSIONS = N (> 1), N sessions each replay the conversation: the session header
+-- (x-claude-code-session-id) of request k is the given value plus "-s" .. (k mod N), and each session
+-- sends its turns in order. That is what spreads a load over instances behind a balancer that hashes
+-- the session header (one session would all go to one instance).
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 for line in (os.getenv("BENCH_HEADERS") or ""):gmatch("[^\n]+") do
@@ -12,14 +16,32 @@ end
 -- request per call would load wrk, not the target.
 local requests = {}
 local turn = 0
+local sessions = tonumber(os.getenv("BENCH_SESSIONS") or "1") or 1
+local SESSION_HEADER = "x-claude-code-session-id"
 
 init = function(args)
+  local bodies = {}
   for path in (os.getenv("BENCH_BODIES") or ""):gmatch("[^\n]+") do
     local f = assert(io.open(path, "rb"))
-    requests[#requests + 1] = wrk.format("POST", nil, nil, f:read("*a"))
+    bodies[#bodies + 1] = f:read("*a")
     f:close()
   end
-  assert(#requests > 0, "BENCH_BODIES names no file")
+  assert(#bodies > 0, "BENCH_BODIES names no file")
+  if sessions <= 1 then
+    for _, body in ipairs(bodies) do requests[#requests + 1] = wrk.format("POST", nil, nil, body) end
+    return
+  end
+  -- Request k (from 0) is session k mod N's turn floor(k / N) mod T: sessions interleave, and each
+  -- one's turns come in order.
+  local base = wrk.headers[SESSION_HEADER] or "bench-session"
+  for t = 1, #bodies do
+    for s = 0, sessions - 1 do
+      local h = {}
+      for name, value in pairs(wrk.headers) do h[name] = value end
+      h[SESSION_HEADER] = base .. "-s" .. s
+      requests[#requests + 1] = wrk.format("POST", nil, h, bodies[t])
+    end
+  end
 end
 
 request = function()
