@@ -136,15 +136,16 @@ export interface SynrouterProc extends Proc { url: string; key: string; dbPath: 
  * A real Synrouter as a child process (`synrouter serve`) with its own SQLite file, Anthropic routed
  * to the mock upstream, and a coding-mode client key made by `synrouter keys create`. With
  * SYNROUTER_DATABASE_URL in `env` the store is that PostgreSQL database instead; `key`: a key already
- * in that store (another instance on the same database made it), so none is created.
+ * in that store (another instance on the same database made it), so none is created; `root`: another
+ * checkout of Synrouter to run (the benchmark's before/after row).
  */
-export async function startSynrouter(opts: { dir: string; upstreamUrl: string; nodeArgs?: string[]; configFile?: string; env?: Record<string, string>; key?: string }): Promise<SynrouterProc> {
+export async function startSynrouter(opts: { dir: string; upstreamUrl: string; nodeArgs?: string[]; configFile?: string; env?: Record<string, string>; key?: string; root?: string }): Promise<SynrouterProc> {
   mkdirSync(opts.dir, { recursive: true });
   const dbPath = join(opts.dir, 'synrouter.db');
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SYNROUTER_') && !k.startsWith('OTEL_')) env[k] = v;
   Object.assign(env, { SYNROUTER_ANTHROPIC_BASE_URL: opts.upstreamUrl, SYNROUTER_ANTHROPIC_API_KEY: 'sk-ant-bench-upstream-key', ...(opts.configFile ? { SYNROUTER_CONFIG: opts.configFile } : {}), ...opts.env });
-  const main = join(ROOT, 'src/cli/main.ts');
+  const main = join(opts.root ?? ROOT, 'src/cli/main.ts');
   let key = opts.key;
   if (!key) {
     const out = execFileSync(process.execPath, [main, 'keys', 'create', '--name', 'bench', '--mode', 'coding', '--db', dbPath], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

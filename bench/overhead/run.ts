@@ -41,6 +41,7 @@ import { spawnSync } from 'node:child_process';
 import { DatabaseSync } from 'node:sqlite';
 import { agentBody, agentConversation, countMarkers, describeBody } from './body.ts';
 import { startUpstream, startNginx, startFloor, startSynrouter, runWrk, type WrkResult, type Proc } from './processes.ts';
+import { startBase } from './base-checkout.ts';
 import { CpuWatch, cpuMs, rssKiB } from './proc.ts';
 import { post, ttfb, manyStreams } from './clients.ts';
 import { summarizeProfile } from './profile-summary.ts';
@@ -69,7 +70,7 @@ const WARM_NATIVE_S = QUICK ? 1 : 4;
 const WARM_LITELLM_S = num('BENCH_LITELLM_WARM_SECONDS', QUICK ? 2 : 10);
 // The one-instance multi-session load runs on the PostgreSQL Synrouter warmed just before it (the same
 // process), so it gets the short warm-up; the two fresh instances get the Node one (each sees half the load).
-const NODE_TARGETS = new Set<Target>(['floor', 'synrouter', 'synrouter-pg', 'pg-two', 'portkey']);
+const NODE_TARGETS = new Set<Target>(['floor', 'synrouter', 'synrouter-base', 'synrouter-pg', 'pg-two', 'portkey']);
 const warmSeconds = (t: Target) => (NODE_TARGETS.has(t) ? WARM_S : t === 'litellm' ? WARM_LITELLM_S : WARM_NATIVE_S);
 const TTFB_N = num('BENCH_TTFB_N', QUICK ? 15 : 40);
 const STREAMS = num('BENCH_STREAMS', QUICK ? 200 : 1000);
@@ -79,7 +80,7 @@ const MODEL = 'claude-sonnet-4-6';
 /** The replayed conversation: TURNS requests, the last about LAST_BYTES, about 200 KB on average. */
 const TURNS = 10, LAST_BYTES = 218_000;
 
-type Target = 'direct' | 'nginx' | 'floor' | 'synrouter' | 'litellm' | 'synrouter-pg' | 'pg-one' | 'pg-two' | 'portkey';
+type Target = 'direct' | 'nginx' | 'floor' | 'synrouter' | 'synrouter-base' | 'litellm' | 'synrouter-pg' | 'pg-one' | 'pg-two' | 'portkey';
 type Format = 'json' | 'sse';
 const WITH_LITELLM = process.env.BENCH_LITELLM !== '0';
 const WITH_POSTGRES = process.env.BENCH_POSTGRES !== '0';
@@ -89,7 +90,14 @@ const WITH_PORTKEY = process.env.BENCH_PORTKEY !== '0';
  * all go to one instance. Each wrk connection's next request is the next session's next turn.
  */
 const SESSIONS = num('BENCH_SESSIONS', 20);
-const TARGETS: Target[] = ['direct', 'nginx', 'floor', 'synrouter', ...(WITH_LITELLM ? ['litellm' as const] : []),
+/**
+ * The same Synrouter on SQLite at an earlier commit, in the same run: whether a change made the
+ * single-instance path slower (issue 20 asks it of the PostgreSQL store: eb28431 is main before it).
+ * BENCH_BASE=<rev> picks another, BENCH_BASE=0 leaves it out. It runs from a git worktree of that
+ * commit in the benchmark's temp dir, on this checkout's node_modules.
+ */
+const BASE = process.env.BENCH_BASE === '0' ? undefined : (process.env.BENCH_BASE ?? 'eb28431');
+const TARGETS: Target[] = ['direct', 'nginx', 'floor', 'synrouter', ...(BASE ? ['synrouter-base' as const] : []), ...(WITH_LITELLM ? ['litellm' as const] : []),
   ...(WITH_POSTGRES ? ['synrouter-pg' as const, 'pg-one' as const, 'pg-two' as const] : []), ...(WITH_PORTKEY ? ['portkey' as const] : [])];
 /** Portkey answers JSON only (runtime.md §7: its streams fail on Node with "TypeError: immutable"). */
 const targetsFor = (format: Format) => (format === 'sse' ? TARGETS.filter((t) => t !== 'portkey') : TARGETS);
@@ -97,7 +105,7 @@ const targetsFor = (format: Format) => (format === 'sse' ? TARGETS.filter((t) =>
 const TTFB_TARGETS = targetsFor('sse').filter((t) => t !== 'pg-one');
 const sessionsFor = (t: Target) => (t === 'pg-one' || t === 'pg-two' ? SESSIONS : 1);
 const LABEL: Record<Target, string> = {
-  direct: 'direct', nginx: 'nginx', floor: 'node floor (ref.)', synrouter: '**synrouter**', litellm: 'litellm',
+  direct: 'direct', nginx: 'nginx', floor: 'node floor (ref.)', synrouter: '**synrouter**', 'synrouter-base': `synrouter @${BASE ?? ''} (before)`, litellm: 'litellm',
   'synrouter-pg': 'synrouter, PostgreSQL', 'pg-one': `synrouter, PostgreSQL, ${SESSIONS} sessions`, 'pg-two': `nginx + 2 synrouters, PostgreSQL, ${SESSIONS} sessions`, portkey: 'portkey',
 };
 const FORMATS: Format[] = ['json', 'sse'];
@@ -186,6 +194,8 @@ async function main(): Promise<void> {
     writeFileSync(configFile, JSON.stringify(synConfig));
     let syn = await startSynrouter({ dir: join(tmp, 'synrouter'), upstreamUrl: upstream.url, configFile });
     procs.push(syn);
+    const base = BASE ? await startBase(BASE, tmp, { upstreamUrl: upstream.url, configFile }) : undefined;
+    if (base) procs.push(base);
     // LiteLLM as users run it: one model entry for the upstream (no injection points), one process.
     const litellm = WITH_LITELLM
       ? await startLiteLLM({ dir: join(tmp, 'litellm'), models: [{ name: MODEL, model: `anthropic/${MODEL}`, apiBase: upstream.url, apiKey: 'sk-ant-bench-upstream-key' }] })
@@ -220,9 +230,9 @@ async function main(): Promise<void> {
     if (!nginxWorker) throw new Error('nginx worker not found');
     const pgProcs = () => (pg ? [pg.one.pid, pg.a.pid, pg.b.pid, pg.lb.pid, pg.lbWorker] : []);
     // The cluster's CPU as one monotonic figure (its backends exit when a pool closes idle clients).
-    const watch = new CpuWatch(() => [upstream.pid, nginx.pid, nginxWorker, floor.pid, syn.pid, ...(litellm ? [litellm.pid] : []), ...pgProcs(), ...(portkey ? [portkey.pid] : [])], () => pgb?.cpuMs() ?? 0);
+    const watch = new CpuWatch(() => [upstream.pid, nginx.pid, nginxWorker, floor.pid, syn.pid, ...(base ? [base.pid] : []), ...(litellm ? [litellm.pid] : []), ...pgProcs(), ...(portkey ? [portkey.pid] : [])], () => pgb?.cpuMs() ?? 0);
     const proxyPids: Record<Target, number[]> = {
-      direct: [], nginx: [nginx.pid, nginxWorker], floor: [floor.pid], synrouter: [syn.pid], litellm: litellm ? [litellm.pid] : [],
+      direct: [], nginx: [nginx.pid, nginxWorker], floor: [floor.pid], synrouter: [syn.pid], 'synrouter-base': base ? [base.pid] : [], litellm: litellm ? [litellm.pid] : [],
       'synrouter-pg': pg ? [pg.one.pid] : [], 'pg-one': pg ? [pg.one.pid] : [], 'pg-two': pg ? [pg.a.pid, pg.b.pid, pg.lb.pid, pg.lbWorker] : [],
       portkey: portkey ? [portkey.pid] : [],
     };
@@ -231,6 +241,7 @@ async function main(): Promise<void> {
       nginx: `${nginx.url}/v1/messages`,
       floor: `${floor.url}/v1/messages`,
       synrouter: `${syn.url}/api/anthropic/v1/messages`,
+      'synrouter-base': base ? `${base.url}/api/anthropic/v1/messages` : '',
       litellm: litellm ? `${litellm.url}/v1/messages` : '',
       'synrouter-pg': pg ? `${pg.one.url}/api/anthropic/v1/messages` : '',
       'pg-one': pg ? `${pg.one.url}/api/anthropic/v1/messages` : '',
@@ -247,6 +258,7 @@ async function main(): Promise<void> {
     // in headers (the others ignore the key).
     const headersFor = (t: Target): Record<string, string> => {
       if (t === 'litellm') return { ...headers, 'x-api-key': LITELLM_KEY };
+      if (t === 'synrouter-base') return { ...headers, 'x-api-key': base!.key };
       if (t === 'synrouter-pg' || t === 'pg-one') return { ...headers, 'x-api-key': pg!.one.key };
       if (t === 'pg-two') return { ...headers, 'x-api-key': pg!.a.key };
       if (t === 'portkey') return { ...headers, ...portkeyHeaders(upstream.url) };
@@ -268,7 +280,7 @@ async function main(): Promise<void> {
         const markers = after.cacheControlMarkers - before.cacheControlMarkers;
         const sent = after.bytesIn - before.bytesIn;
         const own = countMarkers(bodies[format]);
-        if (target === 'synrouter' || PG_TARGETS.has(target)) {
+        if (target === 'synrouter' || target === 'synrouter-base' || PG_TARGETS.has(target)) {
           if (markers <= own) throw new Error(`${target}: added no cache_control (${format}: ${markers} upstream, ${own} from the client): the cache engine did not run`);
           checks.push(`${target} ${format}: the upstream received ${n0(sent)} bytes with ${markers} cache_control markers (the client sent ${n0(bodies[format].length)} bytes with ${own}): the cache engine added ${markers - own}`);
         } else if (target === 'portkey') {
@@ -425,6 +437,14 @@ async function main(): Promise<void> {
       const t: string[] = [];
       const addP = (format: Format, r: Row, k: 'p50_us' | 'p99_us') => ms(r.c1.wrk[k] - get(format, 'direct').c1.wrk[k]);
       const both = (r: Row) => r.c20.proxyCpuPerReq! + (r.c20.dbCpuPerReq ?? 0);
+      if (base) {
+        t.push('', `| format | Synrouter on SQLite CPU/req c=20, now / @${base.commit} | ratio | added p50 c=1, now / before | added p99 c=1, now / before | req/s c=20, now / before |`, '|---|---:|---:|---:|---:|---:|');
+        for (const format of FORMATS) {
+          const s = get(format, 'synrouter'), b = get(format, 'synrouter-base');
+          t.push(`| ${format.toUpperCase()} | ${f(s.c20.proxyCpuPerReq, 3)} / ${f(b.c20.proxyCpuPerReq, 3)} ms | ${f(s.c20.proxyCpuPerReq! / b.c20.proxyCpuPerReq!, 2)}x `
+            + `| ${sg(addP(format, s, 'p50_us'), 2)} / ${sg(addP(format, b, 'p50_us'), 2)} ms | ${sg(addP(format, s, 'p99_us'), 2)} / ${sg(addP(format, b, 'p99_us'), 2)} ms | ${f(s.c20.wrk.rps, 0)} / ${f(b.c20.wrk.rps, 0)} |`);
+        }
+      }
       if (pg) {
         t.push('', '| format | Synrouter CPU/req c=20, SQLite / PostgreSQL | ratio | + PostgreSQL server CPU/req | Synrouter + server vs SQLite | added p50 c=1, SQLite / PostgreSQL | added p99 c=1 | req/s c=20, SQLite / PostgreSQL | added TTFB p50, SQLite / PostgreSQL |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
         for (const format of FORMATS) {
