@@ -4,7 +4,7 @@
  * Routed here by handleRequest before client auth.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Deps } from '../handle-request.ts';
+import type { Deps } from '../deps.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import { AdminError, sendAdminError } from './admin-http.ts';
 import { matchApiRoute } from './api-routes.ts';

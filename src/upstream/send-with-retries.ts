@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProxyError, toProxyError } from '../errors.ts';
-import type { Deps } from '../handle-request.ts';
+import type { Deps } from '../deps.ts';
 import type { Route } from '../route/resolve-route.ts';
 import { toLedgerRow, type Turn } from '../turn.ts';
 import { isRetryableStatus, retryDelayMs } from './retry-policy.ts';
