@@ -5,7 +5,6 @@
  */
 import { ProxyError } from '../errors.ts';
 import type { Route } from '../route/resolve-route.ts';
-import type { Turn } from '../turn.ts';
 import { describeTransportError } from '../upstream/send-upstream.ts';
 import { redactSecrets } from './upstream-error-message.ts';
 
@@ -24,7 +23,8 @@ export interface Attempt {
 }
 
 /** Runs one attempt on `route` and records it on the turn, whatever its outcome. */
-export async function attempted<T extends { upstream: { status: number } }>(turn: Turn, route: Route, attempt: (route: Route) => Promise<T>): Promise<T> {
+// The turn by the one field it needs (turn.ts imports Attempt from here).
+export async function attempted<T extends { upstream: { status: number } }>(turn: { attempts?: Attempt[] }, route: Route, attempt: (route: Route) => Promise<T>): Promise<T> {
   const a: Attempt = { route, startPerf: performance.now() };
   (turn.attempts ??= []).push(a);
   try {
