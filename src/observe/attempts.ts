@@ -3,7 +3,7 @@
  * when it went out, when its answer's head (or its failure) came back, and what that was. The access
  * log counts the retries from them and lists the failed ones; the tracer turns each into a child span.
  */
-import { ProxyError } from '../errors.ts';
+import { ProxyError, type ErrorCode } from '../errors.ts';
 import type { Route } from '../route/resolve-route.ts';
 import { describeTransportError } from '../upstream/send-upstream.ts';
 import { redactSecrets } from './upstream-error-message.ts';
@@ -17,7 +17,7 @@ export interface Attempt {
   /** The upstream's status, or the status of the error Synrouter made of a transport failure. */
   status?: number;
   /** Set when the attempt failed without an HTTP answer: the ProxyError code (UPSTREAM_UNREACHABLE, ...). */
-  errorCode?: string;
+  errorCode?: ErrorCode;
   /** The transport error (address, errno) for such a failure. */
   errorMessage?: string;
 }
