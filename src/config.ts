@@ -22,7 +22,7 @@ import { DEFAULT_KEEPALIVE, type KeepAliveConfig } from './keepalive/keep-alive.
 import { DEFAULT_BODY_TIMEOUT_MS } from './server/read-body.ts';
 import { ConfigError } from './errors.ts';
 import { CONFIG_FILE } from './config-schema.ts';
-import { DEFAULT_LOG, LOG_LEVELS, type LogConfig, type LogLevel } from './observe/access-log.ts';
+import { DEFAULT_LOG, LOG_LEVELS, type LogConfig, type LogLevel } from './observe/log-config.ts';
 import { tracingFromEnv, type TracingConfig } from './observe/otel-config.ts';
 
 export interface ProviderConfig {

@@ -1,70 +1,35 @@
 /**
  * THE flow of a request, in order:
  *   server (match route, bounded body) -> auth (key, limits) -> session (id, fingerprint) -> route
- *   -> translate (only when the protocols differ) -> rewrite (cache engine / cache keys) -> upstream
- *   (retries, fallbacks) -> sse (stream back as it arrives) + meter (on the side) -> store (one ledger
+ *   -> the attempt, once per route tried (send-attempt.ts: translate, only when the protocols differ
+ *   -> rewrite, cache engine / cache keys -> send) under upstream's retries and fallbacks -> sse (stream back as it arrives) + meter (on the side) -> store (one ledger
  *   row per turn); then keepalive (warm the idle session) and the counterfactual bills for the savings.
  * Each stage lives in the folder of the same name; this file only calls them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { Agent } from 'undici';
-import type { Config } from './config.ts';
+import type { Deps } from './deps.ts';
 import { ProxyError, toProxyError } from './errors.ts';
 import { matchEndpoint, type Endpoint } from './server/endpoints.ts';
 import { declaredLength, readBody } from './server/read-body.ts';
 import { requestPath, requestUrl } from './server/request-url.ts';
 import { sendError, sendJson } from './server/respond.ts';
 import { listModels } from './server/models-endpoint.ts';
+import type { LoadShedder } from './server/load-shedder.ts';
+import { handleAdmin, isAdminPath } from './admin/handle-admin.ts';
 import { authenticate } from './auth/authenticate.ts';
+import { CLIENT_PROTOCOLS } from './protocols/client-protocols.ts';
 import { identifySession } from './session/identify-session.ts';
 import { bodySlot } from './session/session-id.ts';
-import { commitEngineState, engineStateId } from './session/session-state.ts';
+import { commitEngineState } from './session/session-state.ts';
 import { commitCarriedThinking } from './session/carried-thinking.ts';
 import { resolveRoutes } from './route/resolve-route.ts';
+import { sendAttempt, type AttemptInput } from './send-attempt.ts';
 import { sendWithRetries } from './upstream/send-with-retries.ts';
-import type { Registry } from './route/registry.ts';
-import type { EngineConfig } from './rewrite/cache-engine.ts';
-import { routeHeaders, sendUpstream } from './upstream/send-upstream.ts';
-import { CLIENT_PROTOCOLS } from './protocols/client-protocols.ts';
-import { translateRequest } from './translate/translate-request.ts';
-import { rewriteOutgoing } from './rewrite/rewrite-outgoing.ts';
 import { forwardResponse } from './upstream/forward-response.ts';
-import type { KeyStoreApi, LedgerApi, LimitsApi, SessionStoreApi, Store } from './store/store.ts';
-import { newTurn, openRowOf, progressOf, toLedgerRow, type Turn } from './turn.ts';
-import { handleAdmin, isAdminPath } from './admin/handle-admin.ts';
-import type { Metrics } from './meter/metrics.ts';
-import type { ProviderCacheModel } from './meter/provider-cache-model.ts';
-import type { Inflight } from './server/inflight.ts';
-import type { LoadShedder } from './server/load-shedder.ts';
-import type { KeepAlive } from './keepalive/keep-alive.ts';
-import { keepAliveApplies, keepWarm } from './keepalive/keep-warm.ts';
+import { newTurn, toLedgerRow, type Turn } from './turn.ts';
+import { keepWarm } from './keepalive/keep-warm.ts';
 import { recordCounterfactuals } from './meter/counterfactual.ts';
-import type { Observer } from './observe/observer.ts';
-
-export interface Deps {
-  config: Config;
-  /** The store (SQLite or PostgreSQL); its parts below, by the names the stages use. */
-  store: Store;
-  keys: KeyStoreApi;
-  ledger: LedgerApi;
-  sessions: SessionStoreApi;
-  registry: Registry;
-  engine: EngineConfig;
-  agent: Agent;
-  /** Wall clock for turn times and cache TTLs; tests and the savings benchmark share the simulator's. */
-  clock: { now(): number };
-  metrics: Metrics;
-  /** Counterfactual bills: the client's own markers alone; shadow keys' engine rewrite. */
-  clientOnly: ProviderCacheModel;
-  shadowModel: ProviderCacheModel;
-  inflight: Inflight;
-  limits: LimitsApi;
-  shedder: LoadShedder;
-  keepalive: KeepAlive;
-  /** The access log and traces: told once per request, after its row. */
-  observer: Observer;
-}
 
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, deps: Deps): Promise<void> {
   // randomUUID draws from a buffered pool of random bytes (randomBytes went to the kernel per call).
@@ -133,28 +98,9 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
   // Same fingerprint, same upstream key: the provider's cache is per key (protocols.md §2.8).
   const routes = resolveRoutes({ requested: request.model, registry: deps.registry, providers: deps.config.providers, scope: session.fingerprint.prefix, client: client.wire, fallbacks: deps.config.fallbacks });
   const key = turn.key!;
-  const { route, outgoing, rewritten, upstream, headers } = await sendWithRetries({ routes, deps, turn, signal, attempt: async (route) => {
-    const state = await deps.sessions.get(key.id, engineStateId(key, session.id));
-    // Thinking kept for chat clients lives in the session's own state (a shadow key's engine state is elsewhere).
-    const carriedThinking = key.shadow ? (await deps.sessions.get(key.id, session.id))?.thinking : state?.thinking;
-    const outgoing = translateRequest({ from: client.wire, to: route.wire, raw, request, route, now: turn.startedAt, ...(carriedThinking ? { carriedThinking } : {}) });
-    const rewritten = await rewriteOutgoing({
-      outgoing, route, session, key, now: turn.startedAt, state, engine: deps.engine,
-      countTokens: endpoint.op === 'count_tokens', ...(keepAliveApplies(route, deps.config.keepalive.enabled) ? { keepAlive: { maxIdleMs: deps.config.keepalive.maxIdleMs[key.mode] } } : {}),
-    });
-    const headers = routeHeaders(req.headers, route);
-    // In the ledger before it goes out (a crash from here on leaves it recorded as interrupted); count_tokens is free and has no row.
-    if (endpoint.op !== 'count_tokens') turn.open = await deps.ledger.open(openRowOf(turn, key), () => progressOf(turn, deps.registry));
-    const upstream = await sendUpstream(deps.agent, {
-      baseUrl: route.provider.baseUrl,
-      path: route.provider.spec.paths[route.wire]! + (endpoint.op === 'count_tokens' ? '/count_tokens' : ''),
-      method: 'POST',
-      headers,
-      body: rewritten.body,
-      signal,
-    });
-    return { route, outgoing, rewritten, upstream, headers };
-  } });
+  // Each try is prepared for its own route (translation, rewrite, headers): send-attempt.ts.
+  const attempt: AttemptInput = { op: endpoint.op, headers: req.headers, client, raw, request, session, key, turn, deps, signal };
+  const { route, outgoing, rewritten, upstream, headers } = await sendWithRetries({ routes, deps, turn, signal, attempt: (route) => sendAttempt(route, attempt) });
   turn.changes = rewritten.changes;
   if (rewritten.engine) {
     turn.expectedMiss = rewritten.engine.expectedMiss;

@@ -1,5 +1,5 @@
 /** The record of one request as it moves through the stages; meter/ and store/ receive it. */
-import type { ClientProtocol } from './errors.ts';
+import type { ClientProtocol, LedgerErrorCode } from './errors.ts';
 import type { KeyRecord } from './store/keys.ts';
 import type { Route } from './route/resolve-route.ts';
 import type { OpenRow, OpenTurn, Progress, TurnRow } from './store/ledger.ts';
@@ -21,7 +21,7 @@ export interface Turn {
   route?: Route;
   streamed: boolean;
   status: number;
-  errorCode: string | null;
+  errorCode: LedgerErrorCode | null;
   aborted: boolean;
   usage: Usage;
   responseModel: string | null;

@@ -1,20 +1,7 @@
 /** Small HTTP helpers of the admin side: JSON errors `{error: {message, type, code}}`, JSON bodies, query parameters. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { anthropicErrorType, ProxyError } from '../errors.ts';
+import { AdminError, anthropicErrorType, ProxyError, type AdminErrorCode, type ErrorCode } from '../errors.ts';
 import { readBody } from '../server/read-body.ts';
-
-/** An error answered as `{error: {message, type, code}}` with its HTTP status. */
-export class AdminError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly headers: Record<string, string>;
-  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.headers = headers;
-  }
-}
 
 const NO_STORE = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 
@@ -26,7 +13,7 @@ export function sendAdminJson(res: ServerResponse, status: number, body: unknown
 
 export function sendAdminError(res: ServerResponse, err: unknown): void {
   const e = err instanceof AdminError ? err
-    : err instanceof ProxyError ? new AdminError(err.status, err.code.toLowerCase(), err.message, err.status === 401 ? { 'www-authenticate': 'Bearer realm="synrouter-admin"' } : {})
+    : err instanceof ProxyError ? new AdminError(err.status, err.code.toLowerCase() as Lowercase<ErrorCode>, err.message, err.status === 401 ? { 'www-authenticate': 'Bearer realm="synrouter-admin"' } : {})
     : new AdminError(500, 'internal', 'Synrouter hit an internal error answering this admin request.');
   if (e.status === 500) console.error('[synrouter] admin error:', err);
   if (res.headersSent) {
@@ -54,7 +41,7 @@ export async function readJsonObject(req: IncomingMessage): Promise<Record<strin
   return parsed as Record<string, unknown>;
 }
 
-export function badRequest(message: string, code = 'invalid_request'): AdminError {
+export function badRequest(message: string, code: AdminErrorCode = 'invalid_request'): AdminError {
   return new AdminError(400, code, message);
 }
 

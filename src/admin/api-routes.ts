@@ -15,10 +15,11 @@
  * (key_not_found, key_ambiguous), never an empty answer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Deps } from '../handle-request.ts';
+import type { Deps } from '../deps.ts';
 import type { KeyMode, KeyRecord, KeyRole } from '../store/keys.ts';
 import { GROUPINGS, parseTime, Queries, SESSION_SORTS, type Range } from '../store/queries.ts';
-import { AdminError, badRequest, intParam, oneOf, readJsonObject, sendAdminJson } from './admin-http.ts';
+import { AdminError } from '../errors.ts';
+import { badRequest, intParam, oneOf, readJsonObject, sendAdminJson } from './admin-http.ts';
 import { missCosts } from './miss-cost.ts';
 import { resolveKeyRef } from '../store/resolve-key-ref.ts';
 

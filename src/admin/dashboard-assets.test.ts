@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { posix } from 'node:path';
-import type { Deps } from '../handle-request.ts';
+import type { Deps } from '../deps.ts';
 import { requestUrl } from '../server/request-url.ts';
 import { DASHBOARD_FILES, contentType } from './dashboard-assets.ts';
 import { handleAdmin, isAdminPath } from './handle-admin.ts';

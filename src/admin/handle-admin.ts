@@ -4,9 +4,10 @@
  * Routed here by handleRequest before client auth.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Deps } from '../handle-request.ts';
+import type { Deps } from '../deps.ts';
 import { authenticate } from '../auth/authenticate.ts';
-import { AdminError, sendAdminError } from './admin-http.ts';
+import { AdminError } from '../errors.ts';
+import { sendAdminError } from './admin-http.ts';
 import { matchApiRoute } from './api-routes.ts';
 import { serveDashboard } from './dashboard-assets.ts';
 

@@ -6,7 +6,17 @@
  */
 import { ProxyError } from '../errors.ts';
 import type { KeyRecord } from '../store/keys.ts';
-import type { LimitsApi } from '../store/store.ts';
+import type { Awaitable } from '../store/awaitable.ts';
+
+/** What a turn asks of the limits (this module for one instance; store/postgres/ across instances). */
+export interface LimitsApi {
+  /** Admits a request or throws a 429 ProxyError; the returned function releases its concurrency slot. */
+  admit(key: KeyRecord, now: number): Awaitable<() => void>;
+  overBudget(key: KeyRecord, now: number): Awaitable<boolean>;
+  spend(keyId: string, ts: number, usd: number | null): void;
+  /** 'shared' while the counters hold across instances; 'local' when they are per instance (SQLite, or the shared counter unreachable). */
+  readonly scope: 'shared' | 'local';
+}
 
 export interface LimitsConfig {
   /** Requests per minute per key; 0 = no limit. */

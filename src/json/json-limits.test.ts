@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkNesting, JsonLimitError, MAX_NESTING, MAX_SKELETON_VALUES } from './json-limits.ts';
+import { JsonLimitError } from '../errors.ts';
+import { checkNesting, MAX_NESTING, MAX_SKELETON_VALUES } from './json-limits.ts';
 import { scanned, scanJson } from './scan-json.ts';
 import { parseJsonBuffer } from './parse-json.ts';
 

@@ -4,6 +4,7 @@
  * the event loop for 12 s and the heap for 1 GB (issue 21). These bounds make the scan stop early,
  * at a cost proportional to the budget instead of the body.
  */
+import { JsonLimitError } from '../errors.ts';
 
 /**
  * Deepest nesting of objects and arrays. Agents' deepest JSON is a tool's input schema, a dozen
@@ -18,16 +19,6 @@ export const MAX_NESTING = 128;
  * ~0.2 s of scanning here, instead of 12 s and 1 GB of rendering.
  */
 export const MAX_SKELETON_VALUES = 600_000;
-
-/** A body over one of the bounds above: thrown by the scanner and the parser, answered with a 400. */
-export class JsonLimitError extends Error {
-  readonly limit: number;
-  constructor(message: string, limit: number) {
-    super(message);
-    this.name = 'JsonLimitError';
-    this.limit = limit;
-  }
-}
 
 export const tooDeep = () => new JsonLimitError(`The request body nests objects and arrays more than ${MAX_NESTING} levels deep; Synrouter's limit is ${MAX_NESTING}.`, MAX_NESTING);
 

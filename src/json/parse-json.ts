@@ -11,7 +11,8 @@
 import { isSpace, scanned, type JsonNode, type Scan } from './scan-json.ts';
 import { rescan } from './rescan.ts';
 import { recentBodies } from './recent-bodies.ts';
-import { checkNesting, JsonLimitError } from './json-limits.ts';
+import { JsonLimitError } from '../errors.ts';
+import { checkNesting } from './json-limits.ts';
 
 /** Largest slice decoded at once: its string stays a regular heap object even when two-byte. */
 const PIECE = 60_000;

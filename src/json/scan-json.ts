@@ -10,7 +10,8 @@
  * MAX_SKELETON_VALUES values in the skeleton, throws JsonLimitError as soon as the scan reaches it.
  */
 import { isUtf8 } from 'node:buffer';
-import { JsonLimitError, MAX_NESTING, MAX_SKELETON_VALUES, tooDeep } from './json-limits.ts';
+import { JsonLimitError } from '../errors.ts';
+import { MAX_NESTING, MAX_SKELETON_VALUES, tooDeep } from './json-limits.ts';
 
 /** `parsed`: the value json/parse-json.ts made of the node, kept with the skeleton for the next turn (json/rescan.ts). */
 export interface LeafNode { kind: 'leaf'; start: number; end: number; parsed?: unknown }

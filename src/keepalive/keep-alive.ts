@@ -37,6 +37,7 @@ import { ZERO_USAGE, type Usage } from '../meter/usage.ts';
 import type { Prices } from '../route/registry.ts';
 import type { KeyMode } from '../store/keys.ts';
 import type { TurnRow } from '../store/ledger.ts';
+import type { LedgerErrorCode } from '../errors.ts';
 import { PING_LEAD_MS } from '../rewrite/choose-ttl.ts';
 import { TTL_MS } from '../protocols/anthropic/cache-rules.ts';
 import type { Ttl } from '../protocols/anthropic/wire-types.ts';
@@ -275,7 +276,7 @@ export class KeepAlive {
     let status = 0;
     let usage: Usage = ZERO_USAGE;
     let model: string | null = null;
-    let errorCode: string | null = null;
+    let errorCode: LedgerErrorCode | null = null;
     const row = (): TurnRow => ({
       ts: now, requestId: `ka_${now}_${s.sessionId}`.slice(0, 64), kind: 'keepalive', keyId: s.keyId, sessionId: s.sessionId,
       clientProtocol: s.clientProtocol, endpoint: 'keepalive', requestedModel: s.requestedModel, responseModel: model, provider: s.providerName,

@@ -106,7 +106,7 @@ test('model labels are registry ids: the answering route\'s model, else the requ
   m.observeTurn(row({ requestedModel: 'anthropic/claude-sonnet-4.6', responseModel: 'claude-sonnet-4-6-20260217' }));
   // A fallback answered: the label is the model of the route that answered, not the one requested.
   m.observeTurn(row({ requestedModel: 'claude-opus-4-8', responseModel: 'claude-sonnet-4-6' }), registry.resolve('anthropic/claude-sonnet-4.6'));
-  m.observeTurn(row({ requestedModel: null, responseModel: null, status: 400, errorCode: 'INVALID_REQUEST' }));
+  m.observeTurn(row({ requestedModel: null, responseModel: null, status: 400, errorCode: 'BODY_INVALID' }));
   const p = parsePrometheus(m.render());
   const models = new Set(p.samples.filter((s) => s.labels.model !== undefined).map((s) => s.labels.model));
   assert.deepEqual([...models].sort(), ['anthropic/claude-sonnet-4.6', 'unknown']);

@@ -11,19 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AccessLine, LineLevel } from './access-line.ts';
 import { prettyLine } from './pretty-line.ts';
-
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-export interface LogConfig {
-  level: LogLevel;
-  /** "stdout", "stderr" or a file path (appended to; created 0600, its directory 0700). */
-  destination: string;
-  /** "auto": human-readable when the destination is a terminal, JSON otherwise. */
-  format: 'auto' | 'json' | 'pretty';
-}
-
-export const DEFAULT_LOG: LogConfig = { level: 'info', destination: 'stdout', format: 'auto' };
+import type { LogConfig } from './log-config.ts';
 
 export interface AccessLog {
   /** Whether a line of this level is written at all (level "warn": successful requests cost nothing). */

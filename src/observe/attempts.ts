@@ -3,9 +3,8 @@
  * when it went out, when its answer's head (or its failure) came back, and what that was. The access
  * log counts the retries from them and lists the failed ones; the tracer turns each into a child span.
  */
-import { ProxyError } from '../errors.ts';
+import { ProxyError, type ErrorCode } from '../errors.ts';
 import type { Route } from '../route/resolve-route.ts';
-import type { Turn } from '../turn.ts';
 import { describeTransportError } from '../upstream/send-upstream.ts';
 import { redactSecrets } from './upstream-error-message.ts';
 
@@ -18,13 +17,14 @@ export interface Attempt {
   /** The upstream's status, or the status of the error Synrouter made of a transport failure. */
   status?: number;
   /** Set when the attempt failed without an HTTP answer: the ProxyError code (UPSTREAM_UNREACHABLE, ...). */
-  errorCode?: string;
+  errorCode?: ErrorCode;
   /** The transport error (address, errno) for such a failure. */
   errorMessage?: string;
 }
 
 /** Runs one attempt on `route` and records it on the turn, whatever its outcome. */
-export async function attempted<T extends { upstream: { status: number } }>(turn: Turn, route: Route, attempt: (route: Route) => Promise<T>): Promise<T> {
+// The turn by the one field it needs (turn.ts imports Attempt from here).
+export async function attempted<T extends { upstream: { status: number } }>(turn: { attempts?: Attempt[] }, route: Route, attempt: (route: Route) => Promise<T>): Promise<T> {
   const a: Attempt = { route, startPerf: performance.now() };
   (turn.attempts ??= []).push(a);
   try {

@@ -5,7 +5,8 @@
  * "silent" pino is never imported, and without an OTLP endpoint no @opentelemetry module is.
  * Nothing here may fail a request: an error is reported once on stderr and the request goes on.
  */
-import { openAccessLog, type AccessLog, type LogConfig } from './access-log.ts';
+import { openAccessLog, type AccessLog } from './access-log.ts';
+import type { LogConfig } from './log-config.ts';
 import type { TracingConfig } from './otel-config.ts';
 import type { TurnTracer } from './otel-tracer.ts';
 import type { TurnRow } from '../store/ledger.ts';

@@ -7,7 +7,9 @@
  * the shape of a Claude id.
  */
 import { readFileSync } from 'node:fs';
-import type { Prices } from './registry.ts';
+
+/** USD per million tokens of each kind of usage (models.json). */
+export interface Prices { input: number; output: number; cacheRead: number; cacheWrite5m: number; cacheWrite1h: number }
 
 /**
  * How a model thinks (protocols.md §1.2; vendor-caching.md, Claude's current lineup):

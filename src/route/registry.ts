@@ -7,9 +7,10 @@
  * that new models pass through to an Anthropic upstream.
  */
 import { readFileSync } from 'node:fs';
-import { anthropicModelData, baseModelId, isClaudeId, modelFacts, productSpelling, type ModelFacts } from './model-facts.ts';
+import { anthropicModelData, baseModelId, isClaudeId, modelFacts, productSpelling, type ModelFacts, type Prices } from './model-facts.ts';
 
-export interface Prices { input: number; output: number; cacheRead: number; cacheWrite5m: number; cacheWrite1h: number }
+// Declared beside the model data that carries them (model-facts.ts reads prices too); named here for the registry's users.
+export type { Prices };
 
 export interface ModelEntry {
   id: string;

@@ -10,7 +10,8 @@ import { ProxyError, renderAnthropicError, renderOpenAIError } from '../errors.t
 import { malformedBodies } from './read-body.ts';
 import { protocolOfPath } from './endpoints.ts';
 import type { Config } from '../config.ts';
-import { handleRequest, type Deps } from '../handle-request.ts';
+import { handleRequest } from '../handle-request.ts';
+import type { Deps } from '../deps.ts';
 import { createRegistry } from '../route/registry.ts';
 import { openStore } from '../store/open-store.ts';
 import { Metrics } from '../meter/metrics.ts';

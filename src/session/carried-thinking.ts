@@ -18,7 +18,7 @@
  * rewrites whole on PostgreSQL, within a few MB (the request caps bound the rest, session-state.ts).
  */
 import type { CarriedTurn } from '../translate/chat-via-anthropic/capture-thinking.ts';
-import type { SessionStoreApi } from '../store/store.ts';
+import type { SessionStoreApi } from './session-cache-state.ts';
 
 export type { CarriedTurn } from '../translate/chat-via-anthropic/capture-thinking.ts';
 

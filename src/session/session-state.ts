@@ -4,38 +4,11 @@
  * forwarded block would bust the cached prefix) nor where the last turn wrote.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { Ttl } from '../protocols/anthropic/wire-types.ts';
 import type { TrimDecision } from '../rewrite/trim-tool-results.ts';
-import type { Fingerprint } from './fingerprint.ts';
-import type { Awaitable, SessionStoreApi } from '../store/store.ts';
-import { carriedBytes, mergeCarried, type CarriedTurn } from './carried-thinking.ts';
+import type { SessionCacheState, SessionStoreApi } from './session-cache-state.ts';
+import { carriedBytes, mergeCarried } from './carried-thinking.ts';
 
-export interface SessionCacheState {
-  model: string;
-  fingerprint: Fingerprint;
-  /** ms epoch of the last turn's start (TTLs count from request start, protocols.md §2.7). */
-  lastAt: number;
-  /** ms epoch of the last keep-alive ping that refreshed the session's entries, if any. */
-  refreshedAt?: number;
-  /** Prefix hash (shortened) of every position of the last forwarded request. */
-  lastHashes: string[];
-  /** First position of the last request's final message. */
-  finalMessageFrom: number;
-  messageCount: number;
-  /** Breakpoints of the last forwarded request (the client's and ours): where it wrote. */
-  breakpoints: Array<{ hash: string; ttl: Ttl }>;
-  /** The last request's final message did not survive into the next request (OpenClaw-style). */
-  tailVolatile: boolean;
-  trims: Record<string, TrimDecision>;
-  /** Recent gaps between turn starts, ms (newest last). */
-  gaps: number[];
-  /** The conversation TTL the engine chose last, when the session began, and turns seen. */
-  ttl: Ttl;
-  startedAt: number;
-  turns: number;
-  /** Signed thinking kept for a chat.completions client, oldest turn first; bounded (carried-thinking.ts). */
-  thinking?: readonly CarriedTurn[];
-}
+export type { SessionCacheState, SessionStoreApi };
 
 /**
  * Commits a turn's engine state. A shadow key forwarded the client's bytes untouched, so the session's

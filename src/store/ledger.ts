@@ -11,7 +11,7 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { randomBytes } from 'node:crypto';
-import { ERROR_CODES } from '../errors.ts';
+import { ERROR_CODES, type LedgerErrorCode } from '../errors.ts';
 
 export interface TurnRow {
   ts: number;
@@ -26,7 +26,8 @@ export interface TurnRow {
   responseModel: string | null;
   provider: string | null;
   status: number;
-  errorCode: string | null;
+  /** One of errors.ts's LEDGER_ERROR_CODES (a closed set, each documented in the README). */
+  errorCode: LedgerErrorCode | null;
   streamed: boolean;
   aborted: boolean;
   inputTokens: number;
@@ -96,7 +97,7 @@ export const RECOVERED: Partial<Record<(typeof COLUMNS)[number], string>> = {
   // Two open attempts of one request: the earlier one failed and was retried (its retry row was still queued).
   kind: `CASE WHEN kind = 'turn' AND EXISTS (SELECT 1 FROM open_turns l WHERE l.instance = o.instance AND l.request_id = o.request_id AND l.seq > o.seq) THEN 'retry' ELSE kind END`,
   status: `CASE WHEN status = 0 THEN ${ERROR_CODES.INTERRUPTED} ELSE status END`,
-  error_code: `'INTERRUPTED'`,
+  error_code: `'${'INTERRUPTED' satisfies LedgerErrorCode}'`,
   aborted: '1',
 };
 export const IN_OPEN_ROWS = new Set<string>([...OPENED, ...PROGRESS.map(([, c]) => c)]);

@@ -80,9 +80,11 @@ export interface SessionSummary extends Totals {
 }
 
 /** A ledger row as the admin API shows it: the stored row, plus its id, hit rate and parsed engine actions. */
-export interface TurnDetail extends Omit<TurnRow, 'kind' | 'engine' | 'costShadowUsd'> {
+export interface TurnDetail extends Omit<TurnRow, 'kind' | 'engine' | 'costShadowUsd' | 'errorCode'> {
   id: number;
   kind: string;
+  /** As stored: rows written by an older version may hold a code this one no longer writes. */
+  errorCode: string | null;
   hitRate: number | null;
   engine: Array<{ kind: string; detail: string }>;
 }

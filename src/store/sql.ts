@@ -4,7 +4,7 @@
  * differ it asks `dialect`.
  */
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import type { Awaitable } from './store.ts';
+import type { Awaitable } from './awaitable.ts';
 
 export type Row = Record<string, unknown>;
 

@@ -7,11 +7,15 @@
  */
 import type { KeyMode, KeyRecord, KeyRole } from './keys.ts';
 import type { OpenRow, OpenTurn, Progress, TurnRow } from './ledger.ts';
-import type { SessionCacheState } from '../session/session-state.ts';
+import type { SessionStoreApi } from '../session/session-cache-state.ts';
 import type { Queries } from './queries.ts';
-import type { LimitsConfig } from '../auth/limits.ts';
+import type { LimitsApi, LimitsConfig } from '../auth/limits.ts';
+import type { Awaitable } from './awaitable.ts';
 
-export type Awaitable<T> = T | Promise<T>;
+// The parts' interfaces live beside what they describe (so those modules need not import this one);
+// named here too, for the stages that take the store's parts.
+export type { Awaitable, LimitsApi, SessionStoreApi };
+
 
 export interface KeyStoreApi {
   /** The record for a presented key, or undefined (revoked keys are returned: the caller says why it refuses). */
@@ -42,29 +46,6 @@ export interface LedgerApi {
   readonly dropped: number;
   /** Rows the store refused for their values (PostgreSQL: a data error), logged whole and set aside. */
   readonly rejected: number;
-}
-
-export interface SessionStoreApi {
-  get(keyId: string, sessionId: string): Awaitable<SessionCacheState | undefined>;
-  /** Trim decisions merge and the first one stands (session-state.ts); `override` for what was really sent. */
-  set(keyId: string, sessionId: string, next: SessionCacheState, opts?: { override?: boolean }): Awaitable<void>;
-  flush(): Awaitable<void>;
-  /**
-   * Whether this instance sends the keep-alive ping due at `dueAt` for the session whose last turn
-   * started at `lastTurnAt`: true exactly once per due time, and only on the instance that served
-   * that turn (a later turn elsewhere moves the ownership).
-   */
-  claimPing(keyId: string, sessionId: string, lastTurnAt: number, dueAt: number): Awaitable<boolean>;
-  readonly memory: { bytes: number; sessions: number };
-}
-
-export interface LimitsApi {
-  /** Admits a request or throws a 429 ProxyError; the returned function releases its concurrency slot. */
-  admit(key: KeyRecord, now: number): Awaitable<() => void>;
-  overBudget(key: KeyRecord, now: number): Awaitable<boolean>;
-  spend(keyId: string, ts: number, usd: number | null): void;
-  /** 'shared' while the counters hold across instances; 'local' when they are per instance (SQLite, or the shared counter unreachable). */
-  readonly scope: 'shared' | 'local';
 }
 
 export interface Store {

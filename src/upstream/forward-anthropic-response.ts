@@ -4,7 +4,7 @@
  * the meter reads usage on the side.
  */
 import type { ServerResponse } from 'node:http';
-import { renderAnthropicError } from '../errors.ts';
+import { inStreamErrorCode, renderAnthropicError } from '../errors.ts';
 import { AnthropicStreamWatcher, fromAnthropicUsage } from '../meter/anthropic-usage.ts';
 import type { AnthropicUsage } from '../protocols/anthropic/types.ts';
 import { endStreamWithError, relay, responseHeaders } from '../sse/relay.ts';
@@ -56,7 +56,7 @@ export async function forwardAnthropicResponse(opts: { upstream: UpstreamRespons
       turn.usage = s.usage;
       turn.responseModel = s.model;
       if (s.error && !turn.errorCode) {
-        turn.errorCode = `UPSTREAM_${s.error.type}`;
+        turn.errorCode = inStreamErrorCode(s.error.type);
         turn.errorMessage = inBandErrorMessage(s.error.message);
       }
     } else {

@@ -4,8 +4,8 @@
  * model, then fallback models). Every failed attempt is a ledger row of kind 'retry'.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ProxyError, toProxyError } from '../errors.ts';
-import type { Deps } from '../handle-request.ts';
+import { ProxyError, toProxyError, type LedgerErrorCode } from '../errors.ts';
+import type { Deps } from '../deps.ts';
 import type { Route } from '../route/resolve-route.ts';
 import { toLedgerRow, type Turn } from '../turn.ts';
 import { isRetryableStatus, retryDelayMs } from './retry-policy.ts';
@@ -53,7 +53,7 @@ export async function sendWithRetries<T extends { route: Route; upstream: Upstre
   }
 }
 
-function recordAttempt(o: { deps: Deps; turn: Turn }, route: Route, status: number, code: string): void {
+function recordAttempt(o: { deps: Deps; turn: Turn }, route: Route, status: number, code: LedgerErrorCode): void {
   const key = o.turn.key;
   if (!key) return;
   try {

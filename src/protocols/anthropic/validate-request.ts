@@ -3,9 +3,8 @@
  * needs to route and rewrite safely is checked; everything else is the provider's to judge, so a
  * request the provider would accept is never rejected here.
  */
-import { ProxyError } from '../../errors.ts';
+import { JsonLimitError, ProxyError } from '../../errors.ts';
 import { parseJsonBuffer } from '../../json/parse-json.ts';
-import { JsonLimitError } from '../../json/json-limits.ts';
 import { checkBlocksInAll, checkBlocksInMessage, checkMessageCount, checkToolCount } from '../request-limits.ts';
 import type { MessagesRequest } from './types.ts';
 
