@@ -7,22 +7,12 @@
  * files in a temp dir.
  */
 import { mkdirSync } from 'node:fs';
-import { freePort, runNginx, type NginxProc } from './processes.ts';
+import { freePort, nginxConf, runNginx, type NginxProc } from './processes.ts';
 
 export async function startNginxCluster(dir: string, instancePorts: number[]): Promise<NginxProc> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const conf = `
-daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  keepalive_requests 1000000;
+  const conf = nginxConf(dir, `
   map $http_x_claude_code_session_id $sr_session_1 { "" $http_session_id;   default $http_x_claude_code_session_id; }
   map $sr_session_1                  $sr_session_2 { "" $http_x_session_id; default $sr_session_1; }
   map $sr_session_2                  $sr_session   { "" $request_id;        default $sr_session_2; }
@@ -54,7 +44,6 @@ ${instancePorts.map((p) => `    server 127.0.0.1:${p} max_fails=3 fail_timeout=1
       proxy_next_upstream_timeout 10s;
     }
   }
-}
-`;
+`);
   return await runNginx(dir, conf, port);
 }

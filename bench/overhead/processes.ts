@@ -91,17 +91,7 @@ export type NginxProc = Proc & { url: string; workerPid: () => number | undefine
 export async function startNginx(dir: string, upstreamPort: number): Promise<NginxProc> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const conf = `
-daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  keepalive_requests 1000000;
+  const conf = nginxConf(dir, `
   upstream up { server 127.0.0.1:${upstreamPort}; keepalive 128; keepalive_requests 1000000; }
   server {
     listen 127.0.0.1:${port};
@@ -115,9 +105,25 @@ http {
       proxy_read_timeout 600s;
     }
   }
-}
-`;
+`);
   return await runNginx(dir, conf, port);
+}
+
+/** An nginx.conf for a benchmark: one worker in the foreground, its files in `dir`, and `http`'s own lines. */
+export function nginxConf(dir: string, http: string): string {
+  return `
+daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  keepalive_requests 1000000;
+${http}}
+`;
 }
 
 /** Runs nginx in the foreground from `conf` (written to dir/nginx.conf), listening on `port`. */

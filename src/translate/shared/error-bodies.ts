@@ -7,27 +7,13 @@
  * switches on `context_length_exceeded`, `insufficient_quota` and `rate_limit_exceeded`
  * (codex-rs `is_context_window_error` etc.); Claude Code recognises "prompt is too long".
  */
-import { anthropicErrorType, openaiErrorType, type AnthropicErrorBody, type OpenAIErrorBody } from '../../errors.ts';
+import { ANTHROPIC_ERROR_TYPES, anthropicErrorType, openaiErrorType, type AnthropicErrorBody, type OpenAIErrorBody } from '../../errors.ts';
 import type { ErrorObject } from './wire-anthropic.ts';
 import type { OpenAIErrorObject } from './wire-openai-chat.ts';
 
-/** Anthropic's documented status for each error type (§1.6); used when an error arrives in-band, without a status. */
-const ANTHROPIC_TYPE_STATUS: Readonly<Record<string, number>> = {
-  invalid_request_error: 400,
-  authentication_error: 401,
-  billing_error: 402,
-  permission_error: 403,
-  not_found_error: 404,
-  conflict_error: 409,
-  request_too_large: 413,
-  rate_limit_error: 429,
-  api_error: 500,
-  timeout_error: 504,
-  overloaded_error: 529,
-};
-
 export function statusOfAnthropicError(type: string): number {
-  return Object.hasOwn(ANTHROPIC_TYPE_STATUS, type) ? ANTHROPIC_TYPE_STATUS[type]! : 500;
+  // Anthropic's documented status for the type (§1.6, errors.ts): an error that arrives in-band has no status of its own.
+  return Object.hasOwn(ANTHROPIC_ERROR_TYPES, type) ? ANTHROPIC_ERROR_TYPES[type as keyof typeof ANTHROPIC_ERROR_TYPES] : 500;
 }
 
 /** §1.6: "prompt is too long: N tokens > M maximum". */
