@@ -415,20 +415,29 @@ async function clientKey(databaseUrl: string): Promise<string> {
   }
 }
 
-test('kill -9 of one instance in the middle of a load: the next turns succeed on the other, and no row is lost (the killed one\'s streams become interrupted turns)', { skip, timeout: 120_000 }, async (t) => {
+/**
+ * Two `synrouter serve` processes on a new database behind the balancer, and a load of `sessions`
+ * sessions of `turns` turns through it. Resolves once a third of the turns reached the simulator and A
+ * relays streams right then (the balancer's CPU is the test's, so that is waited for, not assumed).
+ */
+async function loadOnTwo(tag: string, sessions: number, turns: number) {
   const databaseUrl = await testDatabaseUrl();
   const key = await clientKey(databaseUrl);
   const [a, b] = await serveTwo(databaseUrl);
   const lb = await startRoundRobin([a.url, b.url]);
+  const start = messagesTo(procSim).length;
+  const load = Array.from({ length: sessions }, (_, s) => loadSession(lb.url, key, tag, s, turns));
+  while (messagesTo(procSim).length - start < (sessions * turns) / 3) await new Promise((r) => setTimeout(r, 5));
+  while (lb.active(0) < 2) await new Promise((r) => setTimeout(r, 2));
+  return { databaseUrl, a, b, lb, load };
+}
+
+test('kill -9 of one instance in the middle of a load: the next turns succeed on the other, and no row is lost (the killed one\'s streams become interrupted turns)', { skip, timeout: 120_000 }, async (t) => {
+  const TAG = 'kill9';
+  const SESSIONS = 8;
+  const TURNS_EACH = 8;
+  const { databaseUrl, a, b, lb, load } = await loadOnTwo(TAG, SESSIONS, TURNS_EACH);
   try {
-    const TAG = 'kill9';
-    const SESSIONS = 8;
-    const TURNS_EACH = 8;
-    const start = messagesTo(procSim).length;
-    const load = Array.from({ length: SESSIONS }, (_, s) => loadSession(lb.url, key, TAG, s, TURNS_EACH));
-    while (messagesTo(procSim).length - start < (SESSIONS * TURNS_EACH) / 3) await new Promise((r) => setTimeout(r, 5));
-    // Killed while it relays streams, so that some are cut (waited for, not assumed).
-    while (lb.active(0) < 2) await new Promise((r) => setTimeout(r, 2));
     a.proc.kill('SIGKILL');
     await once(a.proc, 'exit');
     const ends = await Promise.all(load);
@@ -467,22 +476,14 @@ test('kill -9 of one instance in the middle of a load: the next turns succeed on
 });
 
 test('a rolling restart: one instance out of the balancer and SIGTERM during its streams: every stream completes, 0 rows lost, the turns go on on the other', { skip, timeout: 120_000 }, async () => {
-  const databaseUrl = await testDatabaseUrl();
-  const key = await clientKey(databaseUrl);
-  const [a, b] = await serveTwo(databaseUrl);
-  const lb = await startRoundRobin([a.url, b.url]);
+  const TAG = 'sigterm';
+  const SESSIONS = 8;
+  const TURNS_EACH = 12;
+  const { databaseUrl, a, b, lb, load } = await loadOnTwo(TAG, SESSIONS, TURNS_EACH);
   try {
-    const TAG = 'sigterm';
-    const SESSIONS = 8;
-    const TURNS_EACH = 12;
-    const start = messagesTo(procSim).length;
-    const load = Array.from({ length: SESSIONS }, (_, s) => loadSession(lb.url, key, TAG, s, TURNS_EACH));
-    while (messagesTo(procSim).length - start < (SESSIONS * TURNS_EACH) / 3) await new Promise((r) => setTimeout(r, 5));
     // The rolling restart as the README has it: out of the balancer first, then SIGTERM. (A balancer
     // that goes on sending to an instance while it closes its port can see a request reset at that
     // moment: a 502 before anything reached Synrouter, no row and nothing billed.)
-    // Signalled while A relays streams (the balancer's CPU is the test's, so this is waited for, not assumed).
-    while (lb.active(0) < 2) await new Promise((r) => setTimeout(r, 2));
     lb.down(0);
     const signalledAt = Date.now();
     a.proc.kill('SIGTERM');

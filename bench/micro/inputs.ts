@@ -4,21 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { formatSse, type SseEvent } from '../../src/simulator/write-response.ts';
-import { agentConversation } from '../overhead/body.ts';
+import { agentConversation, rng } from '../overhead/body.ts';
 
 export const MODEL = 'claude-sonnet-4-6';
-
-/** Small deterministic PRNG (mulberry32), as the overhead benchmark's body builder uses. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `text` in pieces of 4 to 40 code points, as the API streams text (a few tokens per delta). */
 function pieces(text: string, r: () => number): string[] {

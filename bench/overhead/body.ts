@@ -7,8 +7,8 @@
  * benchmark checks that the upstream saw more markers than the client sent (the cache engine added some).
  */
 
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
+/** Small deterministic PRNG (mulberry32); the micro-benchmarks' inputs use it too. */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
