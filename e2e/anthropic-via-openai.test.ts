@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import { declaredProvider } from '../src/upstream/providers.ts';
-import { OpenAIStreamWatcher } from '../src/meter/openai-usage.ts';
+import { ChatMeter } from '../src/meter/openai-usage.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
 let stack: Stack;
@@ -58,8 +58,8 @@ for (const stream of [false, true]) {
 }
 
 test('a meter that throws on a translated stream never ends the client\'s stream: the answer arrives whole and the turn has its row', async () => {
-  const push = OpenAIStreamWatcher.prototype.push;
-  OpenAIStreamWatcher.prototype.push = () => { throw new Error('meter broke (test)'); };
+  const event = ChatMeter.prototype.event;
+  ChatMeter.prototype.event = () => { throw new Error('meter broke (test)'); };
   try {
     const start = (await stack.turns()).length;
     const answer = await client.messages.stream({ model: 'acme/coder-1', max_tokens: 256, messages: [{ role: 'user', content: 'Say hello.' }] }).finalMessage();
@@ -68,6 +68,6 @@ test('a meter that throws on a translated stream never ends the client\'s stream
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.status, 200);
   } finally {
-    OpenAIStreamWatcher.prototype.push = push;
+    ChatMeter.prototype.event = event;
   }
 });

@@ -26,7 +26,7 @@ import { commitCarriedThinking } from './session/carried-thinking.ts';
 import { resolveRoutes } from './route/resolve-route.ts';
 import { sendAttempt, type AttemptInput } from './send-attempt.ts';
 import { sendWithRetries } from './upstream/send-with-retries.ts';
-import { forwardResponse } from './upstream/forward-response.ts';
+import { streamBack } from './sse/stream-back.ts';
 import { newTurn, toLedgerRow, type Turn } from './turn.ts';
 import { keepWarm } from './keepalive/keep-warm.ts';
 import { recordCounterfactuals } from './meter/counterfactual.ts';
@@ -109,7 +109,7 @@ async function proxyTurn(req: IncomingMessage, res: ServerResponse, endpoint: En
   }
   if (turn.streamed) deps.metrics.streamStarted();
   try {
-    await forwardResponse({
+    await streamBack({
       from: route.wire, to: client.wire, upstream, res, turn, signal, hideUsageChunk: rewritten.hideUsageChunk, translation: outgoing.translation,
       // The answer's signed thinking, for a chat client to get back on its next tool round (session/carried-thinking.ts).
       ...(rewritten.engine ? { onCarry: (t) => commitCarriedThinking(deps.sessions, key.id, session.id, t) } : {}),

@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import { Agent } from 'undici';
 import { readBody } from '../../src/server/read-body.ts';
 import { dispatchRequest } from '../../src/upstream/upstream-body.ts';
-import { ResponseHead } from '../../src/sse/relay.ts';
+import { ResponseHead } from '../../src/sse/response-head.ts';
 
 const upstream = new URL(process.argv[2] ?? 'http://127.0.0.1:9000');
 const agent = new Agent({ connections: Number(process.env.FLOOR_CONNECTIONS ?? 1200), headersTimeout: 600_000, bodyTimeout: 300_000, keepAliveTimeout: 30_000 });

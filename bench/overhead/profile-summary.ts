@@ -39,7 +39,7 @@ const STAGES: Rule[] = [
   { file: /upstream\/send-(upstream|with-retries)\.ts$/, label: 'sendUpstream (undici dispatch, body write)' },
   { file: /meter\/anthropic-usage\.ts$|meter\/openai-usage\.ts$/, label: 'meter: SSE watcher (parse events)' },
   { fn: /^tryParse$/, file: /read-bounded\.ts$/, label: 'meter: JSON response parse' },
-  { file: /upstream\/forward-.*\.ts$|sse\//, label: 'forward response (relay, meter glue)' },
+  { file: /sse\//, label: 'stream back (relay, meter glue)' },
   { file: /store\/ledger\.ts$/, label: 'SQLite: ledger batch insert' },
   { file: /src\/turn\.ts$/, label: 'ledger row (toLedgerRow)' },
   { file: /meter\/metrics\.ts$/, label: 'metrics' },

@@ -1,10 +1,12 @@
 /**
- * Anthropic usage -> Usage, and a watcher that follows an SSE stream on the side.
+ * Anthropic usage -> Usage, and the meter of an Anthropic answer (stream or JSON).
  * Metering rule (protocols.md §1.5): take the input side from message_start, then overwrite every
  * field the last message_delta carries, because message_delta usage is cumulative and authoritative.
  */
+import { inStreamErrorCode } from '../errors.ts';
 import type { AnthropicUsage, StreamEvent } from '../protocols/anthropic/types.ts';
-import { SseParser, type SseFrame } from '../sse/sse-parser.ts';
+import type { SseFrame } from '../sse/sse-parser.ts';
+import type { AnswerMeter, Metered } from './answer-meter.ts';
 import type { Usage } from './usage.ts';
 
 /**
@@ -23,80 +25,87 @@ function mergeUsage(into: AnthropicUsage, from: AnthropicUsage): void {
   for (const [k, v] of Object.entries(from)) if (v !== null && v !== undefined) (into as Record<string, unknown>)[k] = v;
 }
 
-export interface StreamSummary {
-  usage: Usage;
+/** Events with no usage, model, stop reason or error in them (protocols.md §1.5), by SSE event name: the data's start. */
+// Deltas first: the parser tries these in order on every frame, and most frames are deltas.
+const UNMETERED = new Map(['content_block_delta', 'content_block_start', 'content_block_stop', 'ping'].map((t) => [t, `{"type":"${t}"`]));
+
+interface State {
+  readonly usage: AnthropicUsage;
   model: string | null;
   stopReason: string | null;
-  /** An in-band `error` event, if the upstream sent one after its 200. */
   error: { type: string; message: string } | null;
   completed: boolean;
 }
 
-/** Events with no usage, model, stop reason or error in them (protocols.md §1.5), by SSE event name: the data's start. */
-// Deltas first: the parser tries these in order on every frame, and most frames are deltas.
-const UNMETERED = new Map(['content_block_delta', 'content_block_start', 'content_block_stop', 'ping'].map((t) => [t, `{"type":"${t}"`]));
-/** The same frames, passed over on their bytes by the parser when spelled as Anthropic writes them (most frames of a stream). */
-const SKIPPED = [...UNMETERED].map(([event, dataPrefix]) => ({ event, dataPrefix }));
-
-/** Follows an Anthropic SSE stream chunk by chunk without altering or delaying it. */
-export class AnthropicStreamWatcher {
-  readonly #parser = new SseParser({ skip: SKIPPED });
-  readonly #usage: AnthropicUsage = {};
-  #model: string | null = null;
-  #stopReason: string | null = null;
-  #error: StreamSummary['error'] = null;
-  #completed = false;
-
-  push(chunk: Uint8Array): void {
-    for (const frame of this.#parser.push(chunk)) this.#onFrame(frame);
+/** One event into the meter's state: the reducer, exhaustive over the documented event types. */
+export function meterAnthropicEvent(s: State, ev: StreamEvent): void {
+  switch (ev.type) {
+    case 'message_start':
+      s.model = ev.message.model ?? null;
+      if (ev.message.usage) mergeUsage(s.usage, ev.message.usage);
+      break;
+    case 'message_delta':
+      if (ev.usage) mergeUsage(s.usage, ev.usage);
+      if (ev.delta.stop_reason) s.stopReason = ev.delta.stop_reason;
+      break;
+    case 'message_stop':
+      s.completed = true;
+      break;
+    case 'error':
+      s.error = ev.error;
+      break;
+    case 'content_block_start':
+    case 'content_block_delta':
+    case 'content_block_stop':
+    case 'ping':
+      break;
+    default: {
+      // New event types may appear (§1.5): ignored, but the switch stays exhaustive for known ones.
+      const _exhaustive: never = ev;
+      void _exhaustive;
+    }
   }
+}
 
-  #onFrame(frame: SseFrame): void {
-    // The bulk of a stream carries nothing metered: not parsed when both the SSE event name and the
-    // data's leading "type" member say so (Anthropic writes `type` first; anything else is parsed).
+export class AnthropicMeter implements AnswerMeter<StreamEvent> {
+  /** The bulk of a stream, passed over on its bytes when nothing but the meter reads the stream. */
+  readonly unread = [...UNMETERED].map(([event, dataPrefix]) => ({ event, dataPrefix }));
+  readonly #s: State = { usage: {}, model: null, stopReason: null, error: null, completed: false };
+
+  // Not parsed when both the SSE event name and the data's leading "type" member say the frame
+  // carries nothing metered (Anthropic writes `type` first; any other spelling is parsed).
+  reads(frame: SseFrame): boolean {
     const prefix = UNMETERED.get(frame.event);
-    if (prefix !== undefined && frame.data.startsWith(prefix)) return;
-    let ev: StreamEvent;
-    try {
-      ev = JSON.parse(frame.data) as StreamEvent;
-    } catch {
-      return; // not ours to judge: the client receives the bytes as they are
-    }
-    switch (ev.type) {
-      case 'message_start':
-        this.#model = ev.message.model ?? null;
-        if (ev.message.usage) mergeUsage(this.#usage, ev.message.usage);
-        break;
-      case 'message_delta':
-        if (ev.usage) mergeUsage(this.#usage, ev.usage);
-        if (ev.delta.stop_reason) this.#stopReason = ev.delta.stop_reason;
-        break;
-      case 'message_stop':
-        this.#completed = true;
-        break;
-      case 'error':
-        this.#error = ev.error;
-        break;
-      case 'content_block_start':
-      case 'content_block_delta':
-      case 'content_block_stop':
-      case 'ping':
-        break;
-      default: {
-        // New event types may appear (§1.5): ignored, but the switch stays exhaustive for known ones.
-        const _exhaustive: never = ev;
-        void _exhaustive;
-      }
-    }
+    return prefix === undefined || !frame.data.startsWith(prefix);
   }
 
-  /** What has been metered so far, mid-stream (summary() ends the parser): the ledger's open row of a long stream. */
+  parse(data: string): StreamEvent {
+    return JSON.parse(data) as StreamEvent;
+  }
+
+  event(ev: StreamEvent): void {
+    if (ev && typeof ev === 'object') meterAnthropicEvent(this.#s, ev);
+  }
+
+  body(json: unknown): void {
+    const j = json as { model?: string; usage?: AnthropicUsage } | undefined;
+    if (j?.usage) mergeUsage(this.#s.usage, j.usage);
+    this.#s.model = j?.model ?? null;
+  }
+
+  settled(): boolean {
+    return this.#s.completed || this.#s.error !== null;
+  }
+
   soFar(): { usage: Usage; model: string | null } {
-    return { usage: fromAnthropicUsage(this.#usage), model: this.#model };
+    return { usage: fromAnthropicUsage(this.#s.usage), model: this.#s.model };
   }
 
-  summary(): StreamSummary {
-    for (const frame of this.#parser.end()) this.#onFrame(frame);
-    return { usage: fromAnthropicUsage(this.#usage), model: this.#model, stopReason: this.#stopReason, error: this.#error, completed: this.#completed };
+  result(): Metered & { usage: Usage; stopReason: string | null } {
+    const { error } = this.#s;
+    return {
+      usage: fromAnthropicUsage(this.#s.usage), model: this.#s.model, providerCostUsd: null, stopReason: this.#s.stopReason, completed: this.#s.completed,
+      error: error ? { code: inStreamErrorCode(error.type), message: error.message } : null,
+    };
   }
 }

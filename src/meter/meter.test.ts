@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AnthropicStreamWatcher, fromAnthropicUsage } from './anthropic-usage.ts';
+import { AnthropicMeter, fromAnthropicUsage } from './anthropic-usage.ts';
+import { meterStream } from '../testing/meter-stream.ts';
 import { costOf, directCostOf } from './cost.ts';
 import { createRegistry } from '../route/registry.ts';
 
@@ -16,10 +17,7 @@ const STREAM = [
 test('the stream watcher takes message_start then the cumulative message_delta, at every split', () => {
   const bytes = Buffer.from(STREAM);
   for (let i = 0; i <= bytes.length; i += 7) {
-    const w = new AnthropicStreamWatcher();
-    w.push(bytes.subarray(0, i));
-    w.push(bytes.subarray(i));
-    const s = w.summary();
+    const s = meterStream(new AnthropicMeter(), bytes.subarray(0, i), bytes.subarray(i)).result();
     assert.deepEqual(s.usage, { input: 12, cacheRead: 20480, cacheWrite5m: 60, cacheWrite1h: 40, output: 58 });
     assert.equal(s.model, 'claude-opus-4-8');
     assert.equal(s.stopReason, 'tool_use');
@@ -28,23 +26,19 @@ test('the stream watcher takes message_start then the cumulative message_delta, 
 });
 
 test('frames are judged by their data: an error or usage under a content event name is still seen', () => {
-  const w = new AnthropicStreamWatcher();
-  w.push(Buffer.from([
+  const s = meterStream(new AnthropicMeter(), Buffer.from([
     'event: message_start\ndata: {"type":"message_start","message":{"model":"m","usage":{"input_tokens":5,"output_tokens":1}}}\n\n',
     // An upstream that names its events loosely: only the event name matches the skipped kinds.
     'event: content_block_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":9}}\n\n',
     'event: ping\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
-  ].join('')));
-  const s = w.summary();
+  ].join(''))).result();
   assert.equal(s.usage.output, 9);
   assert.equal(s.stopReason, 'end_turn');
-  assert.deepEqual(s.error, { type: 'overloaded_error', message: 'Overloaded' });
+  assert.deepEqual(s.error, { code: 'UPSTREAM_overloaded_error', message: 'Overloaded' });
 });
 
 test('a stream cut before message_delta keeps the message_start numbers', () => {
-  const w = new AnthropicStreamWatcher();
-  w.push(Buffer.from(STREAM.slice(0, STREAM.indexOf('event: ping'))));
-  const s = w.summary();
+  const s = meterStream(new AnthropicMeter(), Buffer.from(STREAM.slice(0, STREAM.indexOf('event: ping')))).result();
   assert.equal(s.usage.cacheRead, 20480);
   assert.equal(s.usage.output, 1);
   assert.equal(s.completed, false);

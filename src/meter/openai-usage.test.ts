@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fromChatUsage, OpenAIStreamWatcher } from './openai-usage.ts';
+import { ChatMeter, fromChatUsage } from './openai-usage.ts';
+import { meterStream } from '../testing/meter-stream.ts';
 import { anthropicUsageFromChat, usageFromChat } from '../translate/shared/convert-usage.ts';
 
 // DeepSeek's usage (protocols.md §7): prompt_tokens includes the cache hits, reported in its own field.
@@ -23,13 +24,11 @@ test('OpenAI cached_tokens and cache_write_tokens; both cached fields present co
 });
 
 test('the stream watcher meters DeepSeek cache hits from the final chunk', () => {
-  const w = new OpenAIStreamWatcher('chat');
   const sse = [
     { id: 'c1', model: 'deepseek/deepseek-v4-flash', choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: null }] },
     { id: 'c1', model: 'deepseek/deepseek-v4-flash', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: deepseek },
   ].map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + 'data: [DONE]\n\n';
-  w.push(new TextEncoder().encode(sse));
-  const s = w.summary();
+  const s = meterStream(new ChatMeter(), new TextEncoder().encode(sse)).result();
   assert.deepEqual(s.usage, { input: 232, cacheRead: 768, cacheWrite5m: 0, cacheWrite1h: 0, output: 20 });
   assert.equal(s.model, 'deepseek/deepseek-v4-flash');
   assert.equal(s.completed, true);
@@ -40,7 +39,7 @@ test('a chat stream is complete at [DONE], or once it has finished and given its
   const text = { id: 'c', model: 'm', choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: null }] };
   const finish = { id: 'c', model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] };
   const usage = { id: 'c', model: 'm', choices: [], usage: { prompt_tokens: 10, completion_tokens: 2 } };
-  const completed = (buf: Buffer) => { const w = new OpenAIStreamWatcher('chat'); w.push(buf); return w.summary().completed; };
+  const completed = (buf: Buffer) => meterStream(new ChatMeter(), buf).result().completed;
   assert.equal(completed(sse([text, finish])), false, 'finished, but the usage chunk never came');
   assert.equal(completed(sse([text, finish, usage])), true, 'no [DONE], but finished with usage');
   assert.equal(completed(sse([text])), false);

@@ -7,7 +7,8 @@
 import type { ServerResponse } from 'node:http';
 import type { ClientProtocol } from '../errors.ts';
 import { renderAnthropicError, renderOpenAIError } from '../errors.ts';
-import { endStreamWithError, isEventStream } from '../sse/relay.ts';
+import { isEventStream } from '../sse/response-head.ts';
+import { endWithFrame, errorFrame } from '../sse/error-frame.ts';
 
 type Protocol = ClientProtocol | 'openai-responses';
 interface Entry { protocol: Protocol; abort: AbortController; done: Promise<void> }
@@ -52,9 +53,7 @@ export class Inflight {
         } else if (!isEventStream(res)) {
           // A JSON body already half sent has no in-band error: a reset says "incomplete" unmistakably.
           res.destroy();
-        } else if (protocol === 'anthropic') endStreamWithError(res, 'error', renderAnthropicError(503, message));
-        else if (protocol === 'openai-responses') endStreamWithError(res, 'error', { type: 'error', code: 'server_shutting_down', message, sequence_number: 0 });
-        else endStreamWithError(res, undefined, renderOpenAIError(503, message, 'server_shutting_down'));
+        } else endWithFrame(res, errorFrame(protocol === 'openai' ? 'openai-chat' : protocol, 503, 'server_shutting_down', message));
         ended.push(new Promise((resolve) => { res.once('finish', resolve); res.once('close', resolve); }));
       }
       abort.abort();

@@ -1,6 +1,6 @@
 /**
  * The protocol pairs Synrouter translates, each a thin adapter over its pure translator folder, so
- * that the request flow and forward-response see one shape. A pair is added here only when a client
+ * that the request flow and the stream-back stage see one shape. A pair is added here only when a client
  * needs it (style.md §8).
  */
 import * as chatReq from './chat-via-anthropic/request.ts';
@@ -16,6 +16,7 @@ import * as ccReq from './anthropic-via-openai-chat/request.ts';
 import * as ccRes from './anthropic-via-openai-chat/response.ts';
 import * as ccStream from './anthropic-via-openai-chat/stream.ts';
 import * as ccErr from './anthropic-via-openai-chat/errors.ts';
+import { parseChatFrame } from '../protocols/openai/chat-stream.ts';
 import type { WireProtocol } from '../upstream/providers.ts';
 import type { ThinkingStyle, TranslateWarning } from './shared/build-anthropic.ts';
 import { modelFacts } from '../route/model-facts.ts';
@@ -122,7 +123,7 @@ export const PAIRS: Readonly<Partial<Record<`${WireProtocol}->${WireProtocol}`, 
   'anthropic->openai-chat': {
     translateRequest: (body, o) => ccReq.translateRequest(body as never, { model: o.upstreamModel }),
     translateResponse: (json, c) => ccRes.translateResponse(json as never, { model: c.clientModel }),
-    stream: (c) => reducer(ccStream.initialState({ model: c.clientModel }), ccStream.reduce, ccStream.finish, ccStream.parseChatFrame),
+    stream: (c) => reducer(ccStream.initialState({ model: c.clientModel }), ccStream.reduce, ccStream.finish, parseChatFrame),
     translateError: ccErr.translateError,
   },
 };

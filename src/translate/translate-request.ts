@@ -14,7 +14,7 @@ import { ProxyError } from '../errors.ts';
 import { PAIRS, type Pair, type PairContext } from './pairs.ts';
 import type { CarriedTurn } from './chat-via-anthropic/capture-thinking.ts';
 
-/** What forward-response needs to translate the answer back. */
+/** What the stream-back stage (sse/stream-back.ts) needs to translate the answer back. */
 export interface Translation { pair: Pair; context: PairContext }
 
 export interface Outgoing {

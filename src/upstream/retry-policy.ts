@@ -1,6 +1,6 @@
 /**
  * When and how long to wait before trying again. Only before the first byte reaches the client:
- * after that the stream ends with the protocol's in-band error instead (sse/relay.ts).
+ * after that the stream ends with the protocol's in-band error instead (sse/stream-back.ts).
  * Retryable: 408, 409, 429, 5xx and 529 (Anthropic's overloaded), and connection errors — the set
  * the official SDKs retry (protocols.md §1.6). A 429 is retryable with or without retry-after: without
  * one the backoff decides the wait, and once the retries are spent the next route is tried. (A

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cuts, fixture, parseOutput, run, type Reducer } from '../shared/sse-test-helpers.ts';
-import { finish, initialState, parseChatFrame, reduce, type ChatStreamEvent, type State } from './stream.ts';
+import { finish, initialState, reduce, type State } from './stream.ts';
+import { parseChatFrame, type ChatStreamEvent } from '../../protocols/openai/chat-stream.ts';
 
 const BYTES = fixture(new URL('./__fixtures__/openrouter-chat-stream.sse', import.meta.url));
 const reducer = (): Reducer<State, ChatStreamEvent> => ({ initial: initialState({ model: 'qwen/qwen3-coder-plus' }), reduce, finish, parse: parseChatFrame });

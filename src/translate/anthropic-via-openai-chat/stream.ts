@@ -20,17 +20,7 @@ import type { ErrorObject } from '../shared/wire-anthropic.ts';
 import type { ChatCompletionChunk, ChatUsage, FinishReason, OpenAIErrorObject, ToolCallDelta } from '../shared/wire-openai-chat.ts';
 import { errorFrame, streamError } from './errors.ts';
 import { mapFinishReason, toolUseId } from './response.ts';
-
-/** The data of the frame that ends an OpenAI stream. */
-export const DONE = '[DONE]';
-
-/** What the upstream sends: chunks, an in-band error object, or the `[DONE]` sentinel. */
-export type ChatStreamEvent = ChatCompletionChunk | { error: OpenAIErrorObject } | typeof DONE;
-
-/** SSE frame data -> event. Throws SyntaxError on data that is not JSON: the caller treats that as an abrupt end (finish). */
-export function parseChatFrame(data: string): ChatStreamEvent {
-  return data.trim() === DONE ? DONE : (JSON.parse(data) as ChatStreamEvent);
-}
+import { DONE, type ChatStreamEvent } from '../../protocols/openai/chat-stream.ts';
 
 export interface StreamOptions {
   /** The model name the client asked for. */

@@ -112,3 +112,31 @@ export interface ResponseObject {
   output: OutputItem[];
   usage: ResponseUsage | null;
 }
+
+/**
+ * The Responses API's streamed events (protocols.md §5.3), told apart by `type`. Lifecycle events
+ * carry the response object; the rest carry parts of the output. New types may appear and are ignored.
+ */
+export type ResponseLifecycleType = 'response.created' | 'response.queued' | 'response.in_progress' | 'response.completed' | 'response.incomplete' | 'response.failed';
+export type ResponseOutputEventType =
+  | 'response.output_item.added' | 'response.output_item.done'
+  | 'response.content_part.added' | 'response.content_part.done'
+  | 'response.output_text.delta' | 'response.output_text.done' | 'response.output_text.annotation.added'
+  | 'response.refusal.delta' | 'response.refusal.done'
+  | 'response.function_call_arguments.delta' | 'response.function_call_arguments.done'
+  | 'response.custom_tool_call_input.delta' | 'response.custom_tool_call_input.done'
+  | 'response.reasoning_summary_part.added' | 'response.reasoning_summary_part.done'
+  | 'response.reasoning_summary_text.delta' | 'response.reasoning_summary_text.done'
+  | 'response.reasoning_text.delta' | 'response.reasoning_text.done';
+/** Fields are optional: an upstream's event is read, never trusted to be complete. */
+export type ResponseStreamEvent =
+  | { type: ResponseLifecycleType; sequence_number?: number; response?: Partial<Omit<ResponseObject, 'usage' | 'error'>> & { usage?: ResponsesUsageIn | null; error?: { code?: string; message?: string } | null } }
+  | { type: 'error'; code?: string | null; message?: string; param?: string | null; sequence_number?: number }
+  | { type: ResponseOutputEventType; sequence_number?: number; [k: string]: unknown };
+
+/** Usage as an upstream may send it: every field optional; OpenRouter adds `cost` in USD (protocols.md §6.4). */
+export interface ResponsesUsageIn {
+  input_tokens?: number; output_tokens?: number;
+  input_tokens_details?: { cached_tokens?: number | null; cache_write_tokens?: number | null } | null;
+  cost?: number;
+}

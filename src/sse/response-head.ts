@@ -1,13 +1,10 @@
 /**
- * Streams an upstream response back to the client chunk by chunk, as it arrives (never buffered to
- * the end), while a watcher reads the same bytes on the side for metering. Backpressure from a slow
- * client pauses the upstream. Errors after the first byte become an in-band error event.
+ * The head of a response streamed back to the client (sse/stream-back.ts): which upstream headers
+ * pass, when the head goes out, and whether it began an event stream.
  */
 import type { ServerResponse } from 'node:http';
-import { once } from 'node:events';
 import type { UpstreamResponse } from '../upstream/send-upstream.ts';
 import type { UpstreamBody } from '../upstream/upstream-body.ts';
-import { writeSse } from './sse-parser.ts';
 
 const DROP_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'trailer', 'upgrade', 'set-cookie']);
 
@@ -61,51 +58,4 @@ export function writeHead(res: ServerResponse, status: number, headers: Record<s
 /** Whether `res` is an event stream already under way (a JSON body half sent has no in-band error). */
 export function isEventStream(res: ServerResponse): boolean {
   return eventStreams.has(res);
-}
-
-/** Hands the meter what the upstream sent. A meter failure never fails the client's response (style.md §7 Errors). */
-export function tapMeter(meter: (chunk: Buffer) => void, chunk: Buffer): void {
-  try {
-    meter(chunk);
-  } catch (err) {
-    console.error(`[synrouter] meter error: ${(err as Error).message}`);
-  }
-}
-
-export async function relay(opts: {
-  upstream: UpstreamResponse;
-  res: ServerResponse;
-  headers: Record<string, string>;
-  signal: AbortSignal;
-  onChunk: (chunk: Buffer) => void;
-  /** Optional rewrite of what the client receives (the meter still sees the upstream's bytes). */
-  transform?: (chunk: Buffer) => Buffer;
-  /**
-   * Whether the stream reached its protocol's final event (or an in-band error). An upstream that
-   * closes cleanly before it is a cut stream all the same: the client must see an error event, not
-   * a reply that silently stops (protocols.md §1.5 event sequence).
-   */
-  complete?: () => boolean;
-}): Promise<void> {
-  const { upstream, res } = opts;
-  writeHead(res, upstream.status, responseHeaders(upstream.headers, opts.headers));
-  const head = new ResponseHead(res, upstream.body);
-  for await (const chunk of upstream.body) {
-    const buf = chunk as Buffer;
-    tapMeter(opts.onChunk, buf);
-    const out = opts.transform ? opts.transform(buf) : buf;
-    if (out.length) {
-      head.wrote();
-      if (!res.write(out)) await once(res, 'drain', { signal: opts.signal });
-    }
-    head.handled();
-  }
-  if (opts.complete && !opts.complete()) throw new Error('the upstream closed the stream before its final event');
-  res.end();
-}
-
-/** After the first byte the status is gone: end an SSE stream with the protocol's error event. */
-export function endStreamWithError(res: ServerResponse, event: string | undefined, payload: unknown): void {
-  if (res.writableEnded || res.destroyed) return;
-  res.end(writeSse(event, JSON.stringify(payload)));
 }
