@@ -2,7 +2,7 @@
  * THE flow of a request, in order:
  *   server (match route, bounded body) -> auth (key, limits) -> session (id, fingerprint) -> route
  *   -> the attempt, once per route tried (send-attempt.ts: translate, only when the protocols differ
- *   -> rewrite, cache engine / cache keys -> send) under upstream's retries and fallbacks -> sse (stream back as it arrives) + meter (on the side) -> store (one ledger
+ *   -> rewrite, cache engine / cache keys -> send) under upstream's retries and fallbacks -> sse (sse/stream-back.ts: back as it arrives) + meter (on the side) -> store (one ledger
  *   row per turn); then keepalive (warm the idle session) and the counterfactual bills for the savings.
  * Each stage lives in the folder of the same name; this file only calls them.
  */

@@ -71,11 +71,11 @@ export async function streamBack(o: StreamBackInput): Promise<void> {
       await relayJson(o, answer, meter, headers);
     }
   } catch (err) {
+    // Nothing sent yet (a JSON answer read whole): the caller answers in the client's protocol.
+    if (!res.headersSent) throw err;
     if (o.signal.aborted) {
       turn.aborted = true;
       turn.errorCode = 'CLIENT_ABORTED';
-    } else if (!res.headersSent) {
-      throw err; // nothing sent yet: the caller answers with an error in the client's protocol
     } else {
       turn.errorCode = 'UPSTREAM_ERROR';
       // A JSON body half sent has no in-band error: a reset says "incomplete" unmistakably.
@@ -93,7 +93,7 @@ export async function streamBack(o: StreamBackInput): Promise<void> {
       turn.errorCode = m.error.code;
       turn.errorMessage = inBandErrorMessage(m.error.message);
     }
-    if (!res.writableEnded && !res.destroyed) res.end();
+    if (res.headersSent && !res.writableEnded && !res.destroyed) res.end();
   }
 }
 
@@ -130,39 +130,52 @@ async function streamEvents(o: StreamBackInput, answer: ClientAnswer, meter: Gua
   // Nothing but the meter reads the frames it passes over: the parser may skip them on their bytes.
   const parser = new SseParser(answer.rewrites ? {} : { skip: meter.unread });
   const parse = answer.parse ?? ((data: string) => meter.parse(data));
-  const write = async (out: string | Buffer) => {
-    if (!out.length || res.writableEnded) return;
+  // Backpressure from a slow client pauses the upstream (upstream-body.ts stops reading past its high-water mark).
+  const write = (out: string | Buffer): Promise<unknown> | undefined => {
+    if (!out.length || res.writableEnded) return undefined;
     head.wrote();
-    if (!res.write(out)) await once(res, 'drain', { signal: o.signal });
+    return res.write(out) ? undefined : once(res, 'drain', { signal: o.signal });
   };
-  const frames = async (list: SseFrame[]): Promise<string> => {
+  const parseFrame = (f: SseFrame): unknown => {
+    try {
+      return parse(f.data);
+    } catch {
+      return UNPARSABLE; // not the meter's to judge: the client's side decides what it means
+    }
+  };
+  // The client gets the upstream's bytes: only the frames the meter reads are parsed, synchronously.
+  const meterOnly = (list: SseFrame[]): void => {
+    for (const f of list) {
+      if (!meter.reads(f)) continue;
+      const event = parseFrame(f);
+      if (event !== UNPARSABLE) meter.event(event);
+    }
+  };
+  // The client's bytes are made from the frames: each parsed once, for both.
+  const rewrite = async (list: SseFrame[]): Promise<string> => {
     let out = '';
     for (const f of list) {
-      if (!answer.rewrites && !meter.reads(f)) continue;
-      let event: unknown;
-      try {
-        event = parse(f.data);
-      } catch {
-        event = UNPARSABLE; // not the meter's to judge: the client's side decides what it means
-      }
+      const event = parseFrame(f);
       if (event !== UNPARSABLE) meter.event(event);
-      if (answer.rewrites && !answer.ended) {
-        const client = await answer.frame(f, event);
-        if (client.length) out += client.join('');
-      }
+      if (!answer.ended) out += (await answer.frame(f, event)).join('');
     }
     return out;
   };
   for await (const chunk of upstream.body) {
     turn.ttfbMs ??= performance.now() - turn.startPerf;
-    const rewritten = await frames(parser.push(chunk as Buffer));
-    await write(answer.rewrites ? rewritten : (chunk as Buffer));
+    const frames = parser.push(chunk as Buffer);
+    let out: string | Buffer = chunk as Buffer;
+    if (answer.rewrites) out = await rewrite(frames);
+    else meterOnly(frames);
+    const drained = write(out);
+    if (drained) await drained;
     head.handled();
     if (answer.ended) break;
   }
   if (!answer.ended) {
-    const rest = await frames(parser.end());
-    if (answer.rewrites) await write(rest);
+    const rest = parser.end();
+    if (answer.rewrites) await write(await rewrite(rest));
+    else meterOnly(rest);
   }
   if (!answer.ended) await write(answer.finish(meter.settled()).join(''));
   res.end();
