@@ -110,3 +110,19 @@ test('only the server, which calls it, imports handle-request.ts: the stages bel
   const importers = [...importGraph(SRC)].filter(([, deps]) => deps.includes('handle-request.ts')).map(([file]) => file);
   assert.deepEqual(importers, ['server/http-server.ts']);
 });
+
+test('production code imports nothing from simulator/: the simulator stands in for providers in tests, it is not part of the proxy', () => {
+  const graph = importGraph(SRC);
+  const production = (f: string) => !f.endsWith('.test.ts') && !f.startsWith('simulator/') && !f.startsWith('testing/');
+  // Everything the proxy loads, followed transitively from each production module.
+  const reached = new Set<string>();
+  const visit = (f: string): void => {
+    if (reached.has(f)) return;
+    reached.add(f);
+    for (const d of graph.get(f) ?? []) visit(d);
+  };
+  for (const f of graph.keys()) if (production(f)) visit(f);
+  const fromSimulator = [...reached].filter((f) => f.startsWith('simulator/'));
+  assert.ok(reached.has('handle-request.ts') && reached.size > 100);
+  assert.deepEqual(fromSimulator, [], `production modules reach ${fromSimulator.join(', ')}`);
+});

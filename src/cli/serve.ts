@@ -12,7 +12,6 @@ import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../config.ts';
 import { startSynrouter, type Synrouter } from '../server/http-server.ts';
 import { anthropic } from '../upstream/providers.ts';
-import { startSimulator } from '../simulator/simulator.ts';
 import { tuneV8 } from './v8-tuning.ts';
 import { deliverFirstKeys, firstKeysText } from './first-keys.ts';
 import { listenFailureMessage } from './listen-failure.ts';
@@ -21,6 +20,8 @@ export async function serve(config: Config): Promise<number> {
   tuneV8(config.gcHeadroomMb);
   let simulator: { url: string; close(): Promise<void> } | undefined;
   if (Object.keys(config.providers).length === 0) {
+    // Loaded only in this mode: a configured Synrouter never loads the simulator's code.
+    const { startSimulator } = await import('../simulator/simulator.ts');
     simulator = await startSimulator({ port: 0 });
     config = { ...config, providers: { simulator: { spec: { ...anthropic, name: 'simulator' }, baseUrl: simulator.url, apiKeys: ['sim-key'] } } };
   }
