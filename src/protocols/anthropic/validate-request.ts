@@ -5,6 +5,7 @@
  */
 import { JsonLimitError, ProxyError } from '../../errors.ts';
 import { parseJsonBuffer } from '../../json/parse-json.ts';
+import { isObject } from '../../json/json-object.ts';
 import { checkBlocksInAll, checkBlocksInMessage, checkMessageCount, checkToolCount } from '../request-limits.ts';
 import type { MessagesRequest } from './types.ts';
 
@@ -24,7 +25,6 @@ const invalid = (param: string, message: string) => new ProxyError('BODY_INVALID
 /** Real model ids are short; a longer one is a mistake or an attack on every place a model id is kept. */
 export const MAX_MODEL_ID = 256;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isBlock = (v: unknown) => isObject(v) && typeof v.type === 'string';
 
 export function validateMessagesRequest(body: unknown, op: 'messages' | 'count_tokens'): MessagesRequest {

@@ -3,6 +3,7 @@
  * only what Synrouter needs to route, identify the session and translate. protocols.md §4.1, §5.1.
  */
 import { ProxyError } from '../../errors.ts';
+import { isObject } from '../../json/json-object.ts';
 import { MAX_MODEL_ID } from '../anthropic/validate-request.ts';
 import { checkBlocksInAll, checkBlocksInMessage, checkMessageCount, checkToolCount } from '../request-limits.ts';
 
@@ -30,11 +31,10 @@ export interface ResponsesRequest {
 const invalid = (param: string, message: string) => new ProxyError('BODY_INVALID', message, { param });
 
 function object(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body', 'The request body must be a JSON object.');
-  return body as Record<string, unknown>;
+  if (!isObject(body)) throw invalid('body', 'The request body must be a JSON object.');
+  return body;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** An array whose items are all objects (content parts, tools, tool calls). */
 function objects(v: unknown, param: string, what: string): void {

@@ -5,6 +5,7 @@
  * thinking block needs Anthropic's signature, and Claude Code sends thinking blocks back verbatim, so
  * an unsigned one would break the session the moment it reaches a real Anthropic model.
  */
+import { isObject } from '../../json/json-object.ts';
 import { anthropicUsageFromChat, type AnthropicUsageOut } from '../shared/convert-usage.ts';
 import type { JsonObject, StopReason } from '../shared/wire-anthropic.ts';
 import type { ChatCompletion, CustomToolCall, FinishReason, FunctionToolCall } from '../shared/wire-openai-chat.ts';
@@ -65,7 +66,7 @@ export function parseArguments(args: string | null | undefined): JsonObject {
   if (args === null || args === undefined || args.trim() === '') return {};
   try {
     const v: unknown = JSON.parse(args);
-    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as JsonObject;
+    if (isObject(v)) return v;
   } catch {
     // fall through: keep the raw text
   }

@@ -8,6 +8,7 @@
  * (codex-rs `is_context_window_error` etc.); Claude Code recognises "prompt is too long".
  */
 import { ANTHROPIC_ERROR_TYPES, anthropicErrorType, openaiErrorType, type AnthropicErrorBody, type OpenAIErrorBody } from '../../errors.ts';
+import { isObject } from '../../json/json-object.ts';
 import type { ErrorObject } from './wire-anthropic.ts';
 import type { OpenAIErrorObject } from './wire-openai-chat.ts';
 
@@ -26,14 +27,10 @@ function bodyText(body: unknown): { json: unknown; text: string } {
   try { return { json: JSON.parse(body), text: body }; } catch { return { json: undefined, text: body }; }
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Reads `{type:'error', error:{type, message}}`; anything else becomes an error of the status's type with the raw text as message. */
 export function readAnthropicError(status: number, body: unknown): ErrorObject {
   const { json, text } = bodyText(body);
-  const e = isRecord(json) && isRecord(json.error) ? json.error : undefined;
+  const e = isObject(json) && isObject(json.error) ? json.error : undefined;
   if (e && typeof e.message === 'string') return { type: typeof e.type === 'string' ? e.type : anthropicErrorType(status), message: e.message };
   return { type: anthropicErrorType(status), message: text || `Upstream returned HTTP ${status} with an empty body.` };
 }
@@ -41,13 +38,13 @@ export function readAnthropicError(status: number, body: unknown): ErrorObject {
 /** Reads `{error:{message,...}}` (OpenAI, OpenRouter, most compatible providers); else the raw text. */
 export function readOpenAIError(status: number, body: unknown): OpenAIErrorObject {
   const { json, text } = bodyText(body);
-  const e = isRecord(json) && isRecord(json.error) ? json.error : undefined;
+  const e = isObject(json) && isObject(json.error) ? json.error : undefined;
   if (e && typeof e.message === 'string') {
     return { message: e.message, type: typeof e.type === 'string' ? e.type : null, param: typeof e.param === 'string' ? e.param : null, code: typeof e.code === 'string' || typeof e.code === 'number' ? e.code : null };
   }
   // Some compatible providers answer `{"error":"text"}` or `{"message":"text"}`.
-  if (isRecord(json) && typeof json.error === 'string') return { message: json.error, type: null, param: null, code: null };
-  if (isRecord(json) && typeof json.message === 'string') return { message: json.message, type: null, param: null, code: null };
+  if (isObject(json) && typeof json.error === 'string') return { message: json.error, type: null, param: null, code: null };
+  if (isObject(json) && typeof json.message === 'string') return { message: json.message, type: null, param: null, code: null };
   return { message: text || `Upstream returned HTTP ${status} with an empty body.`, type: null, param: null, code: null };
 }
 
