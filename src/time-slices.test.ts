@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runInSlices, runToEnd } from './time-slices.ts';
 import { buildPrompt, promptSteps } from './protocols/anthropic/prompt.ts';
-import type { MessagesRequest } from './protocols/anthropic/types.ts';
+import type { MessagesRequest } from './protocols/anthropic/wire.ts';
 
 /** A conversation long enough to take well over one slice to render. */
 function longConversation(rounds: number): MessagesRequest {

@@ -11,7 +11,7 @@ import { CLIENT_PROTOCOLS } from '../../src/protocols/client-protocols.ts';
 import { identifySession } from '../../src/session/identify-session.ts';
 import { rewriteAnthropicRequest } from '../../src/rewrite/rewrite-request.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../src/rewrite/cache-engine.ts';
-import type { MessagesRequest } from '../../src/protocols/anthropic/types.ts';
+import type { MessagesRequest } from '../../src/protocols/anthropic/wire.ts';
 import type { SessionCacheState } from '../../src/session/session-state.ts';
 
 const seconds = Number(process.argv[2] ?? 5);

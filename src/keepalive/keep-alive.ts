@@ -40,7 +40,7 @@ import type { TurnRow } from '../store/ledger.ts';
 import type { LedgerErrorCode } from '../errors.ts';
 import { PING_LEAD_MS } from '../rewrite/choose-ttl.ts';
 import { TTL_MS } from '../protocols/anthropic/cache-rules.ts';
-import type { Ttl } from '../protocols/anthropic/wire-types.ts';
+import type { Ttl } from '../protocols/anthropic/wire.ts';
 import { readBounded, tryParse } from '../upstream/read-bounded.ts';
 import { sendUpstream } from '../upstream/send-upstream.ts';
 

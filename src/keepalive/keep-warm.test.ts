@@ -9,7 +9,7 @@ import { rewriteAnthropicRequest } from '../rewrite/rewrite-request.ts';
 import { anthropicStable, fingerprint } from '../session/fingerprint.ts';
 import type { SessionCacheState } from '../session/session-state.ts';
 import { scriptSession } from '../testing/agent-sessions.ts';
-import type { MessagesRequest } from '../protocols/anthropic/types.ts';
+import type { MessagesRequest } from '../protocols/anthropic/wire.ts';
 import { createRegistry } from '../route/registry.ts';
 import type { Route } from '../route/resolve-route.ts';
 import { anthropic } from '../upstream/providers.ts';

@@ -5,9 +5,8 @@
  */
 import type { Route } from '../route/resolve-route.ts';
 import type { Registry } from '../route/registry.ts';
-import type { MessagesRequest } from '../protocols/anthropic/types.ts';
+import type { MessagesRequest, Ttl } from '../protocols/anthropic/wire.ts';
 import type { SessionCacheState } from '../session/session-state.ts';
-import type { Ttl } from '../protocols/anthropic/wire-types.ts';
 import type { Turn } from '../turn.ts';
 import { totalInput } from '../meter/usage.ts';
 import type { KeepAlive } from './keep-alive.ts';

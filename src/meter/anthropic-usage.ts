@@ -4,7 +4,7 @@
  * field the last message_delta carries, because message_delta usage is cumulative and authoritative.
  */
 import { inStreamErrorCode } from '../errors.ts';
-import type { AnthropicUsage, StreamEvent } from '../protocols/anthropic/types.ts';
+import type { AnthropicUsage, StreamEvent } from '../protocols/anthropic/wire.ts';
 import type { SseFrame } from '../sse/sse-parser.ts';
 import type { AnswerMeter, Metered } from './answer-meter.ts';
 import type { Usage } from './usage.ts';

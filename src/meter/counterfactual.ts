@@ -3,7 +3,7 @@
  * would have cost, or (shadow keys) what the engine's rewrite would have cost. Both from Synrouter's
  * model of the provider's cache, evaluated after the client has its answer.
  */
-import type { MessagesRequest } from '../protocols/anthropic/types.ts';
+import type { MessagesRequest } from '../protocols/anthropic/wire.ts';
 import { promptSourceOf, promptSteps, type Prompt } from '../protocols/anthropic/prompt.ts';
 import { runInSlices } from '../time-slices.ts';
 import type { Turn } from '../turn.ts';

@@ -5,7 +5,7 @@
  * would have achieved. One instance per counterfactual, so their entries never mix.
  */
 import { buildPrompt, promptSourceOf, type Prompt } from '../protocols/anthropic/prompt.ts';
-import type { MessagesRequest } from '../protocols/anthropic/wire-types.ts';
+import type { MessagesRequest } from '../protocols/anthropic/wire.ts';
 import { CacheStore, evaluateCache, markResponseBegun } from '../protocols/anthropic/cache-model.ts';
 import { fromAnthropicUsage } from './anthropic-usage.ts';
 import type { Usage } from './usage.ts';

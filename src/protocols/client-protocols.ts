@@ -7,7 +7,7 @@ import type { WireProtocol } from '../upstream/providers.ts';
 import { parseJsonBody, validateMessagesRequest } from './anthropic/validate-request.ts';
 import { validateChatRequest, validateResponsesRequest } from './openai/validate-request.ts';
 import { anthropicStable, chatStable, responsesStable, type StablePrefix } from '../session/fingerprint.ts';
-import type { MessagesRequest } from './anthropic/types.ts';
+import type { MessagesRequest } from './anthropic/wire.ts';
 import { MESSAGES_SKELETON_DEPTH } from '../json/scan-json.ts';
 import type { ChatRequest, ResponsesRequest } from './openai/validate-request.ts';
 

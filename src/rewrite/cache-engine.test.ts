@@ -13,7 +13,7 @@ import { anthropicStable, fingerprint } from '../session/fingerprint.ts';
 import { validateRequest } from '../simulator/validate-request.ts';
 import { CacheStore } from '../protocols/anthropic/cache-model.ts';
 import { buildPrompt } from '../protocols/anthropic/prompt.ts';
-import type { MessagesRequest } from '../protocols/anthropic/types.ts';
+import type { MessagesRequest } from '../protocols/anthropic/wire.ts';
 import type { SessionCacheState } from '../session/session-state.ts';
 
 const BASE: SessionShape = { model: 'claude-sonnet-4-6', turns: 30, tools: 12, toolChars: 1500, systemChars: 12_000, resultChars: 3000, markers: 'none' };

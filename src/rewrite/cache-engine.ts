@@ -8,8 +8,8 @@ import type { KeyMode } from '../store/keys.ts';
 import { promptSteps, type Prompt } from '../protocols/anthropic/prompt.ts';
 import { runToEnd, type Steps } from '../time-slices.ts';
 import { TTL_MS } from '../protocols/anthropic/cache-rules.ts';
-import type { JsonObject, MessagesRequest as WireRequest, Ttl } from '../protocols/anthropic/wire-types.ts';
-import type { MessagesRequest } from '../protocols/anthropic/types.ts';
+import type { JsonObject } from '../json/json-object.ts';
+import type { MessagesRequest, Ttl } from '../protocols/anthropic/wire.ts';
 import { child, type Canonical, type JsonNode, type ObjectNode } from '../json/scan-json.ts';
 import { applyEdits, insertMember, replaceValue, type Edit } from '../json/splice.ts';
 import type { Fingerprint } from '../session/fingerprint.ts';
@@ -90,7 +90,7 @@ export function* engineSteps(input: EngineInput): Steps<EngineResult> {
   for (const t of trims.edits) changes.push({ kind: 'trim', detail: `${t.path}: -${t.removedChars} chars` });
 
   // 2. general mode: stable tool layers (not when the client marks tools itself: its marker would move).
-  const tools = (request.tools ?? []) as JsonObject[];
+  const tools = request.tools ?? [];
   const clientMarksTools = tools.some((t) => t.cache_control != null);
   const layering = mode === 'general' && tools.length > 1 && !clientMarksTools ? layerTools(tools as Array<{ name?: unknown }>, input.config.layerPatterns) : undefined;
   const reordered = layering && layering.order.some((o, i) => o !== i) ? layering.order : undefined;
@@ -99,7 +99,7 @@ export function* engineSteps(input: EngineInput): Steps<EngineResult> {
   // 3. the prompt as the cache will see it.
   const view = viewAfterEdits(request, trims.edits, reordered);
   const prompt = yield* promptSteps(view, input.canonical ? {
-    raw: input.raw, root: input.root, canonical: input.canonical, request: request as unknown as WireRequest, ...(reordered ? { toolOrder: reordered } : {}),
+    raw: input.raw, root: input.root, canonical: input.canonical, request, ...(reordered ? { toolOrder: reordered } : {}),
   } : undefined);
   const hashes: string[] = new Array(prompt.positions.length);
   for (let i = 0; i < hashes.length; i++) hashes[i] = shortHash(prompt.positions[i]!.hash);
@@ -158,11 +158,11 @@ function expectMiss(input: EngineInput, prompt: Prompt, hashes: string[], fp: Fi
 }
 
 /** The request as it will be forwarded (trimmed, tools reordered), for rendering; shares unchanged parts. */
-function viewAfterEdits(request: MessagesRequest, edits: TextEdit[], order: number[] | undefined): WireRequest {
-  const view = { ...request } as unknown as WireRequest;
-  if (order) view.tools = order.map((i) => request.tools![i] as JsonObject);
+function viewAfterEdits(request: MessagesRequest, edits: TextEdit[], order: number[] | undefined): MessagesRequest {
+  const view: MessagesRequest = { ...request };
+  if (order) view.tools = order.map((i) => request.tools![i]!);
   if (edits.length) {
-    const messages = [...request.messages] as unknown as JsonObject[];
+    const messages = [...request.messages];
     for (const e of edits) {
       const [, mi, , bi, , ii] = e.path.split('.');
       const m = { ...messages[Number(mi)]! };
@@ -178,7 +178,7 @@ function viewAfterEdits(request: MessagesRequest, edits: TextEdit[], order: numb
       m.content = content;
       messages[Number(mi)] = m;
     }
-    view.messages = messages as unknown as WireRequest['messages'];
+    view.messages = messages;
   }
   return view;
 }

@@ -9,7 +9,7 @@
  * from the session's own gaps with a weak prior toward short gaps (agents in tool loops answer in
  * seconds), so one long gap in a long session is evidence, not a verdict.
  */
-import type { Ttl } from '../protocols/anthropic/wire-types.ts';
+import type { Ttl } from '../protocols/anthropic/wire.ts';
 
 const FIVE_MIN = 5 * 60_000;
 const ONE_HOUR = 60 * 60_000;

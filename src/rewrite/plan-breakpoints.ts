@@ -20,7 +20,7 @@
  */
 import { MAX_BREAKPOINTS, automaticTarget, lookback } from '../protocols/anthropic/cache-rules.ts';
 import type { Prompt } from '../protocols/anthropic/prompt.ts';
-import type { Ttl } from '../protocols/anthropic/wire-types.ts';
+import type { Ttl } from '../protocols/anthropic/wire.ts';
 
 export type PlacementRole = 'rolling' | 'bridge' | 'stable';
 

@@ -5,7 +5,7 @@
  */
 import { forgetScan, MESSAGES_SKELETON_DEPTH, scanned, structure, type ObjectNode } from '../json/scan-json.ts';
 import { insertMember, replaceValue, splice, type Edit, type Spliced } from '../json/splice.ts';
-import type { MessagesRequest } from '../protocols/anthropic/types.ts';
+import type { MessagesRequest } from '../protocols/anthropic/wire.ts';
 import { minCacheableTokens } from '../protocols/anthropic/cache-rules.ts';
 import type { Prompt } from '../protocols/anthropic/prompt.ts';
 import type { Route } from '../route/resolve-route.ts';

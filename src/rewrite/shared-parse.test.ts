@@ -13,7 +13,7 @@ import { anthropicStable, fingerprint } from '../session/fingerprint.ts';
 import { parseJsonBody, validateMessagesRequest } from '../protocols/anthropic/validate-request.ts';
 import { MESSAGES_SKELETON_DEPTH } from '../json/scan-json.ts';
 import { PAIRS } from '../translate/pairs.ts';
-import type { MessagesRequest } from '../protocols/anthropic/types.ts';
+import type { MessagesRequest } from '../protocols/anthropic/wire.ts';
 import type { SessionCacheState } from '../session/session-state.ts';
 import type { KeyMode } from '../store/keys.ts';
 

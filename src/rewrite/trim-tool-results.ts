@@ -5,7 +5,7 @@
  * block never change (editing a block inside a cached prefix re-writes everything after it,
  * protocols.md §8.4; peers.md §5.5). Thinking blocks and signatures are never touched.
  */
-import type { JsonObject } from '../protocols/anthropic/wire-types.ts';
+import type { JsonObject } from '../json/json-object.ts';
 
 export interface TrimPolicy {
   /** Results longer than this (characters of text) are trimmed. */

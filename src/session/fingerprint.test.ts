@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MessagesRequest } from '../protocols/anthropic/types.ts';
+import type { MessagesRequest } from '../protocols/anthropic/wire.ts';
 import type { ChatRequest, ResponsesRequest } from '../protocols/openai/validate-request.ts';
 import { parseJsonBuffer } from '../json/parse-json.ts';
 import { anthropicStable, chatStable, derivedSessionId, fingerprint, responsesStable, type StablePrefix } from './fingerprint.ts';

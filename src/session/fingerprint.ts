@@ -7,7 +7,7 @@
  * per version (clients.md, "Across invocations"); it says nothing about the agent's identity.
  */
 import { createHash } from 'node:crypto';
-import type { ContentBlock, MessagesRequest } from '../protocols/anthropic/types.ts';
+import type { MessagesRequest, RequestBlock } from '../protocols/anthropic/wire.ts';
 import type { ChatRequest, ResponsesRequest } from '../protocols/openai/validate-request.ts';
 import { parsedFrom } from '../json/parse-json.ts';
 import { child, MESSAGES_SKELETON_DEPTH, scanned, withoutMarkers, type JsonNode } from '../json/scan-json.ts';
@@ -54,9 +54,10 @@ export function stableJson(v: unknown): string {
   return plain !== undefined && plain.includes('"cache_control":') ? JSON.stringify(v, dropMarkers) : plain;
 }
 
-export function systemBlocks(system: MessagesRequest['system']): ContentBlock[] {
+export function systemBlocks(system: MessagesRequest['system']): RequestBlock[] {
   if (system === undefined) return [];
-  return typeof system === 'string' ? [{ type: 'text', text: system }] : system;
+  // validate-request.ts has checked that each block is an object with a string `type`.
+  return typeof system === 'string' ? [{ type: 'text', text: system }] : (system as RequestBlock[]);
 }
 
 /**

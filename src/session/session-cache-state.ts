@@ -3,7 +3,7 @@
  * Types only, in a module of their own: session-state.ts (the SQLite store), carried-thinking.ts and
  * store/store.ts all name them, and none of those may import another in a circle.
  */
-import type { Ttl } from '../protocols/anthropic/wire-types.ts';
+import type { Ttl } from '../protocols/anthropic/wire.ts';
 import type { TrimDecision } from '../rewrite/trim-tool-results.ts';
 import type { CarriedTurn } from '../translate/chat-via-anthropic/capture-thinking.ts';
 import type { Awaitable } from '../store/awaitable.ts';

@@ -4,7 +4,7 @@
 // (protocols.md 1.4 identity).
 
 import { buildPrompt } from '../protocols/anthropic/prompt.ts';
-import type { MessagesRequest } from '../protocols/anthropic/wire-types.ts';
+import type { MessagesRequest } from '../protocols/anthropic/wire.ts';
 
 export { MESSAGE_OVERHEAD_TOKENS, tokensForBytes, tokensForJson } from '../protocols/anthropic/canonical.ts';
 

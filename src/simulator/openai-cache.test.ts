@@ -12,7 +12,7 @@ import {
 } from './openai-cache.ts';
 import { chatPrompt, responsesPrompt, type OpenAIPrompt } from './openai-prompt.ts';
 import { MINUTE, T0, filler } from './test-fixtures.ts';
-import type { JsonObject } from '../protocols/anthropic/wire-types.ts';
+import type { JsonObject } from '../json/json-object.ts';
 
 function chat(messages: JsonObject[], extra: JsonObject = {}): JsonObject {
   return { model: 'gpt-5.5', messages, ...extra };

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { buildChatChunks, buildChatCompletion, validateChatRequest } from './openai-chat.ts';
 import type { OpenAIScriptedReply } from './openai-script.ts';
 import { chatUsage } from './openai-usage.ts';
-import type { JsonObject } from '../protocols/anthropic/wire-types.ts';
+import type { JsonObject } from '../json/json-object.ts';
 
 function error(body: unknown): JsonObject | undefined {
   const result = validateChatRequest(body);

@@ -6,7 +6,7 @@
 // `stream_options.include_usage` a last chunk with `choices: []` and the usage (every other chunk then
 // carries `usage: null`); the stream ends with `data: [DONE]`.
 
-import { isObject, type JsonObject } from '../protocols/anthropic/wire-types.ts';
+import { isObject, type JsonObject } from '../json/json-object.ts';
 import { invalidRequest, type OpenAIErrorInfo } from './openai-errors.ts';
 import { outputText, type OpenAIScriptedReply, type ScriptTool, type ToolChoice } from './openai-script.ts';
 import type { ChatUsage } from './openai-usage.ts';

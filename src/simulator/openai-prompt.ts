@@ -20,7 +20,7 @@
 
 import { createHash } from 'node:crypto';
 import { tokensForBytes } from '../protocols/anthropic/canonical.ts';
-import { isObject, type JsonObject } from '../protocols/anthropic/wire-types.ts';
+import { isObject, type JsonObject } from '../json/json-object.ts';
 
 /** Tokens of the prompt head that OpenAI hashes to route a request when no prompt_cache_key is given. */
 export const ROUTING_PREFIX_TOKENS = 256;

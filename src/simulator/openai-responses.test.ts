@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { buildResponse, buildResponseOutput, buildResponsesEvents, validateResponsesRequest } from './openai-responses.ts';
 import type { OpenAIScriptedReply } from './openai-script.ts';
 import { responsesUsage } from './openai-usage.ts';
-import type { JsonObject } from '../protocols/anthropic/wire-types.ts';
+import type { JsonObject } from '../json/json-object.ts';
 
 function error(body: unknown): JsonObject | undefined {
   const result = validateResponsesRequest(body);

@@ -14,7 +14,7 @@
 // real API does for an id it does not hold; Codex over HTTP sends `store:false` and re-sends the full
 // history every turn, so it never needs them.
 
-import { isObject, type JsonObject } from '../protocols/anthropic/wire-types.ts';
+import { isObject, type JsonObject } from '../json/json-object.ts';
 import { invalidRequest, type OpenAIErrorInfo } from './openai-errors.ts';
 import { responsesInputItems } from './openai-prompt.ts';
 import { outputText, type OpenAIScriptedReply, type ScriptTool, type ToolChoice } from './openai-script.ts';

@@ -6,7 +6,7 @@
 // Which tool, and with what arguments: tool-calls.ts (a harmless real command for shell tools).
 
 import { tokensForBytes } from '../protocols/anthropic/canonical.ts';
-import { isObject, type JsonObject } from '../protocols/anthropic/wire-types.ts';
+import { isObject, type JsonObject } from '../json/json-object.ts';
 import { DEFAULT_ROUNDS } from './script.ts';
 import { callArguments, pickTool, type OfferedTool, type ToolChoice } from './tool-calls.ts';
 

@@ -10,7 +10,7 @@ import { OPENAI_CACHE_TTL_MS } from './openai-cache.ts';
 import { anthropicUsageOf, chatUsageOf, responsesUsageOf } from './openai-usage.ts';
 import { startSimulator, type Simulator } from './simulator.ts';
 import { MINUTE, filler } from './test-fixtures.ts';
-import type { JsonObject } from '../protocols/anthropic/wire-types.ts';
+import type { JsonObject } from '../json/json-object.ts';
 
 type ChatMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 type InputItem = OpenAI.Responses.ResponseInputItem;

@@ -17,7 +17,7 @@
 import { pause } from './pause.ts';
 import { apiKeyOf, intHeader } from './request-headers.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isObject, type JsonObject } from '../protocols/anthropic/wire-types.ts';
+import { isObject, type JsonObject } from '../json/json-object.ts';
 import type { Clock } from './clock.ts';
 import {
   CHAT_SSE_DONE,

@@ -1,7 +1,7 @@
 // Usage objects of the OpenAI-compatible endpoints (protocols.md 4.4, 5.4) and the union the request log
 // stores. OpenAI counts cached tokens INSIDE the prompt/input total (the opposite of Anthropic).
 
-import type { AnthropicUsage } from '../protocols/anthropic/wire-types.ts';
+import type { MessageUsage } from '../protocols/anthropic/wire.ts';
 
 /** Chat Completions `usage` (CompletionUsage). */
 export interface ChatUsage {
@@ -52,15 +52,15 @@ type Exclusive<U, All = U> = U extends unknown ? U & { [K in Exclude<AllKeys<All
  * /v1/chat/completions, ResponsesUsage for /v1/responses. Reading a field of another shape gives
  * undefined; narrow with the accessors below.
  */
-export type SimulatorUsage = Exclusive<AnthropicUsage | ChatUsage | ResponsesUsage>;
+export type SimulatorUsage = Exclusive<MessageUsage | ChatUsage | ResponsesUsage>;
 
 interface HasUsage {
   usage?: SimulatorUsage | undefined;
 }
 
-export function anthropicUsageOf(log: HasUsage): AnthropicUsage | undefined {
+export function anthropicUsageOf(log: HasUsage): MessageUsage | undefined {
   const u = log.usage;
-  return u !== undefined && u.cache_read_input_tokens !== undefined ? (u as AnthropicUsage) : undefined;
+  return u !== undefined && u.cache_read_input_tokens !== undefined ? (u as MessageUsage) : undefined;
 }
 
 export function chatUsageOf(log: HasUsage): ChatUsage | undefined {

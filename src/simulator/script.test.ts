@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inputFromSchema, scriptReply } from './script.ts';
 import { request } from './test-fixtures.ts';
-import type { JsonObject } from '../protocols/anthropic/wire-types.ts';
+import type { JsonObject } from '../json/json-object.ts';
 
 const readTool = {
   name: 'Read',

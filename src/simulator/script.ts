@@ -5,7 +5,8 @@
 // opens with a signed thinking block when the model thinks (thinking.ts).
 
 import { tokensForJson } from '../protocols/anthropic/canonical.ts';
-import { isObject, type JsonObject, type MessagesRequest } from '../protocols/anthropic/wire-types.ts';
+import { isObject, type JsonObject } from '../json/json-object.ts';
+import type { MessagesRequest } from '../protocols/anthropic/wire.ts';
 import { answerThought, thinkingBlock, toolStepThought, type ThinkingMode } from './thinking.ts';
 import { callArguments, pickTool, type OfferedTool, type ToolChoice } from './tool-calls.ts';
 

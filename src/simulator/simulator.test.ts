@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ManualClock } from './clock.ts';
 import { startSimulator, type Simulator } from './simulator.ts';
 import { MINUTE, cc, filler, text } from './test-fixtures.ts';
-import type { AnthropicUsage, JsonObject } from '../protocols/anthropic/wire-types.ts';
+import type { JsonObject } from '../json/json-object.ts';
+import type { MessageUsage } from '../protocols/anthropic/wire.ts';
 
 interface Reply {
   status: number;
@@ -134,7 +135,7 @@ test('SSE follows the Anthropic event order and its final usage equals the JSON 
     'message_delta',
     'message_stop',
   ]);
-  const usage = json.body.usage as AnthropicUsage;
+  const usage = json.body.usage as MessageUsage;
   assert.ok(usage.cache_creation_input_tokens > 0);
   const start = sse.events[0]?.data.message as JsonObject;
   assert.deepEqual(start.usage, { ...usage, output_tokens: 1 });
@@ -161,7 +162,7 @@ test('a full tool loop: rounds of tool_use, then end_turn, each turn reading the
     assert.ok(turn <= 3, 'loop must end');
     const reply = await call(sim, '/v1/messages', body({ messages }), { 'x-api-key': 'loop', 'x-sim-rounds': '2' });
     assert.equal(reply.status, 200);
-    const usage = reply.body.usage as AnthropicUsage;
+    const usage = reply.body.usage as MessageUsage;
     if (turn > 1) assert.ok(usage.cache_read_input_tokens > reads, 'reads a longer prefix each turn');
     reads = usage.cache_read_input_tokens;
     if (reply.body.stop_reason === 'end_turn') {
@@ -189,11 +190,11 @@ test('max_tokens: 0 pre-warms the cache and returns at once', async () => {
   assert.equal(warm.status, 200);
   assert.deepEqual(warm.body.content, []);
   assert.equal(warm.body.stop_reason, 'max_tokens');
-  const usage = warm.body.usage as AnthropicUsage;
+  const usage = warm.body.usage as MessageUsage;
   assert.equal(usage.output_tokens, 0);
   assert.ok(usage.cache_creation_input_tokens > 0);
   const real = await call(sim, '/v1/messages', body(), { 'x-api-key': 'warm' });
-  assert.equal((real.body.usage as AnthropicUsage).cache_read_input_tokens, usage.cache_creation_input_tokens);
+  assert.equal((real.body.usage as MessageUsage).cache_read_input_tokens, usage.cache_creation_input_tokens);
   const streamed = await call(sim, '/v1/messages', body({ max_tokens: 0, stream: true }), { 'x-api-key': 'warm' });
   assert.equal(streamed.status, 400);
 });
@@ -203,7 +204,7 @@ test('count_tokens equals the sum of the usage counters', async () => {
   const count = await call(sim, '/v1/messages/count_tokens?beta=true', countBody, { 'x-api-key': 'count' });
   assert.equal(count.status, 200);
   const reply = await call(sim, '/v1/messages', body(), { 'x-api-key': 'count' });
-  const u = reply.body.usage as AnthropicUsage;
+  const u = reply.body.usage as MessageUsage;
   assert.deepEqual(count.body, { input_tokens: u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens });
 });
 
@@ -241,11 +242,11 @@ test('parallel requests both miss: an entry is readable only after its response 
     const second = call(slow, '/v1/messages', body());
     const [a, b] = await Promise.all([first, second]);
     for (const r of [a, b]) {
-      assert.equal((r.body.usage as AnthropicUsage).cache_read_input_tokens, 0);
-      assert.ok((r.body.usage as AnthropicUsage).cache_creation_input_tokens > 0);
+      assert.equal((r.body.usage as MessageUsage).cache_read_input_tokens, 0);
+      assert.ok((r.body.usage as MessageUsage).cache_creation_input_tokens > 0);
     }
     const third = await call(slow, '/v1/messages', body());
-    assert.equal((third.body.usage as AnthropicUsage).cache_read_input_tokens, (a.body.usage as AnthropicUsage).cache_creation_input_tokens);
+    assert.equal((third.body.usage as MessageUsage).cache_read_input_tokens, (a.body.usage as MessageUsage).cache_creation_input_tokens);
   } finally {
     await slow.close();
   }
@@ -255,11 +256,11 @@ test('TTL over HTTP with a ManualClock', async () => {
   const clock = new ManualClock();
   const timed = await startSimulator({ clock });
   try {
-    const written = (await call(timed, '/v1/messages', body())).body.usage as AnthropicUsage;
+    const written = (await call(timed, '/v1/messages', body())).body.usage as MessageUsage;
     clock.advance(4 * MINUTE + 59_000);
-    assert.equal(((await call(timed, '/v1/messages', body())).body.usage as AnthropicUsage).cache_read_input_tokens, written.cache_creation_input_tokens);
+    assert.equal(((await call(timed, '/v1/messages', body())).body.usage as MessageUsage).cache_read_input_tokens, written.cache_creation_input_tokens);
     clock.advance(5 * MINUTE + 1000);
-    assert.equal(((await call(timed, '/v1/messages', body())).body.usage as AnthropicUsage).cache_read_input_tokens, 0);
+    assert.equal(((await call(timed, '/v1/messages', body())).body.usage as MessageUsage).cache_read_input_tokens, 0);
   } finally {
     await timed.close();
   }

@@ -26,7 +26,7 @@ import { MODELS } from './models.ts';
 import { modelFacts } from '../route/model-facts.ts';
 import { DEFAULT_ROUNDS, scriptReply, type ScriptedReply } from './script.ts';
 import { THINKING_MODES, type ThinkingMode } from './thinking.ts';
-import type { AnthropicUsage } from '../protocols/anthropic/wire-types.ts';
+import type { MessageUsage } from '../protocols/anthropic/wire.ts';
 import { validateRequest, type Endpoint } from './validate-request.ts';
 import type { OpenAICacheStore } from './openai-cache.ts';
 import { errorForStatus as openAIErrorForStatus, sendOpenAIError } from './openai-errors.ts';
@@ -61,7 +61,7 @@ export {
 export { MODELS, minCacheableTokens } from './models.ts';
 export { buildPrompt, type Prompt, type PromptPosition } from '../protocols/anthropic/prompt.ts';
 export { validateRequest, type ValidationResult } from './validate-request.ts';
-export type { AnthropicUsage, MessagesRequest } from '../protocols/anthropic/wire-types.ts';
+export type { MessageUsage, MessagesRequest } from '../protocols/anthropic/wire.ts';
 export {
   OPENAI_CACHE_INCREMENT_TOKENS,
   OPENAI_CACHE_MIN_TOKENS,
@@ -278,7 +278,7 @@ export async function startSimulator(opts: SimulatorOptions & { port?: number; h
     // max_tokens: 0 pre-warms the cache and returns at once (protocols.md 2.10).
     const reply: ScriptedReply =
       request.max_tokens === 0 ? { content: [], stop_reason: 'max_tokens', output_tokens: 0 } : scriptReply(request, rounds, thinking);
-    const usage: AnthropicUsage = { ...plan.usage, output_tokens: reply.output_tokens, service_tier: 'standard' };
+    const usage: MessageUsage = { ...plan.usage, output_tokens: reply.output_tokens, service_tier: 'standard' };
     log.usage = usage;
     const message: AnthropicMessage = {
       id: `msg_sim_${++messageCounter}`,

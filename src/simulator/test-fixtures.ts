@@ -1,7 +1,8 @@
 // Shared helpers for the simulator's tests (not a test file itself).
 
 import { CacheStore, evaluateCache, markResponseBegun, type CachePlan } from '../protocols/anthropic/cache-model.ts';
-import type { CacheControl, JsonObject, MessagesRequest } from '../protocols/anthropic/wire-types.ts';
+import type { JsonObject } from '../json/json-object.ts';
+import type { CacheControl, MessagesRequest } from '../protocols/anthropic/wire.ts';
 import { validateRequest } from './validate-request.ts';
 
 export const MINUTE = 60_000;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { JsonObject, MessagesRequest } from '../protocols/anthropic/wire-types.ts';
+import type { JsonObject } from '../json/json-object.ts';
+import type { MessagesRequest } from '../protocols/anthropic/wire.ts';
 import { scriptReply } from './script.ts';
 import { request } from './test-fixtures.ts';
 import { SIM_SIGNATURE_PREFIX, signThinking, type ThinkingMode } from './thinking.ts';

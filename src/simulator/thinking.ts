@@ -33,7 +33,8 @@
 //   simulator's own: the reference does not quote Anthropic's).
 
 import { createHash } from 'node:crypto';
-import { isObject, type JsonObject, type MessagesRequest } from '../protocols/anthropic/wire-types.ts';
+import { isObject, type JsonObject } from '../json/json-object.ts';
+import type { MessagesRequest } from '../protocols/anthropic/wire.ts';
 import { modelFacts } from '../route/model-facts.ts';
 
 /** Prefix of the simulator's own signatures: only these can be verified. */

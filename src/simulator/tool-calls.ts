@@ -14,7 +14,7 @@
 // Custom (freeform) tools are called only when no function tool is offered (Codex "code mode":
 // `exec`, with the command as its input). Hosted tools never reach this module.
 
-import { isObject, type JsonObject } from '../protocols/anthropic/wire-types.ts';
+import { isObject, type JsonObject } from '../json/json-object.ts';
 
 export interface OfferedTool {
   kind: 'function' | 'custom';

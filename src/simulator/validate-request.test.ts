@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cc, request, text } from './test-fixtures.ts';
-import type { JsonObject, MessagesRequest } from '../protocols/anthropic/wire-types.ts';
+import type { JsonObject } from '../json/json-object.ts';
+import type { MessagesRequest } from '../protocols/anthropic/wire.ts';
 import { TTL_ORDER_MESSAGE, validateRequest, type ValidationResult } from './validate-request.ts';
 
 function rejects(result: ValidationResult, status: number, message: string | RegExp): void {

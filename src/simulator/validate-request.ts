@@ -5,7 +5,8 @@ import { automaticTarget } from '../protocols/anthropic/cache-model.ts';
 import { isSupportedModel } from './models.ts';
 import { checkThinkingBlock, checkThinkingRules, type ThinkingMode } from './thinking.ts';
 import { buildPrompt, type Prompt } from '../protocols/anthropic/prompt.ts';
-import { isObject, type MessagesRequest } from '../protocols/anthropic/wire-types.ts';
+import { isObject } from '../json/json-object.ts';
+import type { MessagesRequest } from '../protocols/anthropic/wire.ts';
 
 export const MAX_CACHE_BREAKPOINTS = 4;
 

@@ -2,7 +2,8 @@
 // and the SSE event sequence (1.5).
 
 import type { ServerResponse } from 'node:http';
-import type { AnthropicUsage, JsonObject } from '../protocols/anthropic/wire-types.ts';
+import type { JsonObject } from '../json/json-object.ts';
+import type { MessageUsage } from '../protocols/anthropic/wire.ts';
 
 const ERROR_TYPES: Readonly<Record<number, string>> = {
   400: 'invalid_request_error',
@@ -76,7 +77,7 @@ export interface AnthropicMessage {
   content: JsonObject[];
   stop_reason: string | null;
   stop_sequence: string | null;
-  usage: AnthropicUsage;
+  usage: MessageUsage;
 }
 
 export interface SseEvent {

@@ -8,11 +8,10 @@ import { DEFAULT_ENGINE_CONFIG } from '../rewrite/cache-engine.ts';
 import { anthropicStable, fingerprint } from '../session/fingerprint.ts';
 import type { SessionCacheState } from '../session/session-state.ts';
 import type { KeyMode } from '../store/keys.ts';
-import type { MessagesRequest } from '../protocols/anthropic/types.ts';
+import type { InputUsage, MessagesRequest } from '../protocols/anthropic/wire.ts';
 import { validateRequest } from '../simulator/validate-request.ts';
 import type { ThinkingMode } from '../simulator/thinking.ts';
 import { CacheStore, evaluateCache, markResponseBegun } from '../protocols/anthropic/cache-model.ts';
-import type { InputUsage } from '../protocols/anthropic/wire-types.ts';
 import type { ScriptedTurn } from './agent-sessions.ts';
 
 export interface ReplayedTurn { usage: InputUsage; sent: Record<string, unknown>; changes: string[]; expectedMiss: string | null; state: SessionCacheState }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Route } from '../route/resolve-route.ts';
 import type { WireProtocol } from '../upstream/providers.ts';
 import type { ClientRequest } from '../protocols/client-protocols.ts';
-import type { MessagesRequest } from '../protocols/anthropic/types.ts';
+import type { MessagesRequest } from '../protocols/anthropic/wire.ts';
 import type { ChatRequest } from '../protocols/openai/validate-request.ts';
 import type { Change } from '../rewrite/cache-engine.ts';
 import { ProxyError } from '../errors.ts';

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { CacheStore, computeCacheUsage, markResponseBegun, planCache } from './cache-model.ts';
 import { buildPrompt } from './prompt.ts';
 import { MINUTE, T0, cc, filler, request, run, text } from '../../simulator/test-fixtures.ts';
-import type { JsonObject, MessagesRequest } from './wire-types.ts';
+import type { JsonObject } from '../../json/json-object.ts';
+import type { MessagesRequest } from './wire.ts';
 
 /** Tokens of the prefix ending at the block with this path. */
 function prefixTokens(body: MessagesRequest, path: string): number {

@@ -26,7 +26,7 @@
 
 import { minCacheableTokens } from './cache-rules.ts';
 import type { Prompt, PromptPosition } from './prompt.ts';
-import type { InputUsage, Ttl } from './wire-types.ts';
+import type { InputUsage, Ttl } from './wire.ts';
 
 import { TTL_MS, LOOKBACK_POSITIONS, automaticTarget, lookback } from './cache-rules.ts';
 

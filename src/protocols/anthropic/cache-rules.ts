@@ -1,7 +1,7 @@
 // Anthropic's prompt-cache rules that both the simulator (to enforce them) and the cache engine (to
 // place breakpoints that hit) depend on. protocols.md §2.
 import type { Prompt, PromptPosition } from './prompt.ts';
-import type { Ttl } from './wire-types.ts';
+import type { Ttl } from './wire.ts';
 import { baseModelId, modelFacts } from '../../route/model-facts.ts';
 
 export const TTL_MS: Readonly<Record<Ttl, number>> = { '5m': 5 * 60_000, '1h': 60 * 60_000 };

@@ -8,7 +8,7 @@
 // single `{"type":"text","text":...}` block first. Removing `cache_control` is what lets a marker move
 // between turns without changing the identity of the prefix it sits on.
 
-import { isObject, type JsonObject } from './wire-types.ts';
+import { isObject, type JsonObject } from '../../json/json-object.ts';
 
 /** Fixed per-message overhead (role and turn framing), folded into the first block of each message. */
 export const MESSAGE_OVERHEAD_TOKENS = 3;

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildPrompt } from './prompt.ts';
 import { MESSAGES_SKELETON_DEPTH, scanned, type ObjectNode } from '../../json/scan-json.ts';
-import type { MessagesRequest } from './wire-types.ts';
+import type { MessagesRequest } from './wire.ts';
 import { parseJsonBuffer } from '../../json/parse-json.ts';
 import { anthropicStable, derivedSessionId, fingerprint } from '../../session/fingerprint.ts';
 

@@ -25,7 +25,8 @@ import {
   isCacheableBlock,
   tokensForBytes,
 } from './canonical.ts';
-import { isObject, type JsonObject, type MessagesRequest, type Ttl } from './wire-types.ts';
+import { isObject, type JsonObject } from '../../json/json-object.ts';
+import type { MessagesRequest, Ttl } from './wire.ts';
 import { child, isCanonicalRange, memberCut, MESSAGES_SKELETON_DEPTH, piecesWithout, scanned, view, type Canonical, type JsonNode, type ObjectNode } from '../../json/scan-json.ts';
 import { parsedFrom } from '../../json/parse-json.ts';
 import { runToEnd, type Steps } from '../../time-slices.ts';

@@ -7,7 +7,7 @@ import { JsonLimitError, ProxyError } from '../../errors.ts';
 import { parseJsonBuffer } from '../../json/parse-json.ts';
 import { isObject } from '../../json/json-object.ts';
 import { checkBlocksInAll, checkBlocksInMessage, checkMessageCount, checkToolCount } from '../request-limits.ts';
-import type { MessagesRequest } from './types.ts';
+import type { MessagesRequest } from './wire.ts';
 
 /** `depth`: how deep to scan the byte skeleton that large bodies are parsed along; `slot`: the
  *  conversation whose previous body this one repeats (json/parse-json.ts). */

@@ -5,7 +5,7 @@
 import type { AnthropicErrorBody } from '../../errors.ts';
 import { writeSse } from '../../sse/sse-parser.ts';
 import { anthropicErrorBody, anthropicErrorFromOpenAI, readOpenAIError, statusOfOpenAIError } from '../shared/error-bodies.ts';
-import type { ErrorObject } from '../shared/wire-anthropic.ts';
+import type { ErrorObject } from '../../protocols/anthropic/wire.ts';
 import type { OpenAIErrorObject } from '../shared/wire-openai-chat.ts';
 
 /** An OpenAI-compatible error response (status + body as text or parsed JSON) -> the Anthropic error response. */

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { MessagesRequest } from '../shared/wire-anthropic.ts';
+import type { MessageCreateParams } from '../../protocols/anthropic/wire.ts';
 import { translateRequest } from './request.ts';
 
 const load = (name: string): unknown => JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
-const CC = load('claude-code-request.json') as MessagesRequest;
+const CC = load('claude-code-request.json') as MessageCreateParams;
 
 test('a Claude Code body (3 system blocks, role:system messages, thinking, tool_use/tool_result) becomes the exact chat body', () => {
   const { body, warnings } = translateRequest(CC, { model: 'qwen/qwen3-coder-plus' });
@@ -30,7 +30,7 @@ test('determinism, no mutation, and a stable prefix when cache_control markers m
 });
 
 test('tool_choice, parallel, stop sequences, max_completion_tokens, structured output, non-streaming', () => {
-  const base: MessagesRequest = {
+  const base: MessageCreateParams = {
     model: 'x', max_tokens: 2000, messages: [{ role: 'user', content: 'title?' }],
     tools: [{ name: 'f', input_schema: { type: 'object' } }],
     tool_choice: { type: 'any', disable_parallel_tool_use: true },
@@ -55,7 +55,7 @@ test('tool_choice, parallel, stop sequences, max_completion_tokens, structured o
     stream: false,
   });
   assert.deepEqual(warnings.map((w) => w.param), ['top_k']);
-  const pick = (tc: MessagesRequest['tool_choice']) => translateRequest({ ...base, tool_choice: tc }, { model: 'm' }).body.tool_choice;
+  const pick = (tc: MessageCreateParams['tool_choice']) => translateRequest({ ...base, tool_choice: tc }, { model: 'm' }).body.tool_choice;
   assert.deepEqual([pick({ type: 'auto' }), pick({ type: 'none' }), pick({ type: 'tool', name: 'f' })], ['auto', 'none', { type: 'function', function: { name: 'f' } }]);
 });
 

@@ -15,7 +15,7 @@
  * accept only string content; blocks are joined with "\n\n", except assistant text, which is pieces
  * of one answer and is joined as-is.
  */
-import type { ContentBlockParam, MessageParam, MessagesRequest, ToolParam, ToolResultBlockParam } from '../shared/wire-anthropic.ts';
+import type { ContentBlockParam, MessageCreateParams, MessageParam, ToolParam, ToolResultBlockParam } from '../../protocols/anthropic/wire.ts';
 import type { ChatMessageOut, ChatRequestOut, FunctionToolCall } from '../shared/wire-openai-chat.ts';
 import { invalid, type TranslateWarning } from '../shared/build-anthropic.ts';
 
@@ -49,7 +49,7 @@ const HANDLED = new Set([
 ]);
 
 /** Translates a Messages request body. Throws ProxyError BODY_INVALID (a 400) on a malformed body. */
-export function translateRequest(req: MessagesRequest, opts: RequestOptions): TranslatedRequest {
+export function translateRequest(req: MessageCreateParams, opts: RequestOptions): TranslatedRequest {
   if (typeof req !== 'object' || req === null || !Array.isArray(req.messages)) throw invalid('messages must be an array.', 'messages');
   const warnings: TranslateWarning[] = [];
   const messages: ChatMessageOut[] = [];
@@ -100,7 +100,7 @@ export function translateRequest(req: MessagesRequest, opts: RequestOptions): Tr
   return { body, warnings };
 }
 
-function systemText(system: MessagesRequest['system'], param: string, warnings: TranslateWarning[]): string {
+function systemText(system: MessageCreateParams['system'], param: string, warnings: TranslateWarning[]): string {
   if (system === undefined || system === null) return '';
   if (typeof system === 'string') return system;
   if (!Array.isArray(system)) throw invalid('system must be a string or an array of text blocks.', param);

@@ -7,7 +7,8 @@
  */
 import { isObject } from '../../json/json-object.ts';
 import { anthropicUsageFromChat, type AnthropicUsageOut } from '../shared/convert-usage.ts';
-import type { JsonObject, StopReason } from '../shared/wire-anthropic.ts';
+import type { JsonObject } from '../../json/json-object.ts';
+import type { StopReason } from '../../protocols/anthropic/wire.ts';
 import type { ChatCompletion, CustomToolCall, FinishReason, FunctionToolCall } from '../shared/wire-openai-chat.ts';
 
 export interface ResponseOptions {

@@ -16,7 +16,7 @@
  */
 import { writeSse } from '../../sse/sse-parser.ts';
 import { anthropicUsageFromChat } from '../shared/convert-usage.ts';
-import type { ErrorObject } from '../shared/wire-anthropic.ts';
+import type { ErrorObject } from '../../protocols/anthropic/wire.ts';
 import type { ChatCompletionChunk, ChatUsage, FinishReason, OpenAIErrorObject, ToolCallDelta } from '../shared/wire-openai-chat.ts';
 import { errorFrame, streamError } from './errors.ts';
 import { mapFinishReason, toolUseId } from './response.ts';

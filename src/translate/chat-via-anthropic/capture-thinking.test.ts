@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Message, StreamEvent } from '../shared/wire-anthropic.ts';
+import type { Message, StreamEvent } from '../../protocols/anthropic/wire.ts';
 import { captureEvent, captureFromMessage, capturedTurn, initialCapture } from './capture-thinking.ts';
 
 const message = (content: unknown[], extra: Partial<Message> = {}): Message =>

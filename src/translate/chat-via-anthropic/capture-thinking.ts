@@ -20,7 +20,7 @@
  * thinking-on in its tool loop (reconcileThinking `skipped`), as the Responses `srant1:W10` does.
  */
 import { canonicalBlock, replayable, type CarriedBlock } from '../responses-via-anthropic/reasoning.ts';
-import type { ContentBlock, Message, StreamEvent } from '../shared/wire-anthropic.ts';
+import type { ContentBlock, Message, StreamEvent } from '../../protocols/anthropic/wire.ts';
 
 /** One assistant turn's thinking: `ids` are its tool calls, `blocks` empty when the model did not think. */
 export interface CarriedTurn { ids: string[]; blocks: CarriedBlock[] }

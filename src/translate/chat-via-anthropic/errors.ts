@@ -6,7 +6,7 @@
 import type { OpenAIErrorBody } from '../../errors.ts';
 import { writeSse } from '../../sse/sse-parser.ts';
 import { openaiErrorBodyFromAnthropic, readAnthropicError, statusOfAnthropicError } from '../shared/error-bodies.ts';
-import type { ErrorObject } from '../shared/wire-anthropic.ts';
+import type { ErrorObject } from '../../protocols/anthropic/wire.ts';
 
 /** An Anthropic error response (status + body as text or parsed JSON) -> the OpenAI error response. */
 export function translateError(status: number, body: unknown): { status: number; body: OpenAIErrorBody } {

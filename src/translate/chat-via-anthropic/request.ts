@@ -17,10 +17,7 @@
  * (reconcileThinking), where Anthropic would otherwise refuse the request or the thinking config
  * would change and invalidate the cached messages (§2.8).
  */
-import type {
-  CacheControl, ContentBlockParam, MessageParam, MessagesRequest, OutputConfig, TextBlockParam, ToolChoice,
-  ToolParam, ToolResultBlockParam, ToolUseBlockParam,
-} from '../shared/wire-anthropic.ts';
+import type { CacheControl, ContentBlockParam, MessageCreateParams, MessageParam, OutputConfig, TextBlockParam, ToolChoice, ToolParam, ToolResultBlockParam, ToolUseBlockParam } from '../../protocols/anthropic/wire.ts';
 import { canonicalBlock } from '../responses-via-anthropic/reasoning.ts';
 import type { CarriedTurn } from './capture-thinking.ts';
 import type { ChatMessage, ChatRequest, ChatTool, ChatToolChoice, RefusalPart, TextPart, UserPart } from '../shared/wire-openai-chat.ts';
@@ -42,7 +39,7 @@ export interface RequestOptions {
   carriedThinking?: ReadonlyMap<string, CarriedTurn>;
 }
 
-export interface TranslatedRequest { body: MessagesRequest; warnings: TranslateWarning[] }
+export interface TranslatedRequest { body: MessageCreateParams; warnings: TranslateWarning[] }
 
 /** Fields with an effect on generation that Anthropic has no equivalent for: dropped with a warning. */
 const DROPPED_WITH_WARNING = new Set([
@@ -93,7 +90,7 @@ export function translateRequest(req: ChatRequest, opts: RequestOptions): Transl
     warnings.push({ code: 'dropped_field', message: `\`${key}\` has no Anthropic equivalent and was not sent.`, param: key });
   }
 
-  const body: MessagesRequest = {
+  const body: MessageCreateParams = {
     model: opts.model,
     max_tokens: maxTokens,
     ...(system.length > 0 ? { system } : {}),

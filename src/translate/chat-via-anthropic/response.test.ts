@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Message } from '../shared/wire-anthropic.ts';
+import type { Message } from '../../protocols/anthropic/wire.ts';
 import { mapStopReason, translateResponse } from './response.ts';
 import { translateError } from './errors.ts';
 

@@ -8,7 +8,7 @@
  * (capture-thinking.ts) and the request translator puts them back.
  */
 import { chatUsageFromAnthropic } from '../shared/convert-usage.ts';
-import type { Message, StopReason } from '../shared/wire-anthropic.ts';
+import type { Message, StopReason } from '../../protocols/anthropic/wire.ts';
 import type { ChatCompletion, FinishReason, FunctionToolCall } from '../shared/wire-openai-chat.ts';
 
 export interface ResponseOptions {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { StreamEvent } from '../shared/wire-anthropic.ts';
+import type { StreamEvent } from '../../protocols/anthropic/wire.ts';
 import { cuts, fixture, parseOutput, run, type Reducer } from '../shared/sse-test-helpers.ts';
 import { finish, initialState, reduce, type State, type StreamOptions } from './stream.ts';
 

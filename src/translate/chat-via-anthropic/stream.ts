@@ -10,7 +10,7 @@
  */
 import { writeSse } from '../../sse/sse-parser.ts';
 import { chatUsageFromAnthropic, mergeAnthropicUsage } from '../shared/convert-usage.ts';
-import type { AnthropicUsage, ContentBlock, ErrorObject, StopReason, StreamEvent } from '../shared/wire-anthropic.ts';
+import type { AnthropicUsage, ContentBlock, ErrorObject, StopReason, StreamEvent } from '../../protocols/anthropic/wire.ts';
 import type { ChunkDelta, FinishReason } from '../shared/wire-openai-chat.ts';
 import { streamErrorFrame } from './errors.ts';
 import { mapStopReason } from './response.ts';

@@ -4,7 +4,7 @@
  */
 import type { OpenAIErrorBody } from '../../errors.ts';
 import { openaiErrorBodyFromAnthropic, openaiCodeForAnthropicError, readAnthropicError } from '../shared/error-bodies.ts';
-import type { ErrorObject } from '../shared/wire-anthropic.ts';
+import type { ErrorObject } from '../../protocols/anthropic/wire.ts';
 import type { ResponseErrorCode } from '../shared/wire-openai-responses.ts';
 
 /** An Anthropic error response (status + body as text or parsed JSON) -> the OpenAI error response. */

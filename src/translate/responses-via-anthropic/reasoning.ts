@@ -29,7 +29,7 @@
  * Not encryption: the thinking text is the same text the summary shows. The signature is what makes
  * the block unforgeable, and Anthropic checks it (a modified block is a 400).
  */
-import type { RedactedThinkingBlockParam, ThinkingBlockParam } from '../shared/wire-anthropic.ts';
+import type { RedactedThinkingBlockParam, ThinkingBlockParam } from '../../protocols/anthropic/wire.ts';
 
 export type CarriedBlock = ThinkingBlockParam | RedactedThinkingBlockParam;
 

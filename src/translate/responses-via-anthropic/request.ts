@@ -28,10 +28,7 @@
  * Tools: see tools.ts (namespaces flattened to `<namespace>__<tool>`, custom tools take
  * {input: string}, hosted tools dropped); `toolNameMap` maps the names back for response.ts/stream.ts.
  */
-import type {
-  ContentBlockParam, MessageParam, MessagesRequest, OutputConfig, TextBlockParam, ToolChoice as AnthropicToolChoice,
-  ToolResultBlockParam, ToolResultContentBlock,
-} from '../shared/wire-anthropic.ts';
+import type { ContentBlockParam, MessageCreateParams, MessageParam, OutputConfig, TextBlockParam, ToolChoice as AnthropicToolChoice, ToolResultBlockParam, ToolResultContentBlock } from '../../protocols/anthropic/wire.ts';
 import type { InputItem, MessagePart, ResponsesRequest, ToolChoice, ToolOutput } from '../shared/wire-openai-responses.ts';
 import { ToolSet, flattenName, type ToolNameMap } from './tools.ts';
 import { decodeThinking } from './reasoning.ts';
@@ -53,7 +50,7 @@ export interface RequestOptions {
 
 export type { ToolNameMap, ToolOrigin } from './tools.ts';
 
-export interface TranslatedRequest { body: MessagesRequest; warnings: TranslateWarning[]; toolNameMap: ToolNameMap }
+export interface TranslatedRequest { body: MessageCreateParams; warnings: TranslateWarning[]; toolNameMap: ToolNameMap }
 
 const DROPPED_WITH_WARNING = new Set(['top_logprobs', 'max_tool_calls', 'truncation', 'service_tier']);
 /** Handled here, or meaningful only to OpenAI's service (storage, includes, client bookkeeping). */
@@ -197,7 +194,7 @@ export function translateRequest(req: ResponsesRequest, opts: RequestOptions): T
     warnings.push({ code: 'dropped_field', message: `\`${key}\` has no Anthropic equivalent and was not sent.`, param: key });
   }
 
-  const body: MessagesRequest = {
+  const body: MessageCreateParams = {
     model: opts.model,
     max_tokens: maxTokens,
     ...(system.length > 0 ? { system } : {}),

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Message } from '../shared/wire-anthropic.ts';
+import type { Message } from '../../protocols/anthropic/wire.ts';
 import type { ToolNameMap } from './request.ts';
 import { mapStatus, translateResponse } from './response.ts';
 import { responseError, translateError } from './errors.ts';

@@ -10,7 +10,7 @@
  * ids and tests can be exact.
  */
 import { responsesUsageFromAnthropic } from '../shared/convert-usage.ts';
-import type { Message, StopReason } from '../shared/wire-anthropic.ts';
+import type { Message, StopReason } from '../../protocols/anthropic/wire.ts';
 import type { ItemStatus, OutputItem, OutputReasoning, ResponseObject } from '../shared/wire-openai-responses.ts';
 import type { ToolNameMap } from './tools.ts';
 import { NO_THINKING, encodeThinking, replayable, type CarriedBlock } from './reasoning.ts';

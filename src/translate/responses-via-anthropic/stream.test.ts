@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { StreamEvent } from '../shared/wire-anthropic.ts';
+import type { StreamEvent } from '../../protocols/anthropic/wire.ts';
 import type { ResponsesRequest } from '../shared/wire-openai-responses.ts';
 import { cuts, fixture, parseOutput, run, type Reducer } from '../shared/sse-test-helpers.ts';
 import { translateRequest } from './request.ts';

@@ -22,7 +22,7 @@
  */
 import { writeSse } from '../../sse/sse-parser.ts';
 import { mergeAnthropicUsage, responsesUsageFromAnthropic } from '../shared/convert-usage.ts';
-import type { AnthropicUsage, ContentBlock, ErrorObject, StopReason, StreamEvent } from '../shared/wire-anthropic.ts';
+import type { AnthropicUsage, ContentBlock, ErrorObject, StopReason, StreamEvent } from '../../protocols/anthropic/wire.ts';
 import type { ItemStatus, OutputItem, OutputText, ResponseObject } from '../shared/wire-openai-responses.ts';
 import { responseError } from './errors.ts';
 import type { ToolNameMap } from './tools.ts';

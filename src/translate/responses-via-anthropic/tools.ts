@@ -11,7 +11,7 @@
  * The ToolNameMap records where each Anthropic name came from, so response.ts and stream.ts can give
  * Codex back the name and namespace it declared and tell custom tool calls from function calls.
  */
-import type { ToolParam } from '../shared/wire-anthropic.ts';
+import type { ToolParam } from '../../protocols/anthropic/wire.ts';
 import type { CustomTool, FunctionTool, Tool } from '../shared/wire-openai-responses.ts';
 import { invalid, type TranslateWarning } from '../shared/build-anthropic.ts';
 

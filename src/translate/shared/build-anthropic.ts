@@ -5,10 +5,8 @@
  */
 import { ProxyError } from '../../errors.ts';
 import type { ThinkingStyle } from '../../route/model-facts.ts';
-import type {
-  CacheControl, ContentBlockParam, DocumentBlockParam, Effort, ImageBlockParam, JsonObject, MessageParam,
-  TextBlockParam, ThinkingConfig, ToolChoice,
-} from './wire-anthropic.ts';
+import type { JsonObject } from '../../json/json-object.ts';
+import type { CacheControl, ContentBlockParam, DocumentBlockParam, Effort, ImageBlockParam, MessageParam, TextBlockParam, ThinkingConfig, ToolChoice } from '../../protocols/anthropic/wire.ts';
 
 /** A soft problem: the request still goes out, the caller logs or surfaces these (style.md rule 8). */
 export interface TranslateWarning { code: 'dropped_field' | 'dropped_tool' | 'dropped_item' | 'dropped_content' | 'thinking_disabled'; message: string; param?: string }

@@ -7,7 +7,7 @@
 import { fromAnthropicUsage } from '../../meter/anthropic-usage.ts';
 import { fromChatUsage } from '../../meter/openai-usage.ts';
 import { totalInput, type Usage } from '../../meter/usage.ts';
-import type { AnthropicUsage } from './wire-anthropic.ts';
+import type { AnthropicUsage } from '../../protocols/anthropic/wire.ts';
 import type { ChatUsage } from './wire-openai-chat.ts';
 import type { ResponseUsage } from './wire-openai-responses.ts';
 

@@ -9,7 +9,7 @@
  */
 import { ANTHROPIC_ERROR_TYPES, anthropicErrorType, openaiErrorType, type AnthropicErrorBody, type OpenAIErrorBody } from '../../errors.ts';
 import { isObject } from '../../json/json-object.ts';
-import type { ErrorObject } from './wire-anthropic.ts';
+import type { ErrorObject } from '../../protocols/anthropic/wire.ts';
 import type { OpenAIErrorObject } from './wire-openai-chat.ts';
 
 export function statusOfAnthropicError(type: string): number {

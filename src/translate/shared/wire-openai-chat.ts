@@ -3,7 +3,8 @@
  * (node_modules/openai/resources/chat/completions). OpenRouter-style `cache_control` on content parts
  * (§6.2) is declared too. Unions are closed so switches stay exhaustive; see wire-anthropic.ts.
  */
-import type { CacheControl, JsonObject } from './wire-anthropic.ts';
+import type { JsonObject } from '../../json/json-object.ts';
+import type { CacheControl } from '../../protocols/anthropic/wire.ts';
 
 export interface TextPart { type: 'text'; text: string; cache_control?: CacheControl | null; prompt_cache_breakpoint?: unknown }
 export interface ImagePart { type: 'image_url'; image_url: { url: string; detail?: string }; cache_control?: CacheControl | null; prompt_cache_breakpoint?: unknown }

@@ -3,7 +3,7 @@
  * node_modules/openai/resources/responses/responses.d.ts, plus the item kinds Codex sends
  * (clients.md "What the proxy must accept" §2). Closed unions; see wire-anthropic.ts.
  */
-import type { JsonObject } from './wire-anthropic.ts';
+import type { JsonObject } from '../../json/json-object.ts';
 
 export interface InputText { type: 'input_text'; text: string }
 export interface OutputTextPart { type: 'output_text'; text: string; annotations?: unknown[] }

@@ -1,14 +1,59 @@
 /**
- * Partial views of the Anthropic Messages wire format (protocols.md §1.2-1.5), for the translators.
- * Only the fields the translators read or write are declared. Unions are closed on purpose so the
- * switches over `type` stay exhaustive (`const _exhaustive: never`); a type the API adds later reaches
- * the `default` branch at runtime and is handled there explicitly.
+ * The Anthropic Messages API on the wire (protocols.md §1; Anthropic's Messages API reference): the one
+ * module of its types, for the proxy, the cache model, the translators, the meter and the simulator.
+ *
+ * Two views of a request, on purpose:
+ * - `MessagesRequest` is the proxy's view of a body a client sent: only the fields Synrouter reads,
+ *   blocks open (`type: string`), because bodies are forwarded byte for byte and unknown fields and
+ *   block types must survive untouched (validate-request.ts checks the shapes at runtime).
+ * - `MessageCreateParams` and the `*Param` blocks are the closed unions the translators build and read,
+ *   so their switches over `type` stay exhaustive (`const _exhaustive: never`); a type the API adds
+ *   later reaches the `default` branch at runtime and is handled there explicitly.
+ * A full `MessageCreateParams` is also a `MessagesRequest` (typed in wire.test.ts), so a translated body
+ * goes on through the same stages as a client's.
  */
+import type { JsonObject } from '../../json/json-object.ts';
 
-export type JsonObject = Record<string, unknown>;
+export type Ttl = '5m' | '1h';
 
 /** protocols.md §1.1: unknown keys inside cache_control (e.g. `scope`) are kept as they are. */
-export interface CacheControl { type: 'ephemeral'; ttl?: '5m' | '1h'; [k: string]: unknown }
+export interface CacheControl { type: 'ephemeral'; ttl?: Ttl; [k: string]: unknown }
+
+// ---- a request as it arrives (§1.2, §1.3) ----
+// Loose on purpose: bodies are forwarded byte for byte, so unknown fields and block types must survive
+// untouched, and the simulator must be able to hold (and reject) what a client got wrong.
+
+/** `role: "system"` mid-conversation messages exist since 2026-05-28 (§1.3). */
+export interface RequestMessage { role: 'user' | 'assistant' | 'system'; content: string | JsonObject[] }
+
+export interface MessagesRequest {
+  model: string;
+  max_tokens?: number;
+  messages: RequestMessage[];
+  system?: string | JsonObject[];
+  tools?: JsonObject[];
+  tool_choice?: JsonObject;
+  thinking?: JsonObject;
+  output_config?: JsonObject;
+  cache_control?: CacheControl | null;
+  stream?: boolean;
+  metadata?: { user_id?: string | null };
+  speed?: string;
+  [k: string]: unknown;
+}
+
+/**
+ * A content block of a request read by the proxy's own stages (fingerprint, rewrite): the fields they
+ * look at, the rest open. validate-request.ts has checked that every block is an object with a string `type`.
+ */
+export interface RequestBlock {
+  type: string;
+  text?: string;
+  cache_control?: CacheControl | null;
+  content?: string | RequestBlock[];
+  is_error?: boolean;
+  [k: string]: unknown;
+}
 
 // ---- request side (§1.3) ----
 
@@ -84,8 +129,11 @@ export type Effort = 'low' | 'medium' | 'high' | 'xhigh' | 'max';
 
 export interface OutputConfig { effort?: Effort | null; format?: { type: 'json_schema'; schema: unknown } | null }
 
-/** The body the OpenAI-client pairs build. Key order of this literal is the key order on the wire. */
-export interface MessagesRequest {
+/**
+ * A request body in full (the SDK's `MessageCreateParams`): what the OpenAI-client pairs build and what
+ * anthropic-via-openai-chat reads. Key order of this literal is the key order on the wire.
+ */
+export interface MessageCreateParams {
   model: string;
   max_tokens: number;
   system?: string | TextBlockParam[];
@@ -120,6 +168,10 @@ export type ContentBlock = TextBlock | ThinkingBlock | RedactedThinkingBlock | T
 
 export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
 
+/**
+ * `usage` as Anthropic reports it, in message_start, message_delta and JSON responses (§1.4, §2.9), read
+ * from an upstream: any field may be missing or null (message_delta carries only what changed).
+ */
 export interface AnthropicUsage {
   input_tokens?: number | null;
   output_tokens?: number | null;
@@ -144,6 +196,9 @@ export interface Message {
 
 // ---- streaming (§1.5) ----
 
+// Every SSE event type Anthropic documents; a new one reaches a switch's `default` and is ignored there,
+// never treated as fatal.
+
 export type Delta =
   | { type: 'text_delta'; text: string }
   | { type: 'input_json_delta'; partial_json: string }
@@ -165,3 +220,20 @@ export type StreamEvent =
 
 /** §1.6 */
 export interface ErrorBody { type: 'error'; error: ErrorObject; request_id?: string }
+
+// ---- usage as the cache model and the simulator compute it (§1.4) ----
+
+/** The input side of `usage`: what the cache model decides before any output exists. */
+// Type aliases, not interfaces, so they are `AnthropicUsage`s too (an interface has no implicit index signature).
+export type InputUsage = {
+  input_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+  cache_creation: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
+};
+
+/** `usage` on a Message with every field present, as the API writes it: what the simulator reports. */
+export type MessageUsage = InputUsage & {
+  output_tokens: number;
+  service_tier: 'standard';
+};
