@@ -18,7 +18,8 @@ import { once } from 'node:events';
 import { createRegistry } from '../src/route/registry.ts';
 import type { Route } from '../src/route/resolve-route.ts';
 import type { KeyRecord } from '../src/store/keys.ts';
-import { newTurn, toLedgerRow, type Turn } from '../src/turn.ts';
+import { newTurn, type Turn } from '../src/turn.ts';
+import { turnRow } from '../src/store/rows.ts';
 import { anthropic } from '../src/upstream/providers.ts';
 import { accessLine } from '../src/observe/access-line.ts';
 import { openAccessLog } from '../src/observe/access-log.ts';
@@ -87,7 +88,7 @@ try {
   console.log('| what | requests | CPU us/request (all threads) | wall us/request |');
   console.log('|---|---:|---:|---:|');
   const turns = Array.from({ length: 1000 }, (_, i) => turn(i));
-  const rows = turns.map((t) => toLedgerRow({ ...t, key }, registry));
+  const rows = turns.map((t) => turnRow({ ...t, key }, registry));
   const off = new Observer(undefined, undefined);
   await perOp('both off: Observer.turnEnded (level silent, no endpoint)', N * 10, (i) => off.turnEnded(turns[i % 1000]!, rows[i % 1000], 200));
   await perOp('accessLine() alone (building the line)', N, (i) => void accessLine(turns[i % 1000]!, rows[i % 1000], performance.now()));

@@ -18,7 +18,7 @@ import type { TrimPolicy } from './rewrite/trim-tool-results.ts';
 import { DEFAULT_LAYER_PATTERNS } from './rewrite/layer-tools.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './upstream/retry-policy.ts';
 import { DEFAULT_LIMITS, type LimitsConfig } from './auth/limits.ts';
-import { DEFAULT_KEEPALIVE, type KeepAliveConfig } from './keepalive/keep-alive.ts';
+import { DEFAULT_KEEPALIVE, type KeepAliveConfig } from './keepalive/keepalive-config.ts';
 import { DEFAULT_BODY_TIMEOUT_MS } from './server/read-body.ts';
 import { ConfigError } from './errors.ts';
 import { CONFIG_FILE } from './config-schema.ts';

@@ -9,6 +9,7 @@ import type { Registry } from './route/registry.ts';
 import type { EngineConfig } from './rewrite/cache-engine.ts';
 import type { KeyStoreApi, LedgerApi, LimitsApi, SessionStoreApi, Store } from './store/store.ts';
 import type { Metrics } from './meter/metrics.ts';
+import type { RowSink } from './store/row-sink.ts';
 import type { ProviderCacheModel } from './meter/provider-cache-model.ts';
 import type { Inflight } from './server/inflight.ts';
 import type { LoadShedder } from './server/load-shedder.ts';
@@ -21,6 +22,8 @@ export interface Deps {
   store: Store;
   keys: KeyStoreApi;
   ledger: LedgerApi;
+  /** Where every finished row goes (ledger, metrics, the key's spend): turns, retries and pings alike. */
+  rows: RowSink;
   sessions: SessionStoreApi;
   registry: Registry;
   engine: EngineConfig;

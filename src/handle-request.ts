@@ -27,7 +27,8 @@ import { resolveRoutes } from './route/resolve-route.ts';
 import { sendAttempt, type AttemptInput } from './send-attempt.ts';
 import { sendWithRetries } from './upstream/send-with-retries.ts';
 import { streamBack } from './sse/stream-back.ts';
-import { newTurn, toLedgerRow, type Turn } from './turn.ts';
+import { newTurn, type Turn } from './turn.ts';
+import { turnRow } from './store/rows.ts';
 import { keepWarm } from './keepalive/keep-warm.ts';
 import { recordCounterfactuals } from './meter/counterfactual.ts';
 
@@ -73,12 +74,8 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
   } finally {
     // Every authenticated turn gets exactly one ledger row, whatever happened to it; it replaces the
     // open row of its last attempt.
-    const row = turn.key && endpoint.op !== 'count_tokens' && endpoint.op !== 'models' ? toLedgerRow({ ...turn, key: turn.key }, deps.registry) : undefined;
-    if (row) {
-      deps.ledger.record(row, turn.open);
-      deps.metrics.observeTurn(row, turn.route?.entry);
-      deps.limits.spend(row.keyId, row.ts, row.costUsd);
-    }
+    const row = turn.key && endpoint.op !== 'count_tokens' && endpoint.op !== 'models' ? turnRow({ ...turn, key: turn.key }, deps.registry) : undefined;
+    if (row) deps.rows.write(row, { open: turn.open, answered: turn.route?.entry });
     deps.observer.turnEnded(turn, row, res.statusCode);
     release?.();
     hold?.release();

@@ -17,7 +17,8 @@ import { rewriteOutgoing, type RewriteResult } from './rewrite/rewrite-outgoing.
 import { routeHeaders, sendUpstream, type UpstreamResponse } from './upstream/send-upstream.ts';
 import { keepAliveApplies } from './keepalive/keep-warm.ts';
 import type { KeyRecord } from './store/keys.ts';
-import { openRowOf, progressOf, type Turn } from './turn.ts';
+import type { Turn } from './turn.ts';
+import { openRowOf, progressOf } from './store/rows.ts';
 
 /** What an attempt is made of, the same for every route it is tried on. */
 export interface AttemptInput {
@@ -55,7 +56,7 @@ export async function sendAttempt(route: Route, a: AttemptInput): Promise<SentAt
   });
   const headers = routeHeaders(a.headers, route);
   // In the ledger before it goes out (a crash from here on leaves it recorded as interrupted); count_tokens is free and has no row.
-  if (a.op !== 'count_tokens') turn.open = await deps.ledger.open(openRowOf(turn, key), () => progressOf(turn, deps.registry));
+  if (a.op !== 'count_tokens') turn.open = await deps.rows.open(openRowOf(turn, key), () => progressOf(turn, deps.registry));
   const upstream = await sendUpstream(deps.agent, {
     baseUrl: route.provider.baseUrl,
     path: route.provider.spec.paths[route.wire]! + (a.op === 'count_tokens' ? '/count_tokens' : ''),

@@ -17,6 +17,7 @@ import { Ledger } from '../store/ledger.ts';
 import { Queries } from '../store/queries.ts';
 import { sqliteReader } from '../store/sql.ts';
 import { createUpstreamAgent } from '../upstream/send-upstream.ts';
+import { RowSink } from '../store/row-sink.ts';
 import { DEFAULT_KEEPALIVE, KeepAlive, worthPinging, type TrackedSession } from './keep-alive.ts';
 import { pingAllowed, pingBody } from './ping-body.ts';
 import { PING_EVERY_MS } from '../rewrite/choose-ttl.ts';
@@ -71,7 +72,8 @@ function rig(config: Partial<typeof DEFAULT_KEEPALIVE> = {}): Rig {
   const ledger = new Ledger(db, { flushMs: 60_000, batchSize: 1000 });
   const metrics = new Metrics(createRegistry());
   const agent = createUpstreamAgent({ headersTimeoutMs: 10_000, bodyIdleTimeoutMs: 10_000, connections: 8 });
-  const ka = new KeepAlive({ agent, keys, ledger, limits: new Limits({ requestsPerMinute: 0, concurrentRequests: 0 }, spentSince(db)), queries: new Queries(sqliteReader(db)), metrics, config: { ...DEFAULT_KEEPALIVE, ...config } });
+  const limits = new Limits({ requestsPerMinute: 0, concurrentRequests: 0 }, spentSince(db));
+  const ka = new KeepAlive({ agent, keys, rows: new RowSink({ ledger, metrics, limits }), limits, queries: new Queries(sqliteReader(db)), config: { ...DEFAULT_KEEPALIVE, ...config } });
   const keyId = keys.create({ name: 't', mode: 'coding', now: START }).record.id;
   return { ka, keys, ledger, metrics, keyId, db, close: () => { ledger.close(); void agent.close(); db.close(); } };
 }

@@ -26,9 +26,10 @@
  * clock in tests and in the savings benchmark.
  */
 import type { Agent } from 'undici';
-import type { Metrics } from '../meter/metrics.ts';
 import type { Queries } from '../store/queries.ts';
-import type { Awaitable, KeyStoreApi, LedgerApi, LimitsApi } from '../store/store.ts';
+import type { Awaitable, KeyStoreApi, LimitsApi } from '../store/store.ts';
+import type { RowSink } from '../store/row-sink.ts';
+import { pingRow } from '../store/rows.ts';
 import { pingBody } from './ping-body.ts';
 import type { Spliced } from '../json/splice.ts';
 import { fromAnthropicUsage } from '../meter/anthropic-usage.ts';
@@ -41,28 +42,11 @@ import type { LedgerErrorCode } from '../errors.ts';
 import { PING_LEAD_MS } from '../rewrite/choose-ttl.ts';
 import { TTL_MS } from '../protocols/anthropic/cache-rules.ts';
 import type { Ttl } from '../protocols/anthropic/wire.ts';
+import type { KeepAliveConfig } from './keepalive-config.ts';
 import { readBounded, tryParse } from '../upstream/read-bounded.ts';
 import { sendUpstream } from '../upstream/send-upstream.ts';
 
-export interface KeepAliveConfig {
-  enabled: boolean;
-  /** Keep a session's entry alive until it has idled this long (per key mode), not longer. */
-  maxIdleMs: Readonly<Record<KeyMode, number>>;
-  /** Prefixes smaller than this are cheap to re-write: not worth a ping. */
-  minPrefixTokens: number;
-  /** Spend on pings per key per UTC day, USD. */
-  budgetUsdPerKeyDay: number;
-  /** Memory for the kept request bodies; past it, the least recently active sessions stop being pinged. */
-  maxBytes: number;
-}
-
-export const DEFAULT_KEEPALIVE: KeepAliveConfig = {
-  enabled: true,
-  maxIdleMs: { coding: 60 * 60_000, general: 15 * 60_000 },
-  minPrefixTokens: 4096,
-  budgetUsdPerKeyDay: 5,
-  maxBytes: 24 * 1024 * 1024,
-};
+export { DEFAULT_KEEPALIVE, type KeepAliveConfig } from './keepalive-config.ts';
 
 export interface TrackedSession {
   keyId: string;
@@ -110,14 +94,13 @@ interface Tracked extends TrackedSession {
 export interface KeepAliveDeps {
   agent: Agent;
   keys: KeyStoreApi;
-  ledger: LedgerApi;
+  /** Each ping is a ledger row (kind 'keepalive'), observed in /metrics like any row, its cost the key's spend. */
+  rows: RowSink;
   /** The read side: a key's ping spend of the day, which every instance on one store shares. */
   queries: Queries;
   config: KeepAliveConfig;
-  /** Each ping's cost is spend of the key; a key over its daily or monthly budget is not pinged for. */
-  limits: LimitsApi;
-  /** Each ping is observed like any ledger row (GET /metrics: spend, savings, upstream errors). */
-  metrics: Metrics;
+  /** A key over its daily or monthly budget is not pinged for. */
+  limits: Pick<LimitsApi, 'overBudget'>;
   /**
    * Whether this instance sends the ping due at `dueAt` (store.ts SessionStoreApi.claimPing): with
    * several instances on one store, only the one that served the session's last turn, once per due
@@ -271,23 +254,19 @@ export class KeepAlive {
     const estimate = nextPingUsd(s);
     this.#spend(s.keyId, now, estimate);
     this.#reserved.set(s.keyId, (this.#reserved.get(s.keyId) ?? 0) + estimate);
-    this.#deps.limits.spend(s.keyId, now, estimate);
+    this.#deps.rows.reserve(s.keyId, now, estimate);
     const started = performance.now();
     let status = 0;
     let usage: Usage = ZERO_USAGE;
     let model: string | null = null;
     let errorCode: LedgerErrorCode | null = null;
-    const row = (): TurnRow => ({
-      ts: now, requestId: `ka_${now}_${s.sessionId}`.slice(0, 64), kind: 'keepalive', keyId: s.keyId, sessionId: s.sessionId,
-      clientProtocol: s.clientProtocol, endpoint: 'keepalive', requestedModel: s.requestedModel, responseModel: model, provider: s.providerName,
-      status, errorCode, streamed: false, aborted: false, inputTokens: usage.input, cacheReadTokens: usage.cacheRead,
-      cacheWrite5mTokens: usage.cacheWrite5m, cacheWrite1hTokens: usage.cacheWrite1h, outputTokens: usage.output,
-      // A ping has no "direct" counterpart: without Synrouter it would not exist. Its cost is pure spend.
-      costUsd: costOf(usage, s.prices), costDirectUsd: 0, costClientUsd: 0, missReason: null, engine: null,
-      latencyMs: status === 0 ? null : Math.round((performance.now() - started) * 100) / 100, ttfbMs: null,
+    const row = (): TurnRow => pingRow({
+      ts: now, requestId: `ka_${now}_${s.sessionId}`.slice(0, 64), keyId: s.keyId, sessionId: s.sessionId, clientProtocol: s.clientProtocol,
+      requestedModel: s.requestedModel, provider: s.providerName, prices: s.prices, status, errorCode, usage, responseModel: model,
+      latencyMs: status === 0 ? null : performance.now() - started,
     });
     // In the ledger before it goes out: a crash during the ping leaves it recorded as interrupted.
-    const open = await this.#deps.ledger.open(row());
+    const open = await this.#deps.rows.open(row());
     try {
       const res = await sendUpstream(this.#deps.agent, { baseUrl: s.baseUrl, path: s.path, method: 'POST', headers: s.headers, body, signal: AbortSignal.timeout(60_000) });
       status = res.status;
@@ -308,10 +287,7 @@ export class KeepAlive {
     this.#spend(s.keyId, now, (cost ?? 0) - estimate);
     s.pingUsd += cost ?? 0;
     s.lastPingUsd = cost ?? 0;
-    const done = row();
-    this.#deps.ledger.record(done, open);
-    this.#deps.metrics.observeTurn(done);
-    this.#deps.limits.spend(done.keyId, done.ts, (cost ?? 0) - estimate);
+    this.#deps.rows.write(row(), { open, reserved: estimate });
     // A correct ping of the exact prefix writes nothing (the turn wrote every breakpoint's entry, and
     // max_tokens / stream are not part of the cache key): any write means the entry was gone.
     const wrote = usage.cacheWrite5m + usage.cacheWrite1h;
@@ -332,7 +308,7 @@ export class KeepAlive {
     const day = Math.floor(now / DAY_MS);
     let e = this.#spent.get(keyId);
     if (!e || e.day !== day || Date.now() - e.readAt >= SPENT_READ_MS) {
-      await this.#deps.ledger.flush();
+      await this.#deps.rows.flush();
       const read = (await this.#deps.queries.totals({ since: day * DAY_MS, until: (day + 1) * DAY_MS, keyId })).keepaliveCostUsd;
       // Reservations of pings still at the upstream are in no row yet: they stay added.
       const inFlight = e && e.day === day ? this.#reserved.get(keyId) ?? 0 : 0;

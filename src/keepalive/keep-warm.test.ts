@@ -24,6 +24,7 @@ import { Queries } from '../store/queries.ts';
 import { sqliteReader } from '../store/sql.ts';
 import type { DatabaseSync } from 'node:sqlite';
 import { createUpstreamAgent } from '../upstream/send-upstream.ts';
+import { RowSink } from '../store/row-sink.ts';
 import { DEFAULT_KEEPALIVE, KeepAlive, type TrackedSession } from './keep-alive.ts';
 import { entryTtl, keepWarm } from './keep-warm.ts';
 
@@ -63,7 +64,8 @@ function afterSession(turns: ReturnType<typeof claudeCodeTurns>) {
   const keys = new KeyStore(db);
   const ledger = new Ledger(db, { flushMs: 60_000, batchSize: 1000 });
   const agent = createUpstreamAgent({ headersTimeoutMs: 1000, bodyIdleTimeoutMs: 1000, connections: 1 });
-  const keepalive = new KeepAlive({ agent, keys, ledger, limits: new Limits({ requestsPerMinute: 0, concurrentRequests: 0 }, spentSince(db)), queries: new Queries(sqliteReader(db)), metrics: new Metrics(registry), config: DEFAULT_KEEPALIVE });
+  const limits = new Limits({ requestsPerMinute: 0, concurrentRequests: 0 }, spentSince(db));
+  const keepalive = new KeepAlive({ agent, keys, rows: new RowSink({ ledger, metrics: new Metrics(registry), limits }), limits, queries: new Queries(sqliteReader(db)), config: DEFAULT_KEEPALIVE });
   const key: KeyRecord = keys.create({ name: 't', mode: 'coding' }).record;
   let state: SessionCacheState | undefined;
   const tracked: TrackedSession[] = [];

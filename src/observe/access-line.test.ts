@@ -4,7 +4,8 @@ import { ProxyError } from '../errors.ts';
 import { createRegistry } from '../route/registry.ts';
 import type { Route } from '../route/resolve-route.ts';
 import type { KeyRecord } from '../store/keys.ts';
-import { newTurn, toLedgerRow } from '../turn.ts';
+import { newTurn } from '../turn.ts';
+import { turnRow } from '../store/rows.ts';
 import { anthropic } from '../upstream/providers.ts';
 import { accessLine, lineLevel } from './access-line.ts';
 import { attempted } from './attempts.ts';
@@ -28,7 +29,7 @@ function answeredTurn() {
 
 test('a turn with a row: the row\'s figures, the kinds of change, the savings', () => {
   const turn = answeredTurn();
-  const row = toLedgerRow({ ...turn, key }, registry);
+  const row = turnRow({ ...turn, key }, registry);
   const line = accessLine(turn, row, performance.now());
   assert.deepEqual(line, {
     request_id: 'req_sr_1', key_id: 'key_0123abcd', session_id: 'ses-1', client_protocol: 'anthropic', endpoint: 'messages',
@@ -62,7 +63,7 @@ test('failed attempts before the answer: counted, listed, the transport error ke
   turn.status = 529;
   turn.errorCode = 'UPSTREAM_ERROR';
   turn.errorMessage = 'Overloaded';
-  const line = accessLine(turn, toLedgerRow({ ...turn, key }, registry), performance.now());
+  const line = accessLine(turn, turnRow({ ...turn, key }, registry), performance.now());
   assert.equal(line.retries, 2);
   assert.equal(line.error_message, 'Overloaded');
   assert.deepEqual(line.failed_attempts!.map((a) => [a.provider, a.status, a.error_code, a.error_message]), [

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createRegistry } from '../route/registry.ts';
 import type { Route } from '../route/resolve-route.ts';
 import type { KeyRecord } from '../store/keys.ts';
-import { newTurn, toLedgerRow } from '../turn.ts';
+import { newTurn } from '../turn.ts';
+import { turnRow } from '../store/rows.ts';
 import { anthropic } from '../upstream/providers.ts';
 import { attemptSpan, turnSpan } from './span-attributes.ts';
 
@@ -19,7 +20,7 @@ test('the turn span: GenAI attributes (input counts cached tokens), the ledger s
     key, sessionId: 'ses-1', requestedModel: 'claude-sonnet-4-6', responseModel: 'claude-sonnet-4-6', route, streamed: true, status: 200, ttfbMs: 250,
     usage: { input: 10, cacheRead: 40_000, cacheWrite5m: 1_000, cacheWrite1h: 200, output: 300 }, changes: [{ kind: 'breakpoint' as const, detail: 'x' }],
   });
-  const row = toLedgerRow({ ...turn, key }, registry);
+  const row = turnRow({ ...turn, key }, registry);
   const s = turnSpan(turn, row);
   assert.equal(s.name, 'chat claude-sonnet-4-6');
   assert.equal(s.error, undefined);

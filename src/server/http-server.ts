@@ -14,6 +14,7 @@ import { handleRequest } from '../handle-request.ts';
 import type { Deps } from '../deps.ts';
 import { createRegistry } from '../route/registry.ts';
 import { openStore } from '../store/open-store.ts';
+import { RowSink } from '../store/row-sink.ts';
 import { Metrics } from '../meter/metrics.ts';
 import { ProviderCacheModel } from '../meter/provider-cache-model.ts';
 import { Inflight } from './inflight.ts';
@@ -41,11 +42,13 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
   const limits = store.limits(config.limits);
   watchStore(metrics, store, limits);
   const observer = await createObserver(config);
+  const rows = new RowSink({ ledger, metrics, limits });
   const deps: Deps = {
     config,
     store,
     keys,
     ledger,
+    rows,
     sessions,
     engine: config.engine,
     clock,
@@ -59,7 +62,7 @@ export async function startSynrouter(config: Config, opts: { clock?: { now(): nu
     registry,
     agent,
     keepalive: new KeepAlive({
-      agent, keys, ledger, config: config.keepalive, limits, metrics, queries: store.queries,
+      agent, keys, rows, config: config.keepalive, limits, queries: store.queries,
       claim: (keyId, sessionId, lastTurnAt, dueAt) => sessions.claimPing(keyId, sessionId, lastTurnAt, dueAt),
       // The engine's TTL check (miss reasons) must know the entries were refreshed.
       onRefresh: async (keyId, sessionId, at) => {

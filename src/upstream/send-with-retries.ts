@@ -7,11 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ProxyError, toProxyError, type LedgerErrorCode } from '../errors.ts';
 import type { Deps } from '../deps.ts';
 import type { Route } from '../route/resolve-route.ts';
-import { toLedgerRow, type Turn } from '../turn.ts';
+import type { Turn } from '../turn.ts';
+import { retryRow } from '../store/rows.ts';
 import { isRetryableStatus, retryDelayMs } from './retry-policy.ts';
 import { describeTransportError, type UpstreamResponse } from './send-upstream.ts';
-import type { TurnRow } from '../store/ledger.ts';
-import { ZERO_USAGE } from '../meter/usage.ts';
 import { attempted } from '../observe/attempts.ts';
 
 export async function sendWithRetries<T extends { route: Route; upstream: UpstreamResponse }>(o: {
@@ -57,12 +56,10 @@ function recordAttempt(o: { deps: Deps; turn: Turn }, route: Route, status: numb
   const key = o.turn.key;
   if (!key) return;
   try {
-    const row: TurnRow = { ...toLedgerRow({ ...o.turn, key, route, status, errorCode: code, usage: ZERO_USAGE }, o.deps.registry), kind: 'retry' };
-    // It replaces the attempt's open row; the next attempt opens its own.
-    o.deps.ledger.record(row, o.turn.open);
+    // It replaces the attempt's open row; the next attempt opens its own. In /metrics too: the failed
+    // attempt is an upstream error (by kind 'retry').
+    o.deps.rows.write(retryRow({ ...o.turn, key }, route, status, code, o.deps.registry), { open: o.turn.open, answered: route.entry });
     o.turn.open = undefined;
-    // In /metrics too: the failed attempt is an upstream error (by kind 'retry'), its cost (if any) spend.
-    o.deps.metrics.observeTurn(row, route.entry);
   } catch (err) {
     console.error(`[synrouter] could not record a retry: ${toProxyError(err).message}`);
   }
