@@ -441,10 +441,19 @@ test('kill -9 of one instance in the middle of a load: the next turns succeed on
     a.proc.kill('SIGKILL');
     await once(a.proc, 'exit');
     const ends = await Promise.all(load);
-    // A session whose turn died with A goes on: every turn after it is served by B.
+    // A session whose turn died with A goes on: every turn after it is served by B. One exception, the
+    // kernel's and not Synrouter's: SIGKILL closes a process's sockets one by one, so a connection to
+    // A's port can still complete its handshake (in the listen backlog) just after A's streams were
+    // cut, and is then reset unread. That request never reached Synrouter (the row count below proves
+    // it: no row, the simulator never saw it); a balancer cannot know that, so it answers 502 (nginx
+    // does too: a POST is not retried once sent). Only the turn right after the cut may meet it.
+    const unreadReset = /^status 502: balancer: read ECONNRESET$/;
     for (const [s, e] of ends.entries()) {
       const firstCut = e.findIndex((x) => x !== 'complete');
-      if (firstCut >= 0) assert.deepEqual(e.slice(firstCut + 1).filter((x) => x !== 'complete'), [], `session ${s}: after the kill every turn succeeds (${e.join(', ')})`);
+      if (firstCut < 0) continue;
+      const after = e.slice(firstCut + 1);
+      const rest = unreadReset.test(after[0] ?? '') ? after.slice(1) : after;
+      assert.deepEqual(rest.filter((x) => x !== 'complete'), [], `session ${s}: after the kill every turn succeeds (${e.join(', ')})`);
     }
     assert.ok(ends.flat().includes('cut'), 'some streams were cut by the kill');
     // B's housekeeping finds A's heartbeat stopped and records its open rows as interrupted (within ~12 s).
