@@ -114,3 +114,25 @@ test('Anthropic-side ids: the bare Anthropic id, the dashed product id for a -fa
   assert.equal(c.anthropicListId(c.resolve('anthropic/claude-sonnet-4.6-lab')!), 'claude-sonnet-4-6-lab');
   assert.equal(c.anthropicListId(c.resolve('claude-sonnet-4-6')!), 'claude-sonnet-4-6');
 });
+
+test('every listed model is priced from a named source or unpriced: all five prices and pricesFrom, or null; never $0 but the free tier (issue 22)', () => {
+  const kinds = ['cacheRead', 'cacheWrite1h', 'cacheWrite5m', 'input', 'output'];
+  const r = createRegistry();
+  for (const m of r.models) {
+    if (m.prices === null) {
+      assert.equal(m.pricesFrom, undefined, `${m.id}: an unpriced model names no price source`);
+      continue;
+    }
+    const p = m.prices as unknown as Record<string, unknown>;
+    assert.deepEqual(Object.keys(p).sort(), kinds, `${m.id}: all five prices`);
+    for (const k of kinds) assert.ok(typeof p[k] === 'number' && Number.isFinite(p[k]) && p[k] >= 0, `${m.id}.${k}: ${String(p[k])}`);
+    assert.ok(typeof m.pricesFrom === 'string' && m.pricesFrom.trim().length > 0, `${m.id}: pricesFrom names where the prices were read`);
+    const free = kinds.every((k) => p[k] === 0);
+    assert.equal(free, m.id === 'deepseek/deepseek-v4-flash-free', `${m.id}: only the free tier is priced at $0`);
+    if (free) continue;
+    assert.ok(m.prices.cacheRead < m.prices.input, `${m.id}: a cache read is a discount`);
+    // A written token is billed at least as an input token (meter/cost.ts bills cacheWrite5m for
+    // the tokens openai-usage.ts takes out of input): a write price under input would under-bill.
+    assert.ok(m.prices.cacheWrite5m >= m.prices.input && m.prices.cacheWrite1h >= m.prices.cacheWrite5m, `${m.id}: write prices`);
+  }
+});
