@@ -136,3 +136,21 @@ test('every listed model is priced from a named source or unpriced: all five pri
     assert.ok(m.prices.cacheWrite5m >= m.prices.input && m.prices.cacheWrite1h >= m.prices.cacheWrite5m, `${m.id}: write prices`);
   }
 });
+
+test("Haiku 5.5 is priced from Anthropic's page under every spelling; Fable 5.2 and Mythos 5.2 are known but unpriced (issue 22)", () => {
+  const r = createRegistry();
+  const haiku = { input: 0.1, output: 0.5, cacheRead: 0.01, cacheWrite5m: 0.125, cacheWrite1h: 0.2 };
+  for (const spelling of ['claude-haiku-5-5', 'anthropic/claude-haiku-5.5', 'claude-haiku-5-5[1m]', 'claude-haiku-5-5-20261007']) {
+    const e = r.resolve(spelling);
+    assert.equal(e?.id, 'anthropic/claude-haiku-5.5', spelling);
+    assert.deepEqual(e?.prices, haiku, spelling);
+    assert.match(e?.pricesFrom ?? '', /platform\.claude\.com/, spelling);
+  }
+  for (const [spelling, id] of [['claude-fable-5-2', 'anthropic/claude-fable-5.2'], ['anthropic/claude-mythos-5.2', 'anthropic/claude-mythos-5.2']] as const) {
+    const e = r.resolve(spelling);
+    assert.equal(e?.id, id);
+    assert.equal(e?.prices, null, `${spelling}: unpriced, never $0`);
+    assert.equal(e?.facts?.thinking, 'always', `${spelling}: thinking cannot be turned off`);
+    assert.equal(e?.maxOutput, 128000);
+  }
+});
