@@ -56,9 +56,9 @@ test('unknown prices give null, never 0 or a guess; free models give 0', () => {
   const u: Usage = { input: 10, cacheRead: 20, cacheWrite5m: 30, cacheWrite1h: 40, output: 50 };
   assert.equal(costOf(u, null), null);
   assert.equal(directCostOf(u, null), null);
-  const r = createRegistry();
-  assert.equal(r.pricesFor('deepseek/deepseek-v4-pro'), null);
-  assert.equal(costOf(u, r.pricesFor('deepseek/deepseek-v4-pro')), null);
+  const r = createRegistry([{ id: 'acme/coder-1', name: 'Acme Coder 1', context: 1000, prices: null }]);
+  assert.equal(r.pricesFor('acme/coder-1'), null);
+  assert.equal(costOf(u, r.pricesFor('acme/coder-1')), null);
   assert.equal(costOf(u, r.pricesFor('claude-future-9')), null, 'a Claude id the registry does not list passes through unpriced');
   assert.equal(costOf(u, r.pricesFor('deepseek/deepseek-v4-flash-free')), 0);
 });

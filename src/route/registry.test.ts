@@ -114,3 +114,43 @@ test('Anthropic-side ids: the bare Anthropic id, the dashed product id for a -fa
   assert.equal(c.anthropicListId(c.resolve('anthropic/claude-sonnet-4.6-lab')!), 'claude-sonnet-4-6-lab');
   assert.equal(c.anthropicListId(c.resolve('claude-sonnet-4-6')!), 'claude-sonnet-4-6');
 });
+
+test('every listed model is priced from a named source or unpriced: all five prices and pricesFrom, or null; never $0 but the free tier (issue 22)', () => {
+  const kinds = ['cacheRead', 'cacheWrite1h', 'cacheWrite5m', 'input', 'output'];
+  const r = createRegistry();
+  for (const m of r.models) {
+    if (m.prices === null) {
+      assert.equal(m.pricesFrom, undefined, `${m.id}: an unpriced model names no price source`);
+      continue;
+    }
+    const p = m.prices as unknown as Record<string, unknown>;
+    assert.deepEqual(Object.keys(p).sort(), kinds, `${m.id}: all five prices`);
+    for (const k of kinds) assert.ok(typeof p[k] === 'number' && Number.isFinite(p[k]) && p[k] >= 0, `${m.id}.${k}: ${String(p[k])}`);
+    assert.ok(typeof m.pricesFrom === 'string' && m.pricesFrom.trim().length > 0, `${m.id}: pricesFrom names where the prices were read`);
+    const free = kinds.every((k) => p[k] === 0);
+    assert.equal(free, m.id === 'deepseek/deepseek-v4-flash-free', `${m.id}: only the free tier is priced at $0`);
+    if (free) continue;
+    assert.ok(m.prices.cacheRead < m.prices.input, `${m.id}: a cache read is a discount`);
+    // A written token is billed at least as an input token (meter/cost.ts bills cacheWrite5m for
+    // the tokens openai-usage.ts takes out of input): a write price under input would under-bill.
+    assert.ok(m.prices.cacheWrite5m >= m.prices.input && m.prices.cacheWrite1h >= m.prices.cacheWrite5m, `${m.id}: write prices`);
+  }
+});
+
+test("Haiku 5.5 is priced from Anthropic's page under every spelling; Fable 5.2 and Mythos 5.2 are known but unpriced (issue 22)", () => {
+  const r = createRegistry();
+  const haiku = { input: 0.1, output: 0.5, cacheRead: 0.01, cacheWrite5m: 0.125, cacheWrite1h: 0.2 };
+  for (const spelling of ['claude-haiku-5-5', 'anthropic/claude-haiku-5.5', 'claude-haiku-5-5[1m]', 'claude-haiku-5-5-20261007']) {
+    const e = r.resolve(spelling);
+    assert.equal(e?.id, 'anthropic/claude-haiku-5.5', spelling);
+    assert.deepEqual(e?.prices, haiku, spelling);
+    assert.match(e?.pricesFrom ?? '', /platform\.claude\.com/, spelling);
+  }
+  for (const [spelling, id] of [['claude-fable-5-2', 'anthropic/claude-fable-5.2'], ['anthropic/claude-mythos-5.2', 'anthropic/claude-mythos-5.2']] as const) {
+    const e = r.resolve(spelling);
+    assert.equal(e?.id, id);
+    assert.equal(e?.prices, null, `${spelling}: unpriced, never $0`);
+    assert.equal(e?.facts?.thinking, 'always', `${spelling}: thinking cannot be turned off`);
+    assert.equal(e?.maxOutput, 128000);
+  }
+});
